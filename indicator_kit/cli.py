@@ -1,0 +1,137 @@
+"""The `indicator-kit` command: a thin click layer over the library.
+
+Library code raises `IndicatorKitError`; this module is the only place that prints, and it
+turns those errors into Vietnamese messages with exit code 2 (usage/spec) — never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from indicator_kit import __version__
+from indicator_kit.errors import IndicatorKitError, UnknownAgencyError
+from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
+VALUE_TYPE_NAMES = {
+    "amount": "số tuyệt đối",
+    "count": "số đếm",
+    "share": "tỷ lệ (0–100)",
+    "growth": "tăng trưởng",
+    "rate": "tỷ lệ khác",
+    "index": "chỉ số/điểm",
+    "ratio": "hệ số",
+}
+
+
+def reports_errors(func: F) -> F:
+    """Turn library errors into a Vietnamese message on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except IndicatorKitError as exc:
+            click.secho("Lỗi:", fg="red", bold=True, err=True)
+            click.echo(str(exc), err=True)
+            sys.exit(EXIT_USAGE)
+
+    return wrapper  # type: ignore[return-value]
+
+
+spec_dir_option = click.option(
+    "--spec-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_SPEC_DIR,
+    show_default=True,
+    help="Folder with phu_luc_2.yaml, agencies.yaml, campaign.yaml and checks.yaml.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="indicator-kit")
+def main() -> None:
+    """indicator-kit — thu thập chỉ tiêu Phụ lục 2 từ các sở, ngành bằng biểu mẫu Excel.
+
+    Collect the Phụ lục 2 indicators from many agencies through locked Excel templates.
+    """
+
+
+@main.group()
+def spec() -> None:
+    """Kiểm tra và xem danh mục chỉ tiêu (validate and browse the catalog)."""
+
+
+@spec.command("check")
+@spec_dir_option
+@reports_errors
+def spec_check(spec_dir: Path) -> None:
+    """Validate every spec file and print a summary."""
+    loaded = load_spec(spec_dir)
+    click.echo(f"Danh mục hợp lệ: {spec_dir}  (mã phiên bản {loaded.spec_hash})")
+    kinds = Counter(r.kind.value for r in loaded.rows)
+    with_children = {r.parent for r in loaded.rows}
+    both = sum(1 for r in loaded.input_rows if r.key in with_children)
+    click.echo(
+        f"Số dòng: {len(loaded.rows)} — "
+        + ", ".join(f"{KIND_NAMES[k]}: {n}" for k, n in sorted(kinds.items()))
+        + f" (trong đó {both} dòng vừa là nhóm vừa nhập liệu)"
+    )
+    click.echo(f"Quy tắc kiểm tra: {len(loaded.rules)}")
+    click.echo("\nSố chỉ tiêu nhập liệu theo đơn vị (chủ trì + phối hợp):")
+    for agency in loaded.agencies:
+        rows = loaded.rows_for(agency.slug)
+        lead = sum(1 for r in rows if r.lead == agency.slug)
+        click.echo(f"  {agency.slug:<28} {len(rows):>4}  (chủ trì {lead:>3})  {agency.short_name}")
+    notes = [r for r in loaded.rows if r.source_note]
+    click.echo(f"\nĐiều chỉnh so với bản in ({len(notes)}):")
+    for row in notes:
+        click.echo(f"  [{row.seed_line}] {row.tt or '·'} {row.label}: {row.source_note}")
+
+
+@spec.command("show")
+@click.option("--agency", "slug", required=True, help="Agency slug, e.g. so_tai_chinh.")
+@spec_dir_option
+@reports_errors
+def spec_show(slug: str, spec_dir: Path) -> None:
+    """List the rows one agency reports, lead vs co-reporting."""
+    loaded = load_spec(spec_dir)
+    agency = require_agency(loaded, slug)
+    rows = loaded.rows_for(slug)
+    click.echo(f"{agency.name} — {len(rows)} chỉ tiêu nhập liệu")
+    shown: set[str] = set()
+    for row in rows:
+        for ancestor in reversed(loaded.ancestors(row.key)):
+            if ancestor.key not in shown:
+                shown.add(ancestor.key)
+                click.echo(f"  {ancestor.tt:<5} {ancestor.label}")
+        shown.add(row.key)
+        role = (
+            "chủ trì"
+            if row.lead == slug
+            else f"phối hợp (chủ trì: {loaded.agency_by_slug[row.lead].short_name})"
+        )
+        click.echo(f"  {row.tt:<5}   • {row.label} [{row.unit}] — {role}")
+
+
+def require_agency(loaded: Spec, slug: str) -> Any:
+    if slug not in loaded.agency_by_slug:
+        known = ", ".join(a.slug for a in loaded.agencies)
+        raise UnknownAgencyError(
+            f"Không có đơn vị '{slug}' trong agencies.yaml. Các đơn vị: {known}"
+        )
+    return loaded.agency_by_slug[slug]
+
+
+if __name__ == "__main__":
+    main()

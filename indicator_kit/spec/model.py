@@ -1,0 +1,188 @@
+"""The spec as typed, immutable data: catalog rows, agencies, campaign, rules."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+
+
+class RowKind(StrEnum):
+    SECTION = "section"
+    GROUP = "group"
+    INPUT = "input"
+
+
+class ValueType(StrEnum):
+    AMOUNT = "amount"  # money, area, per-capita values: decimal
+    COUNT = "count"  # whole number >= 0
+    SHARE = "share"  # percent that cannot exceed 100 (structure, coverage, attainment)
+    GROWTH = "growth"  # percent change, may be negative
+    RATE = "rate"  # other percent, may be negative or exceed 100
+    INDEX = "index"  # index or score (PCI, HDI, IIP)
+    RATIO = "ratio"  # coefficient (ICOR, doctors per 10 000 people)
+
+
+class PeriodAggregate(StrEnum):
+    SUM = "sum"
+    MEAN = "mean"
+    AVERAGE_GROWTH = "average_growth"
+    LAST = "last"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    tt: str
+    label: str
+    kind: RowKind
+    parent: str | None
+    seed_line: int
+    unit: str | None = None
+    value_type: ValueType | None = None
+    period: PeriodAggregate = PeriodAggregate.NONE
+    printed_agencies: tuple[str, ...] = ()  # as written on this row (after corrections)
+    agencies: tuple[str, ...] = ()  # effective: own or inherited, lead first
+    italic: bool = False
+    source_note: str | None = None
+    printed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind is RowKind.INPUT
+
+    @property
+    def lead(self) -> str:
+        return self.agencies[0]
+
+
+@dataclass(frozen=True)
+class Agency:
+    slug: str
+    name: str
+    short_name: str
+    aliases: tuple[str, ...] = ()
+    email: str = ""
+    contact_person: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    number: str
+    header: str
+    area: str
+    first_year: int
+    last_year: int
+    group: str | None = None
+
+    @property
+    def is_year(self) -> bool:
+        return self.first_year == self.last_year
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    short_name: str
+    email: str = ""
+    contact_person: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    title: str
+    annex: str
+    annex_title: str
+    legal_basis: str
+    issuer: str
+    issued: date
+    deadline: date
+    deadline_text: str
+    template_version: str
+    protection_password: str
+    recipient: Contact
+    areas: dict[str, str]
+    columns: tuple[Column, ...]
+
+    def column(self, column_id: str) -> Column:
+        return next(c for c in self.columns if c.id == column_id)
+
+
+_KEY_OPERANDS = ("total", "parts", "whole", "shares", "growth", "level", "a", "b")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    severity: str
+    message: str
+    short: str
+    scope: str = "workbook"
+    tolerance: float | None = None  # None: from rounding of the operands
+    missing: str = "skip"
+    operands: dict[str, Any] = field(default_factory=dict)  # kind-specific keys / numbers
+    note: str | None = None
+
+    def operand_keys(self) -> list[str]:
+        """Every catalog key this rule reads."""
+        found: list[str] = []
+        for name, value in self.operands.items():
+            if name not in _KEY_OPERANDS:
+                continue
+            values = value if isinstance(value, list) else [value]
+            found.extend(v for v in values if isinstance(v, str))
+        return found
+
+
+@dataclass(frozen=True)
+class Spec:
+    rows: tuple[Row, ...]
+    agencies: tuple[Agency, ...]
+    campaign: Campaign
+    rules: tuple[Rule, ...]
+
+    @cached_property
+    def row_by_key(self) -> dict[str, Row]:
+        return {r.key: r for r in self.rows}
+
+    @cached_property
+    def agency_by_slug(self) -> dict[str, Agency]:
+        return {a.slug: a for a in self.agencies}
+
+    @property
+    def input_rows(self) -> list[Row]:
+        return [r for r in self.rows if r.is_input]
+
+    def rows_for(self, slug: str) -> list[Row]:
+        """Input rows an agency reports, as lead or co-reporter, in printed order."""
+        return [r for r in self.input_rows if slug in r.agencies]
+
+    def ancestors(self, key: str) -> list[Row]:
+        chain: list[Row] = []
+        parent = self.row_by_key[key].parent
+        while parent is not None:
+            chain.append(self.row_by_key[parent])
+            parent = self.row_by_key[parent].parent
+        return chain
+
+    @cached_property
+    def spec_hash(self) -> str:
+        """Short hash of everything a template depends on: changes when the catalog does."""
+        payload = {
+            "rows": [asdict(r) for r in self.rows],
+            "columns": [asdict(c) for c in self.campaign.columns],
+            "campaign": self.campaign.id,
+            "rules": [asdict(r) for r in self.rules],
+        }
+        blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from indicator_kit.cli import main
+from indicator_kit.spec import Spec
+from tests.conftest import SPEC_DIR
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [*args])
+    return result.exit_code, result.output
+
+
+def test_spec_check_summary(spec: Spec) -> None:
+    code, out = run("spec", "check", "--spec-dir", str(SPEC_DIR))
+    assert code == 0
+    assert "Số dòng: 219" in out and "nhập liệu: 170" in out
+    assert f"mã phiên bản {spec.spec_hash}" in out
+    for agency in spec.agencies:
+        assert agency.slug in out
+    notes = sum(1 for r in spec.rows if r.source_note)
+    assert f"Điều chỉnh so với bản in ({notes})" in out
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "cuc_thong_ke",
+        "so_ke_hoach_dau_tu",
+        "ban_quan_ly_kkt",
+        "so_tai_chinh",
+        "so_lao_dong_tbxh",
+        "so_khoa_hoc_cong_nghe",
+        "so_xay_dung",
+        "so_nong_nghiep_ptnt",
+        "so_cong_thuong",
+        "so_thong_tin_truyen_thong",
+        "so_giao_duc_dao_tao",
+        "so_y_te",
+        "bao_hiem_xa_hoi",
+        "so_van_hoa_the_thao",
+        "so_tai_nguyen_moi_truong",
+        "cuc_thue",
+        "lien_minh_htx",
+        "so_noi_vu",
+    ],
+)
+def test_spec_show_lists_exactly_the_agency_rows(spec: Spec, slug: str) -> None:
+    code, out = run("spec", "show", "--agency", slug, "--spec-dir", str(SPEC_DIR))
+    assert code == 0
+    bullets = [line for line in out.splitlines() if "•" in line]
+    rows = spec.rows_for(slug)
+    assert len(bullets) == len(rows)
+    for line, row in zip(bullets, rows, strict=True):
+        assert row.label in line and f"[{row.unit}]" in line
+        assert ("chủ trì" in line) and (("phối hợp" in line) == (row.lead != slug))
+
+
+def test_what_a_reader_of_the_letter_expects() -> None:
+    _, health = run("spec", "show", "--agency", "so_y_te", "--spec-dir", str(SPEC_DIR))
+    assert "Số bác sĩ/vạn dân" in health and "Tỷ lệ tham gia BHYT" in health
+    assert "phối hợp (chủ trì: Bảo hiểm xã hội thành phố)" in health
+    _, interior = run("spec", "show", "--agency", "so_noi_vu", "--spec-dir", str(SPEC_DIR))
+    assert "PAR INDEX" in interior and "PAPI" in interior and "PCI" not in interior
+
+
+def test_unknown_agency_is_usage_error() -> None:
+    code, out = run("spec", "show", "--agency", "so_khong_co", "--spec-dir", str(SPEC_DIR))
+    assert code == 2 and "Không có đơn vị 'so_khong_co'" in out

@@ -1,0 +1,27 @@
+"""Every CLI command is documented in the README (a command nobody can find doesn't exist)."""
+
+from __future__ import annotations
+
+import click
+
+from indicator_kit.cli import main
+from tests.conftest import ROOT
+
+
+def command_paths(group: click.Group, prefix: str = "indicator-kit") -> list[str]:
+    paths = []
+    for name, command in group.commands.items():
+        if getattr(command, "hidden", False):
+            continue
+        path = f"{prefix} {name}"
+        if isinstance(command, click.Group):
+            paths.extend(command_paths(command, path))
+        else:
+            paths.append(path)
+    return paths
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [p for p in command_paths(main) if f"`{p}" not in readme]
+    assert not missing, f"undocumented commands: {missing}"

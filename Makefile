@@ -25,6 +25,7 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/indicator-kit spec check
+	$(BIN)/indicator-kit generate --out $(OUT)/templates
 
 clean:
 	rm -rf $(OUT)/templates $(OUT)/collect $(OUT)/master $(OUT)/mail $(OUT)/demo

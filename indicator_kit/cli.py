@@ -17,6 +17,7 @@ import click
 
 from indicator_kit import __version__
 from indicator_kit.errors import IndicatorKitError, UnknownAgencyError
+from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate
 from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -124,12 +125,31 @@ def spec_show(slug: str, spec_dir: Path) -> None:
         click.echo(f"  {row.tt:<5}   • {row.label} [{row.unit}] — {role}")
 
 
+@main.command("generate")
+@click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Output folder.",
+)
+@spec_dir_option
+@reports_errors
+def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> None:
+    """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
+    loaded = load_spec(spec_dir)
+    written = generate(loaded, out_dir, slugs)
+    for t in written:
+        click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
+    click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")
+
+
 def require_agency(loaded: Spec, slug: str) -> Any:
     if slug not in loaded.agency_by_slug:
         known = ", ".join(a.slug for a in loaded.agencies)
-        raise UnknownAgencyError(
-            f"Không có đơn vị '{slug}' trong agencies.yaml. Các đơn vị: {known}"
-        )
+        raise UnknownAgencyError(f"Không có đơn vị '{slug}' trong agencies.yaml. Các đơn vị: {known}")
     return loaded.agency_by_slug[slug]
 
 

@@ -33,9 +33,7 @@ def printed_rows() -> list[PrintedRow]:
             continue
         cells = (text.split("\t") + [""] * 14)[:14]
         label = re.sub(r"</?i>", "", cells[1]).strip()
-        rows.append(
-            PrintedRow(number, cells[0].strip(), label, cells[2].strip(), cells[13].strip())
-        )
+        rows.append(PrintedRow(number, cells[0].strip(), label, cells[2].strip(), cells[13].strip()))
     return rows
 
 
@@ -152,9 +150,7 @@ def test_section_iii_split_from_merged_cell(spec: Spec) -> None:
 
 def test_tax_office_and_zone_authority_are_one_agency_each(spec: Spec) -> None:
     slugs = {a.slug for a in spec.agencies}
-    assert (
-        "cuc_thue" in slugs and spec.agency_by_slug["cuc_thue"].short_name == "Cục Thuế thành phố"
-    )
+    assert "cuc_thue" in slugs and spec.agency_by_slug["cuc_thue"].short_name == "Cục Thuế thành phố"
     names = [alias for a in spec.agencies for alias in a.aliases]
     assert len(names) == len(set(names))
     kkt = spec.agency_by_slug["ban_quan_ly_kkt"]

@@ -39,7 +39,7 @@ def test_spec_check_summary(spec: Spec) -> None:
         "so_thong_tin_truyen_thong",
         "so_giao_duc_dao_tao",
         "so_y_te",
-        "bao_hiem_xa_hoi",
+        "bhxh_thanh_pho",
         "so_van_hoa_the_thao",
         "so_tai_nguyen_moi_truong",
         "cuc_thue",

@@ -21,9 +21,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 def line_number(path: Path, needle: str) -> int:
     return next(
-        i
-        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if needle in line
+        i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line
     )
 
 
@@ -100,7 +98,15 @@ def agency_without_rows(d: Path) -> tuple[str, str]:
     return "agencies.yaml", "không được giao chỉ tiêu nào"
 
 
+def ooxml_escape_in_slug(d: Path) -> tuple[str, str]:
+    for name in ("agencies.yaml", "phu_luc_2.yaml"):
+        text = (d / name).read_text(encoding="utf-8").replace("bhxh_thanh_pho", "bao_hiem_xa_hoi")
+        (d / name).write_text(text, encoding="utf-8")
+    return "agencies.yaml", "chứa chuỗi dạng _x…_"
+
+
 BREAKERS = [
+    ooxml_escape_in_slug,
     unknown_agency,
     duplicate_key,
     parent_missing,

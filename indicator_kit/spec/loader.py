@@ -6,6 +6,7 @@ Validation is lazy: every problem in every file is collected, then raised togeth
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
@@ -133,6 +134,23 @@ def _dates_as_text(data: Any) -> Any:
     return data
 
 
+_OOXML_ESCAPE = re.compile(r"_x[0-9a-fA-F]+_")
+
+
+def _check_escapes(file: str, items: Any, field: str, problems: _Problems) -> None:
+    """LibreOffice reads '_xa_' in an .xlsx string as a line break (an OOXML escape), which
+    would corrupt a key or slug stored in a template; refuse such identifiers up front."""
+    for item in items:
+        if _OOXML_ESCAPE.search(item[field]):
+            problems.add(
+                file,
+                item,
+                field,
+                f"'{item[field]}' chứa chuỗi dạng _x…_ mà Excel/LibreOffice "
+                "hiểu là ký tự đặc biệt; hãy đặt tên khác (ví dụ bỏ dấu gạch dưới)",
+            )
+
+
 def _check_nfc(file: str, node: Any, problems: _Problems) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -178,9 +196,7 @@ def _campaign(data: Any, problems: _Problems) -> Campaign | None:
     columns: list[Column] = []
     for item in c["columns"]:
         if item["area"] not in areas:
-            problems.add(
-                CAMPAIGN_FILE, item, "area", f"vùng '{item['area']}' chưa khai báo trong 'areas'"
-            )
+            problems.add(CAMPAIGN_FILE, item, "area", f"vùng '{item['area']}' chưa khai báo trong 'areas'")
         if item["first_year"] > item["last_year"]:
             problems.add(CAMPAIGN_FILE, item, "first_year", "năm đầu lớn hơn năm cuối")
         if any(col.id == item["id"] for col in columns):
@@ -233,17 +249,11 @@ def _rows(data: Any, agency_slugs: set[str], problems: _Problems) -> list[Row]:
             problems.add(f, item, "parent", "thiếu dòng cha (chỉ dòng mục mới không có dòng cha)")
         if item["kind"] == "input":
             if "unit" not in item:
-                problems.add(
-                    f, item, "unit", f"chỉ tiêu nhập liệu '{item['key']}' thiếu đơn vị tính (ĐVT)"
-                )
+                problems.add(f, item, "unit", f"chỉ tiêu nhập liệu '{item['key']}' thiếu đơn vị tính (ĐVT)")
             if "value_type" not in item:
-                problems.add(
-                    f, item, "value_type", f"chỉ tiêu nhập liệu '{item['key']}' thiếu kiểu giá trị"
-                )
+                problems.add(f, item, "value_type", f"chỉ tiêu nhập liệu '{item['key']}' thiếu kiểu giá trị")
         elif "unit" in item or "value_type" in item:
-            problems.add(
-                f, item, "unit", "chỉ dòng nhập liệu (kind: input) mới có ĐVT và kiểu giá trị"
-            )
+            problems.add(f, item, "unit", "chỉ dòng nhập liệu (kind: input) mới có ĐVT và kiểu giá trị")
         for slug in item.get("agencies", []):
             if slug not in agency_slugs:
                 problems.add(f, item, "agencies", f"đơn vị '{slug}' không có trong {AGENCIES_FILE}")
@@ -314,9 +324,7 @@ def _rules(data: Any, row_keys: set[str], problems: _Problems) -> list[Rule]:
             message=item.get("message") or messages.get(item["kind"], ""),
             short=item.get("short") or shorts.get(item["kind"], item.get("message", "")),
             scope=item.get("scope", "workbook"),
-            tolerance=None
-            if item.get("tolerance", "rounding") == "rounding"
-            else float(item["tolerance"]),
+            tolerance=None if item.get("tolerance", "rounding") == "rounding" else float(item["tolerance"]),
             missing=item.get("missing", "skip"),
             operands=operands,
             note=item.get("note"),
@@ -374,6 +382,8 @@ def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
     if problems.items or any(v is None for v in raw.values()):
         raise SpecError(problems.items)
 
+    _check_escapes(AGENCIES_FILE, raw[AGENCIES_FILE]["agencies"], "slug", problems)
+    _check_escapes(CATALOG_FILE, raw[CATALOG_FILE]["rows"], "key", problems)
     agencies = _agencies(raw[AGENCIES_FILE], problems)
     campaign = _campaign(raw[CAMPAIGN_FILE], problems)
     rows = _rows(raw[CATALOG_FILE], {a.slug for a in agencies}, problems)

@@ -33,9 +33,7 @@ CATALOG: dict[str, Any] = {
                     "parent": _KEY,
                     "italic": {"type": "boolean"},
                     "unit": _TEXT,
-                    "value_type": {
-                        "enum": ["amount", "count", "share", "growth", "rate", "index", "ratio"]
-                    },
+                    "value_type": {"enum": ["amount", "count", "share", "growth", "rate", "index", "ratio"]},
                     "period": {"enum": ["sum", "mean", "average_growth", "last", "none"]},
                     "agencies": {"type": "array", "minItems": 1, "items": _SLUG},
                     "printed": {"type": "object", "additionalProperties": {"type": "string"}},

@@ -58,7 +58,11 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SpecError.single(path.name, "", "không tìm thấy tệp") from None
+        raise SpecError.single(
+            path.name,
+            "",
+            f"không tìm thấy tệp {path.resolve()} (chạy lệnh trong thư mục dự án hoặc dùng --spec-dir)",
+        ) from None
     except UnicodeDecodeError:
         raise SpecError.single(path.name, "", "tệp không phải văn bản UTF-8") from None
     try:

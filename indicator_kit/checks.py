@@ -1,0 +1,324 @@
+"""Rules from checks.yaml expanded into concrete checks, each an expression tree.
+
+A `Check` says, for one rule and one column, "lhs relation rhs within tol, when every operand
+is reported". The same tree is evaluated in Python by the collector and rendered as an Excel
+formula for the template's live "Kiểm tra" column (`template.formulas`), so the logic of a rule
+is written once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from indicator_kit.spec.model import Column, Row, Rule, Spec
+
+# --- expressions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    key: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Add:
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Sub:
+    a: Expr
+    b: Expr
+
+
+@dataclass(frozen=True)
+class Mul:
+    a: Expr
+    b: Expr
+
+
+@dataclass(frozen=True)
+class Div:
+    a: Expr
+    b: Expr
+
+
+@dataclass(frozen=True)
+class Abs:
+    a: Expr
+
+
+@dataclass(frozen=True)
+class Max:
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class HalfUnit:
+    """Half a unit of the last decimal the operand was typed with (12,5 → 0,05)."""
+
+    ref: Ref
+
+
+Expr = Ref | Num | Add | Sub | Mul | Div | Abs | Max | HalfUnit
+Relation = Literal["eq", "le", "ge"]
+
+
+def decimals(value: float) -> int:
+    """Decimals of a number as a spreadsheet shows it (15 significant digits)."""
+    text = format(abs(value), ".15g")
+    if "e" in text or "." not in text:
+        return 0
+    return len(text.split(".")[1])
+
+
+def evaluate(expr: Expr, lookup: Callable[[Ref], float]) -> float:
+    """Evaluate with operands from `lookup`; ZeroDivisionError propagates (check is skipped)."""
+    match expr:
+        case Ref():
+            return lookup(expr)
+        case Num(value):
+            return value
+        case Add(args):
+            return math.fsum(evaluate(a, lookup) for a in args)
+        case Sub(a, b):
+            return evaluate(a, lookup) - evaluate(b, lookup)
+        case Mul(a, b):
+            return evaluate(a, lookup) * evaluate(b, lookup)
+        case Div(a, b):
+            return evaluate(a, lookup) / evaluate(b, lookup)
+        case Abs(a):
+            return abs(evaluate(a, lookup))
+        case Max(args):
+            return max(evaluate(a, lookup) for a in args)
+        case HalfUnit(ref):
+            return 0.5 * 10 ** -decimals(lookup(ref))
+    raise TypeError(expr)
+
+
+# --- checks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: Rule
+    column: Column
+    anchor: str  # row key where a failure is reported
+    operands: tuple[Ref, ...]  # must all be reported numbers for the check to run
+    lhs: Expr
+    relation: Relation
+    rhs: Expr
+    tol: Expr
+    texts: dict[str, str] = field(default_factory=dict)  # message placeholders known up front
+    shown: dict[str, Expr] = field(default_factory=dict)  # message placeholders to compute
+
+    @property
+    def cells(self) -> tuple[Ref, ...]:
+        return self.operands
+
+
+@dataclass(frozen=True)
+class Outcome:
+    check: Check
+    passed: bool
+    lhs: float
+    rhs: float
+    tol: float
+    values: dict[str, float]
+
+
+def run_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | None:
+    """None when the check cannot run (an operand missing, or a zero divisor)."""
+    values: dict[Ref, float] = {}
+    for ref in check.operands:
+        value = lookup(ref)
+        if value is None:
+            return None
+        values[ref] = value
+    get = values.__getitem__
+    try:
+        lhs, rhs, tol = evaluate(check.lhs, get), evaluate(check.rhs, get), evaluate(check.tol, get)
+        shown = {name: evaluate(e, get) for name, e in check.shown.items()}
+    except ZeroDivisionError:
+        return None
+    tol += 1e-9 * max(1.0, abs(lhs), abs(rhs))  # binary floating point, not a tolerance
+    if check.relation == "eq":
+        passed = abs(lhs - rhs) <= tol
+    elif check.relation == "le":
+        passed = lhs <= rhs + tol
+    else:
+        passed = lhs >= rhs - tol
+    return Outcome(check, passed, lhs, rhs, tol, shown)
+
+
+def _rounding(refs: list[Ref]) -> Expr:
+    return Max(tuple(HalfUnit(r) for r in refs)) if len(refs) > 1 else HalfUnit(refs[0])
+
+
+def _tolerance(rule: Rule, refs: list[Ref]) -> Expr:
+    return Num(rule.tolerance) if rule.tolerance is not None else _rounding(refs)
+
+
+def column_name(column: Column) -> str:
+    return f"{column.group} {column.header}" if column.group and column.group != "Năm" else column.header
+
+
+def _expand_one(rule: Rule, spec: Spec, column: Column) -> Iterator[Check]:
+    o, rows = rule.operands, spec.row_by_key
+    label: Callable[[str], str] = lambda key: rows[key].label  # noqa: E731
+    col = column.id
+    base = {"column": column_name(column)}
+    if rule.kind in ("sum", "shares_100", "parts_within"):
+        parts = [Ref(k, col) for k in o["parts"]]
+        total_of_parts = Add(tuple(parts))
+        if rule.kind == "sum":
+            total = Ref(o["total"], col)
+            yield Check(
+                rule,
+                column,
+                o["total"],
+                (total, *parts),
+                total,
+                "eq",
+                total_of_parts,
+                _tolerance(rule, [total, *parts]),
+                {**base, "total_label": label(o["total"])},
+                {"total": total, "sum": total_of_parts},
+            )
+        elif rule.kind == "shares_100":
+            # Reported on the structure's own row ("Cơ cấu"), where the reader looks for it.
+            anchor = rows[o["parts"][0]].parent or o["parts"][0]
+            yield Check(
+                rule,
+                column,
+                anchor,
+                tuple(parts),
+                total_of_parts,
+                "eq",
+                Num(100),
+                _tolerance(rule, parts),
+                {**base, "group_label": label(anchor)},
+                {"sum": total_of_parts},
+            )
+        else:
+            whole_key = o["whole"] if isinstance(o["whole"], str) else None
+            whole: Expr = Ref(whole_key, col) if whole_key else Num(float(o["whole"]))
+            refs = [*([whole] if isinstance(whole, Ref) else []), *parts]
+            yield Check(
+                rule,
+                column,
+                whole_key or o["parts"][0],
+                tuple(refs),
+                total_of_parts,
+                "le",
+                whole,
+                _tolerance(rule, refs),
+                {**base, "whole_label": label(whole_key) if whole_key else "100"},
+                {"sum": total_of_parts, "whole": whole},
+            )
+    elif rule.kind == "share_of":
+        total = Ref(o["total"], col)
+        for share_key, part_key in zip(o["shares"], o["parts"], strict=True):
+            share, part = Ref(share_key, col), Ref(part_key, col)
+            expected = Mul(Div(part, total), Num(100))
+            # Rounding of share, plus the rounding of part and total carried through the ratio.
+            tol: Expr = (
+                Num(rule.tolerance)
+                if rule.tolerance is not None
+                else Add(
+                    (
+                        HalfUnit(share),
+                        Mul(
+                            Num(100),
+                            Add(
+                                (
+                                    Div(HalfUnit(part), Abs(total)),
+                                    Div(Mul(Abs(part), HalfUnit(total)), Mul(total, total)),
+                                )
+                            ),
+                        ),
+                    )
+                )
+            )
+            yield Check(
+                rule,
+                column,
+                share_key,
+                (share, part, total),
+                share,
+                "eq",
+                expected,
+                tol,
+                {
+                    **base,
+                    "share_label": label(share_key),
+                    "part_label": label(part_key),
+                    "total_label": label(o["total"]),
+                },
+                {"share": share, "expected": expected},
+            )
+    elif rule.kind == "growth":
+        previous = _previous_year(spec, column)
+        if previous is None:
+            return
+        growth, level, before = (
+            Ref(o["growth"], col),
+            Ref(o["level"], col),
+            Ref(o["level"], previous.id),
+        )
+        expected = Mul(Sub(Div(level, before), Num(1)), Num(100))
+        yield Check(
+            rule,
+            column,
+            o["growth"],
+            (growth, level, before),
+            growth,
+            "eq",
+            expected,
+            _tolerance(rule, [growth]),
+            {**base, "growth_label": label(o["growth"]), "level_label": label(o["level"])},
+            {"growth": growth, "level": level, "previous": before, "expected": expected},
+        )
+
+
+def _previous_year(spec: Spec, column: Column) -> Column | None:
+    if not column.is_year:
+        return None
+    return next(
+        (
+            c
+            for c in spec.campaign.columns
+            if c.is_year and c.area == column.area and c.first_year == column.first_year - 1
+        ),
+        None,
+    )
+
+
+CELL_RULE_KINDS = ("sum", "shares_100", "parts_within", "share_of", "growth")
+
+
+def expand(rule: Rule, spec: Spec) -> list[Check]:
+    """Every check a relational rule makes, one per column (and per share for share_of)."""
+    if rule.kind not in CELL_RULE_KINDS:
+        return []
+    return [check for column in spec.campaign.columns for check in _expand_one(rule, spec, column)]
+
+
+def workbook_checks(spec: Spec, rows: list[Row]) -> list[Check]:
+    """Checks whose every operand is one of `rows`: the ones a template can show live."""
+    keys = {r.key for r in rows}
+    return [
+        check
+        for rule in spec.rules
+        if rule.scope == "workbook" and set(rule.operand_keys()) <= keys
+        for check in expand(rule, spec)
+    ]

@@ -1,0 +1,1 @@
+"""Templates: spec + agency → layout (pure) → xlsx (xlsxwriter)."""

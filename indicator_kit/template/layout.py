@@ -1,0 +1,116 @@
+"""Where everything sits in an agency's template: a pure function of the spec and the agency.
+
+The writer draws this layout; the collector reads returned files against it; the feedback
+workbook is the same layout pre-filled. Positions are 0-based (row, column) like xlsxwriter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from indicator_kit.checks import Check, workbook_checks
+from indicator_kit.spec.model import Agency, Column, Row, Spec
+
+MAIN_SHEET = "Phụ lục 2"
+GUIDE_SHEET = "Hướng dẫn"
+META_SHEET = "_ik_meta"
+
+TITLE_ROWS = 8  # title block rows above the header
+HEADER_ROWS = 3  # two header levels + the column-number row
+
+FIXED_LEFT = ("tt", "label", "unit")
+FIXED_RIGHT = ("agencies", "note", "check", "key")
+COLUMN_TITLES = {
+    "tt": "TT",
+    "label": "Chỉ tiêu",
+    "unit": "ĐVT",
+    "agencies": "Đơn vị chủ trì, theo dõi, báo cáo",
+    "note": "Ghi chú / nguồn số liệu",
+    "check": "Kiểm tra",
+    "key": "Mã dòng",
+}
+COLUMN_NUMBERS = {"tt": "A", "label": "B", "unit": "C"}
+
+
+@dataclass(frozen=True)
+class LayoutRow:
+    row: Row
+    sheet_row: int
+    depth: int
+    is_context: bool  # shown for orientation only: no input cells
+    role: str | None  # "lead" or "co" for the agency's input rows
+
+
+@dataclass(frozen=True)
+class TemplateLayout:
+    spec: Spec
+    agency: Agency
+    rows: tuple[LayoutRow, ...]
+    checks: tuple[Check, ...]
+
+    @property
+    def value_columns(self) -> tuple[Column, ...]:
+        return self.spec.campaign.columns
+
+    @cached_property
+    def col(self) -> dict[str, int]:
+        """Column index of each fixed column id and each value column id."""
+        names = [*FIXED_LEFT, *(c.id for c in self.value_columns), *FIXED_RIGHT]
+        return {name: i for i, name in enumerate(names)}
+
+    @property
+    def header_row(self) -> int:
+        return TITLE_ROWS
+
+    @property
+    def first_data_row(self) -> int:
+        return TITLE_ROWS + HEADER_ROWS
+
+    @property
+    def last_col(self) -> int:
+        return len(self.col) - 1
+
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        return {lr.row.key: lr.sheet_row for lr in self.rows}
+
+    @property
+    def input_rows(self) -> list[LayoutRow]:
+        return [lr for lr in self.rows if not lr.is_context]
+
+    def cell(self, key: str, column_id: str) -> tuple[int, int]:
+        return self.row_of[key], self.col[column_id]
+
+    @cached_property
+    def checks_by_anchor(self) -> dict[str, list[Check]]:
+        grouped: dict[str, list[Check]] = {}
+        for check in self.checks:
+            grouped.setdefault(check.anchor, []).append(check)
+        return grouped
+
+    def agencies_text(self, lr: LayoutRow) -> str:
+        by_slug = self.spec.agency_by_slug
+        if lr.role == "co":
+            return f"Chủ trì: {by_slug[lr.row.lead].short_name} (đơn vị phối hợp báo cáo)"
+        return "; ".join(by_slug[s].short_name for s in lr.row.printed_agencies)
+
+
+def build_layout(spec: Spec, agency_slug: str) -> TemplateLayout:
+    agency = spec.agency_by_slug[agency_slug]
+    inputs = spec.rows_for(agency_slug)
+    wanted = {r.key for r in inputs}
+    for row in inputs:
+        wanted.update(a.key for a in spec.ancestors(row.key))
+    input_keys = {r.key for r in inputs}
+    rows: list[LayoutRow] = []
+    sheet_row = TITLE_ROWS + HEADER_ROWS
+    for row in spec.rows:
+        if row.key not in wanted:
+            continue
+        is_input = row.key in input_keys
+        role = ("lead" if row.lead == agency_slug else "co") if is_input else None
+        depth = len(spec.ancestors(row.key))
+        rows.append(LayoutRow(row, sheet_row, depth, not is_input, role))
+        sheet_row += 1
+    return TemplateLayout(spec, agency, tuple(rows), tuple(workbook_checks(spec, inputs)))

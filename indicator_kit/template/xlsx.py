@@ -1,0 +1,415 @@
+"""Draw a `TemplateLayout` as an .xlsx workbook with xlsxwriter. Returns bytes; no file I/O."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from indicator_kit.spec.model import ValueType
+from indicator_kit.template.formulas import OK, cell_address, check_formula
+from indicator_kit.template.identity import TemplateIdentity
+from indicator_kit.template.layout import (
+    COLUMN_NUMBERS,
+    COLUMN_TITLES,
+    GUIDE_SHEET,
+    MAIN_SHEET,
+    META_SHEET,
+    LayoutRow,
+    TemplateLayout,
+)
+
+FONT = "Times New Roman"
+CONTEXT_FILL = "#E7E6E6"
+SECTION_FILL = "#D0CECE"
+INPUT_FILL = "#FFFFFF"
+FAIL_FILL = "#F4B6B6"
+
+WIDTHS = {"tt": 5, "label": 40, "unit": 9, "agencies": 18, "note": 16, "check": 20, "key": 30}
+VALUE_WIDTH, PERIOD_WIDTH = 9, 11
+
+_TYPE_HINT = {
+    ValueType.COUNT: ("số nguyên không âm", "Số nguyên, không âm."),
+    ValueType.SHARE: (
+        "số từ 0 đến 100",
+        "Tỷ lệ từ 0 đến 100: gõ 8,5 nghĩa là 8,5%; không gõ dấu %.",
+    ),
+    ValueType.GROWTH: ("một số (có thể âm)", "Tốc độ tăng, có thể âm: gõ 8,5 nghĩa là 8,5%."),
+    ValueType.RATE: ("một số", "Số phần trăm: gõ 8,5 nghĩa là 8,5%; không gõ dấu %."),
+    ValueType.AMOUNT: ("số không âm", "Số không âm."),
+    ValueType.INDEX: ("số không âm", "Chỉ số hoặc điểm, không âm."),
+    ValueType.RATIO: ("số không âm", "Hệ số, không âm."),
+}
+
+
+def validation_for(value_type: ValueType, unit: str) -> dict[str, Any]:
+    """Data validation by value type. Style 'warning' lets a clerk keep the marker 'x' (no data)
+    after confirming, which a 'stop' would forbid; the collector checks every value anyway."""
+    if value_type is ValueType.COUNT:
+        rule: dict[str, Any] = {"validate": "integer", "criteria": ">=", "value": 0}
+    elif value_type is ValueType.SHARE:
+        rule = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100}
+    elif value_type in (ValueType.GROWTH, ValueType.RATE):
+        rule = {"validate": "decimal", "criteria": "between", "minimum": -1e15, "maximum": 1e15}
+    else:
+        rule = {"validate": "decimal", "criteria": ">=", "value": 0}
+    expected, hint = _TYPE_HINT[value_type]
+    return {
+        **rule,
+        "error_type": "warning",
+        "input_title": f"ĐVT: {unit}"[:32],
+        "input_message": (
+            f"{hint} Đơn vị tính: {unit}. Để trống nếu chưa có số liệu; gõ x nếu không có số liệu."
+        )[:255],
+        "error_title": "Giá trị chưa hợp lệ",
+        "error_message": (
+            f"Ô này cần {expected} (ĐVT: {unit}). Nếu đơn vị không có số liệu, gõ x rồi chọn Yes/Có để giữ."
+        )[:255],
+    }
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        def fmt(**props: Any) -> Format:
+            return wb.add_format({"font_name": FONT, "font_size": 11, "valign": "vcenter", **props})
+
+        self.title = fmt(bold=True, font_size=14, align="center")
+        self.heading = fmt(bold=True, font_size=14)
+        self.subtitle = fmt(bold=True, font_size=12, align="center")
+        self.italic_center = fmt(italic=True, align="center")
+        self.info = fmt()
+        self.info_bold = fmt(bold=True)
+        self.identity = fmt(italic=True, font_size=9, font_color="#595959")
+        self.header = fmt(bold=True, align="center", text_wrap=True, border=1, bg_color="#DDEBF7")
+        self.colnum = fmt(italic=True, align="center", border=1, font_size=10)
+        self.fail = fmt(bg_color=FAIL_FILL, font_color="#9C0006", bold=True)
+        self.cache: dict[tuple[Any, ...], Format] = {}
+        self._fmt = fmt
+
+    def cell(
+        self,
+        kind: str,
+        *,
+        bold: bool = False,
+        italic: bool = False,
+        indent: int = 0,
+        locked: bool = True,
+        fill: str | None = None,
+        align: str | None = None,
+        wrap: bool = False,
+    ) -> Format:
+        key = (kind, bold, italic, indent, locked, fill, align, wrap)
+        if key not in self.cache:
+            props: dict[str, Any] = {
+                "border": 1,
+                "bold": bold,
+                "italic": italic,
+                "locked": locked,
+                "text_wrap": wrap,
+            }
+            if indent:
+                props["indent"] = indent
+            if fill:
+                props["bg_color"] = fill
+            if align:
+                props["align"] = align
+            self.cache[key] = self._fmt(**props)
+        return self.cache[key]
+
+
+def render_template(
+    layout: TemplateLayout,
+    identity: TemplateIdentity,
+    values: Mapping[tuple[str, str], object] | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> bytes:
+    """The workbook as bytes. `values`/`notes` pre-fill input cells (for feedback workbooks)."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    campaign = layout.spec.campaign
+    issued = datetime(campaign.issued.year, campaign.issued.month, campaign.issued.day, tzinfo=UTC)
+    wb.set_properties(
+        {
+            "title": f"{campaign.annex} — {layout.agency.short_name}",
+            "subject": campaign.title,
+            "author": campaign.recipient.short_name,
+            "company": campaign.recipient.name,
+            "comments": identity.visible_line(),
+            "created": issued.replace(tzinfo=None),  # fixed date: same spec → same bytes
+        }
+    )
+    for name, value in identity.as_properties().items():
+        wb.set_custom_property(name, value)
+    formats = _Formats(wb)
+    sheet = wb.add_worksheet(MAIN_SHEET)
+    _draw_main(sheet, layout, identity, formats, values or {}, notes or {})
+    _draw_guide(wb.add_worksheet(GUIDE_SHEET), layout, formats)
+    _draw_meta(wb.add_worksheet(META_SHEET), layout, identity)
+    sheet.activate()
+    wb.close()
+    return buffer.getvalue()
+
+
+def _draw_main(
+    ws: Worksheet,
+    layout: TemplateLayout,
+    identity: TemplateIdentity,
+    f: _Formats,
+    values: Mapping[tuple[str, str], object],
+    notes: Mapping[str, str],
+) -> None:
+    campaign, col = layout.spec.campaign, layout.col
+    last_visible = col["check"]
+    # Title block
+    lines = [
+        (campaign.annex, f.title),
+        (campaign.annex_title, f.subtitle),
+        (f"(Kèm theo {campaign.legal_basis})", f.italic_center),
+    ]
+    for r, (text, fmt) in enumerate(lines):
+        ws.merge_range(r, 0, r, last_visible, text, fmt)
+    ws.write(3, 0, f"Đơn vị báo cáo: {layout.agency.name}", f.info_bold)
+    ws.write(4, 0, f"Hạn gửi: {campaign.deadline_text}", f.info)
+    ws.write(5, 0, f"Gửi về: {campaign.recipient.short_name}", f.info)
+    ws.write(6, 0, identity.visible_line(), f.identity)
+    ws.write(
+        7,
+        0,
+        "Quy ước: chỉ nhập vào ô trắng; số phần trăm gõ dạng số (8,5 nghĩa là 8,5%); "
+        'để trống = chưa có số liệu; gõ x = không có số liệu. Xem sheet "Hướng dẫn".',
+        f.identity,
+    )
+    _draw_header(ws, layout, f)
+    address = cell_address(layout.row_of, col)
+    for lr in layout.rows:
+        _draw_row(ws, layout, lr, f, values, notes, address)
+    first, last = layout.first_data_row, layout.rows[-1].sheet_row
+    ws.conditional_format(
+        first,
+        col["check"],
+        last,
+        col["check"],
+        {
+            "type": "formula",
+            "criteria": f'=AND({xl_rowcol_to_cell(first, col["check"])}<>"",'
+            f'{xl_rowcol_to_cell(first, col["check"])}<>"{OK}")',
+            "format": f.fail,
+        },
+    )
+    # Columns
+    ws.set_column(col["tt"], col["tt"], WIDTHS["tt"])
+    ws.set_column(col["label"], col["label"], WIDTHS["label"])
+    ws.set_column(col["unit"], col["unit"], WIDTHS["unit"])
+    for column in layout.value_columns:
+        ws.set_column(col[column.id], col[column.id], VALUE_WIDTH if column.is_year else PERIOD_WIDTH)
+    for name in ("agencies", "note", "check"):
+        ws.set_column(col[name], col[name], WIDTHS[name])
+    ws.set_column(col["key"], col["key"], WIDTHS["key"], None, {"hidden": True})
+    # Print and view
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(layout.header_row, layout.header_row + 2)
+    ws.print_area(0, 0, last, last_visible)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.set_footer('&C&"Times New Roman"Trang &P/&N')
+    ws.freeze_panes(layout.first_data_row, col["unit"] + 1)
+    ws.protect(
+        campaign.protection_password,
+        {
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+            "format_columns": True,
+            "format_rows": True,
+        },
+    )
+
+
+def _draw_header(ws: Worksheet, layout: TemplateLayout, f: _Formats) -> None:
+    top, col = layout.header_row, layout.col
+    for name in ("tt", "label", "unit", "agencies", "note", "check"):
+        ws.merge_range(top, col[name], top + 1, col[name], COLUMN_TITLES[name], f.header)
+        ws.write(top + 2, col[name], COLUMN_NUMBERS.get(name, ""), f.colnum)
+    ws.write(top, col["key"], COLUMN_TITLES["key"])
+    columns = list(layout.value_columns)
+    i = 0
+    while i < len(columns):
+        group = columns[i].group
+        j = i
+        while group and j + 1 < len(columns) and columns[j + 1].group == group:
+            j += 1
+        first, last = col[columns[i].id], col[columns[j].id]
+        if group:
+            if first == last:
+                ws.write(top, first, group, f.header)
+            else:
+                ws.merge_range(top, first, top, last, group, f.header)
+            for c in columns[i : j + 1]:
+                ws.write(top + 1, col[c.id], c.header, f.header)
+        else:
+            ws.merge_range(top, first, top + 1, first, columns[i].header, f.header)
+        i = j + 1
+    for c in columns:
+        ws.write(top + 2, col[c.id], c.number, f.colnum)
+    ws.set_row(top, 30)
+    ws.set_row(top + 1, 45)
+
+
+def _draw_row(
+    ws: Worksheet,
+    layout: TemplateLayout,
+    lr: LayoutRow,
+    f: _Formats,
+    values: Mapping[tuple[str, str], object],
+    notes: Mapping[str, str],
+    address: Any,
+) -> None:
+    row, r, col = lr.row, lr.sheet_row, layout.col
+    section = lr.depth == 0
+    fill = SECTION_FILL if section else (CONTEXT_FILL if lr.is_context else None)
+    bold = section or (lr.is_context and lr.depth <= 1)
+    locked = f.cell("text", bold=bold, italic=row.italic, fill=fill)
+    ws.write_string(r, col["tt"], row.tt, f.cell("tt", bold=bold, fill=fill, align="center"))
+    ws.write_string(
+        r,
+        col["label"],
+        row.label,
+        f.cell("label", bold=bold, italic=row.italic, indent=max(0, lr.depth - 1), fill=fill, wrap=True),
+    )
+    ws.write_string(r, col["unit"], row.unit or "", f.cell("unit", fill=fill, align="center"))
+    ws.write_string(
+        r,
+        col["agencies"],
+        layout.agencies_text(lr) if not lr.is_context else "",
+        f.cell("agencies", fill=fill, wrap=True),
+    )
+    ws.write_string(r, col["key"], row.key)
+    if lr.is_context:
+        for column in layout.value_columns:
+            ws.write_blank(r, col[column.id], None, locked)
+        ws.write_blank(r, col["note"], None, locked)
+    else:
+        value_fmt = f.cell("value", locked=False, fill=INPUT_FILL)
+        for column in layout.value_columns:
+            value = values.get((row.key, column.id))
+            if value is None:
+                ws.write_blank(r, col[column.id], None, value_fmt)
+            elif isinstance(value, int | float):
+                ws.write_number(r, col[column.id], value, value_fmt)
+            else:
+                ws.write_string(r, col[column.id], str(value), value_fmt)
+        assert row.value_type is not None and row.unit is not None
+        first, last = col[layout.value_columns[0].id], col[layout.value_columns[-1].id]
+        ws.data_validation(r, first, r, last, validation_for(row.value_type, row.unit))
+        ws.write_string(
+            r,
+            col["note"],
+            notes.get(row.key, ""),
+            f.cell("note", locked=False, fill=INPUT_FILL, wrap=True),
+        )
+    checks = layout.checks_by_anchor.get(row.key)
+    check_fmt = f.cell("check", fill=fill, align="center", wrap=True)
+    if checks:
+        ws.write_formula(r, col["check"], check_formula(checks, address), check_fmt, OK)
+    else:
+        ws.write_blank(r, col["check"], None, check_fmt)
+
+
+def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: _Formats) -> None:
+    campaign = layout.spec.campaign
+    recipient = campaign.recipient
+    contact = ", ".join(x for x in (recipient.contact_person, recipient.email, recipient.phone) if x)
+    lines = [
+        (f"HƯỚNG DẪN ĐIỀN BIỂU {campaign.annex}", f.heading),
+        (f"Đơn vị báo cáo: {layout.agency.name}", f.info_bold),
+        (f"Căn cứ: {campaign.legal_basis}.", f.info),
+        (
+            f"Hạn gửi: {campaign.deadline_text}. Gửi về: {recipient.name}"
+            + (f" ({contact})." if contact else "."),
+            f.info_bold,
+        ),
+        ("", f.info),
+        (
+            '1. Chỉ nhập số liệu vào các ô nền trắng trong sheet "Phụ lục 2". Các dòng tô xám là '
+            "dòng tiêu đề để đối chiếu, không cần nhập.",
+            f.info,
+        ),
+        (
+            "2. Nhập đúng đơn vị tính ở cột ĐVT (ví dụ tỷ.đ là tỷ đồng, tr.usd là triệu USD). Không "
+            "đổi đơn vị; nếu số liệu của đơn vị theo đơn vị khác, hãy quy đổi trước khi nhập.",
+            f.info,
+        ),
+        (
+            "3. Số phần trăm gõ dạng số: 8,5 nghĩa là 8,5%. Không gõ dấu %, không định dạng ô thành %.",
+            f.info,
+        ),
+        (
+            "4. Dấu thập phân theo cài đặt của máy (dấu phẩy hoặc dấu chấm). Không dùng dấu phân "
+            "cách hàng nghìn khi gõ.",
+            f.info,
+        ),
+        (
+            "5. Để trống ô = chưa có số liệu. Gõ x = đơn vị không có số liệu cho ô đó. Số 0 chỉ "
+            "dùng khi giá trị thực sự bằng 0.",
+            f.info,
+        ),
+        (
+            '6. Ghi nguồn số liệu, số ước tính hoặc giải thích vào cột "Ghi chú / nguồn số liệu".',
+            f.info,
+        ),
+        (
+            '7. Cột "Kiểm tra" tự động báo khi các số tự mâu thuẫn (tổng khác tổng các thành phần, '
+            "tỷ trọng không bằng 100...). Ô chuyển màu đỏ: hãy xem lại số liệu của dòng đó.",
+            f.info,
+        ),
+        (
+            "8. Không chèn, xóa hay di chuyển dòng, cột; không đổi tên sheet; không sửa dòng mã "
+            "nhận dạng biểu. Có thể lưu bằng Excel, LibreOffice hoặc WPS (.xlsx, .xls, .ods).",
+            f.info,
+        ),
+        (
+            "9. Gửi lại chính tệp này (có thể đổi tên tệp) qua thư điện tử; không chụp ảnh, không "
+            "chuyển sang PDF.",
+            f.info,
+        ),
+    ]
+    for r, (text, fmt) in enumerate(lines):
+        ws.write_string(r, 0, text, fmt)
+    ws.set_column(0, 0, 140)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.protect(campaign.protection_password)
+
+
+def _draw_meta(ws: Worksheet, layout: TemplateLayout, identity: TemplateIdentity) -> None:
+    """Machine-readable identity and cell map; very hidden in Excel, hidden elsewhere."""
+    entries: list[tuple[str, str | int]] = [
+        *identity.as_properties().items(),
+        ("ik.main_sheet", MAIN_SHEET),
+        ("ik.first_data_row", layout.first_data_row + 1),
+    ]
+    entries += [(f"col.{name}", index + 1) for name, index in layout.col.items()]
+    entries += [(f"row.{lr.row.key}", lr.sheet_row + 1) for lr in layout.rows]
+    for r, (name, value) in enumerate(entries):
+        ws.write_string(r, 0, name)
+        if isinstance(value, int):
+            ws.write_number(r, 1, value)
+        else:
+            ws.write_string(r, 1, value)
+    ws.protect(layout.spec.campaign.protection_password)
+    ws.very_hidden()

@@ -26,6 +26,10 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/indicator-kit spec check
 	$(BIN)/indicator-kit generate --out $(OUT)/templates
+	rm -rf $(OUT)/demo/inbox
+	$(BIN)/indicator-kit simulate --templates $(OUT)/templates --inbox $(OUT)/demo/inbox
+	-$(BIN)/indicator-kit collect $(OUT)/demo/inbox --out $(OUT)/collect
+	@echo "Kết quả kiểm tra: $(OUT)/collect/findings.csv — biểu phản hồi: $(OUT)/collect/feedback/"
 
 clean:
 	rm -rf $(OUT)/templates $(OUT)/collect $(OUT)/master $(OUT)/mail $(OUT)/demo

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from indicator_kit.spec.model import Column, Row, Rule, Spec
+from indicator_kit.spec.model import Column, PeriodAggregate, Row, Rule, Spec
 
 # --- expressions ------------------------------------------------------------------------
 
@@ -69,7 +69,14 @@ class HalfUnit:
     ref: Ref
 
 
-Expr = Ref | Num | Add | Sub | Mul | Div | Abs | Max | HalfUnit
+@dataclass(frozen=True)
+class AverageGrowth:
+    """Average annual growth (%) from yearly growth rates (%): geometric mean of (1 + g)."""
+
+    args: tuple[Expr, ...]
+
+
+Expr = Ref | Num | Add | Sub | Mul | Div | Abs | Max | HalfUnit | AverageGrowth
 Relation = Literal["eq", "le", "ge"]
 
 
@@ -102,6 +109,12 @@ def evaluate(expr: Expr, lookup: Callable[[Ref], float]) -> float:
             return max(evaluate(a, lookup) for a in args)
         case HalfUnit(ref):
             return 0.5 * 10 ** -decimals(lookup(ref))
+        case AverageGrowth(args):
+            factors = [1 + evaluate(a, lookup) / 100 for a in args]
+            product = math.prod(factors)
+            if product <= 0:
+                raise ZeroDivisionError("growth below -100 %")
+            return (product ** (1 / len(factors)) - 1) * 100
     raise TypeError(expr)
 
 
@@ -290,6 +303,102 @@ def _expand_one(rule: Rule, spec: Spec, column: Column) -> Iterator[Check]:
         )
 
 
+PERIOD_WORDS = {
+    PeriodAggregate.SUM: "tổng",
+    PeriodAggregate.MEAN: "trung bình",
+    PeriodAggregate.LAST: "giá trị năm cuối",
+    PeriodAggregate.AVERAGE_GROWTH: "tốc độ tăng bình quân",
+}
+
+
+def _period_checks(rule: Rule, spec: Spec) -> Iterator[Check]:
+    """Period columns whose every year is a year column of the same area, for rows whose
+    catalog entry says how the period aggregates."""
+    columns = spec.campaign.columns
+    for column in columns:
+        if column.is_year:
+            continue
+        years = [
+            next((c for c in columns if c.is_year and c.area == column.area and c.first_year == y), None)
+            for y in range(column.first_year, column.last_year + 1)
+        ]
+        if any(y is None for y in years):
+            continue
+        for row in spec.input_rows:
+            if row.period is PeriodAggregate.NONE:
+                continue
+            value = Ref(row.key, column.id)
+            refs = [Ref(row.key, y.id) for y in years if y is not None]
+            halves: tuple[Expr, ...] = tuple(HalfUnit(r) for r in (value, *refs))
+            if row.period is PeriodAggregate.SUM:
+                expected: Expr = Add(tuple(refs))
+                tol: Expr = Add(halves)  # rounding of every year adds up in a sum
+            elif row.period is PeriodAggregate.MEAN:
+                expected, tol = Div(Add(tuple(refs)), Num(len(refs))), Max(halves)
+            elif row.period is PeriodAggregate.LAST:
+                expected, tol = refs[-1], Max(halves)
+            else:
+                expected, tol = AverageGrowth(tuple(refs)), Add((Max(halves), Num(0.05)))
+            if rule.tolerance is not None:
+                tol = Num(rule.tolerance)
+            yield Check(
+                rule,
+                column,
+                row.key,
+                (value, *refs),
+                value,
+                "eq",
+                expected,
+                tol,
+                {
+                    "column": column_name(column),
+                    "aggregate": PERIOD_WORDS[row.period],
+                    "years": f"{column.first_year}–{column.last_year}",
+                    "label": row.label,
+                },
+                {"value": value, "expected": expected},
+            )
+
+
+def _range_checks(rule: Rule, spec: Spec) -> Iterator[Check]:
+    o = rule.operands
+    types = set(o["value_types"])
+    low, high = o.get("min"), o.get("max")
+    bounds = f"{'' if low is None else low} – {'' if high is None else high}".strip()
+    for row in spec.input_rows:
+        if row.value_type is None or row.value_type.value not in types:
+            continue
+        for column in spec.campaign.columns:
+            value = Ref(row.key, column.id)
+            texts = {"column": column_name(column), "label": row.label, "bounds": bounds}
+            if low is not None:
+                yield Check(
+                    rule,
+                    column,
+                    row.key,
+                    (value,),
+                    value,
+                    "ge",
+                    Num(float(low)),
+                    Num(0),
+                    texts,
+                    {"value": value},
+                )
+            if high is not None:
+                yield Check(
+                    rule,
+                    column,
+                    row.key,
+                    (value,),
+                    value,
+                    "le",
+                    Num(float(high)),
+                    Num(0),
+                    texts,
+                    {"value": value},
+                )
+
+
 def _previous_year(spec: Spec, column: Column) -> Column | None:
     if not column.is_year:
         return None
@@ -307,10 +416,27 @@ CELL_RULE_KINDS = ("sum", "shares_100", "parts_within", "share_of", "growth")
 
 
 def expand(rule: Rule, spec: Spec) -> list[Check]:
-    """Every check a relational rule makes, one per column (and per share for share_of)."""
+    """Every check a rule makes: per column, per share, per row as the kind requires.
+    (`same_value` rules compare two agencies' rows and run on the master table.)"""
+    if rule.kind == "period":
+        return list(_period_checks(rule, spec))
+    if rule.kind == "range":
+        return list(_range_checks(rule, spec))
     if rule.kind not in CELL_RULE_KINDS:
         return []
     return [check for column in spec.campaign.columns for check in _expand_one(rule, spec, column)]
+
+
+def return_checks(spec: Spec, rows: list[Row]) -> list[Check]:
+    """Every check the collector runs on one agency's return: all operands in its rows."""
+    keys = {r.key for r in rows}
+    return [
+        check
+        for rule in spec.rules
+        if rule.scope == "workbook"
+        for check in expand(rule, spec)
+        if {ref.key for ref in check.operands} <= keys
+    ]
 
 
 def workbook_checks(spec: Spec, rows: list[Row]) -> list[Check]:
@@ -319,6 +445,6 @@ def workbook_checks(spec: Spec, rows: list[Row]) -> list[Check]:
     return [
         check
         for rule in spec.rules
-        if rule.scope == "workbook" and set(rule.operand_keys()) <= keys
+        if rule.kind in CELL_RULE_KINDS and rule.scope == "workbook" and set(rule.operand_keys()) <= keys
         for check in expand(rule, spec)
     ]

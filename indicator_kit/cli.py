@@ -16,11 +16,16 @@ from typing import Any, TypeVar
 import click
 
 from indicator_kit import __version__
+from indicator_kit.collect.model import Submission
+from indicator_kit.collect.report import all_findings, findings_json, write_reports
+from indicator_kit.collect.run import collect_inbox
 from indicator_kit.errors import IndicatorKitError, UnknownAgencyError
 from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate
+from indicator_kit.simulate import simulate_returns
 from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+DEFAULT_COLLECT_OUT = Path("generated/collect")
 F = TypeVar("F", bound=Callable[..., Any])
 
 KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
@@ -144,6 +149,79 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
     click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")
+
+
+@main.command("collect")
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_COLLECT_OUT,
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: print the findings to stdout for scripts.",
+)
+@spec_dir_option
+@reports_errors
+def collect_command(inbox: Path, out_dir: Path, output_format: str, spec_dir: Path) -> None:
+    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX)."""
+    loaded = load_spec(spec_dir)
+    submissions = collect_inbox(inbox, loaded)
+    feedback = write_reports(out_dir, loaded, submissions)
+    findings = all_findings(submissions)
+    if output_format == "json":
+        click.echo(findings_json(findings).decode("utf-8"), nl=False)
+    else:
+        print_collect_summary(loaded, submissions, out_dir, feedback)
+    sys.exit(EXIT_FINDINGS if any(s.errors for s in submissions) else EXIT_OK)
+
+
+def print_collect_summary(
+    loaded: Spec, submissions: list[Submission], out_dir: Path, feedback: list[Path]
+) -> None:
+    for sub in submissions:
+        agency = loaded.agency_by_slug[sub.agency].short_name if sub.agency in loaded.agency_by_slug else "?"
+        if sub.refused:
+            reason = sub.findings[0].message if sub.findings else ""
+            click.echo(f"[KHÔNG ĐỌC] {sub.file} — {reason}")
+            continue
+        expected = len(loaded.rows_for(sub.agency or "")) * len(loaded.campaign.columns)
+        tag = "[LỖI]     " if sub.errors else ("[CẢNH BÁO]" if sub.warnings else "[ĐẠT]     ")
+        click.echo(
+            f"{tag} {sub.file} — {agency} — {sub.answered}/{expected} ô có số liệu, "
+            f"{sub.errors} lỗi, {sub.warnings} cảnh báo"
+        )
+    errors = sum(s.errors for s in submissions)
+    warnings = sum(s.warnings for s in submissions)
+    refused = sum(1 for s in submissions if s.refused)
+    click.echo(
+        f"Tổng cộng: {len(submissions)} tệp ({refused} không đọc được), {errors} lỗi, {warnings} cảnh báo."
+    )
+    click.echo(f"Kết quả: {out_dir / 'findings.csv'} và {out_dir / 'findings.json'}")
+    if feedback:
+        click.echo(f"Biểu phản hồi gửi lại đơn vị ({len(feedback)}): {out_dir / 'feedback'}")
+
+
+@main.command("simulate", hidden=True)
+@click.option(
+    "--templates", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_OUT
+)
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True)
+@spec_dir_option
+@reports_errors
+def simulate_command(templates: Path, inbox: Path, spec_dir: Path) -> None:
+    """Fill every template as agencies would (sample data for the demo)."""
+    loaded = load_spec(spec_dir)
+    written = simulate_returns(loaded, templates, inbox)
+    click.echo(f"Đã mô phỏng {len(written)} biểu nộp về trong {inbox}.")
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -25,3 +25,11 @@ def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [p for p in command_paths(main) if f"`{p}" not in readme]
     assert not missing, f"undocumented commands: {missing}"
+
+
+def test_findings_doc_is_generated_from_the_registry() -> None:
+    from indicator_kit.findings import docs_table
+
+    assert (ROOT / "docs" / "findings.md").read_text(encoding="utf-8") == docs_table(), (
+        "run: python -m indicator_kit.findings > docs/findings.md"
+    )

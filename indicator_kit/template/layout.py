@@ -14,6 +14,7 @@ from indicator_kit.spec.model import Agency, Column, Row, Spec
 
 MAIN_SHEET = "Phụ lục 2"
 GUIDE_SHEET = "Hướng dẫn"
+ISSUES_SHEET = "Lỗi cần sửa"
 META_SHEET = "_ik_meta"
 
 TITLE_ROWS = 8  # title block rows above the header

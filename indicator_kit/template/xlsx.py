@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from indicator_kit.template.layout import (
     COLUMN_NUMBERS,
     COLUMN_TITLES,
     GUIDE_SHEET,
+    ISSUES_SHEET,
     MAIN_SHEET,
     META_SHEET,
     LayoutRow,
@@ -123,13 +125,20 @@ class _Formats:
         return self.cache[key]
 
 
+@dataclass(frozen=True)
+class Feedback:
+    """What a feedback workbook adds to a template: returned values and the problems found."""
+
+    values: Mapping[tuple[str, str], object]
+    notes: Mapping[str, str]
+    marks: Mapping[tuple[str, str], str]  # (row key, column id) → message shown on the cell
+    issues: list[tuple[str, str, str, str, str]]  # (cell, row label, column, severity, message)
+
+
 def render_template(
-    layout: TemplateLayout,
-    identity: TemplateIdentity,
-    values: Mapping[tuple[str, str], object] | None = None,
-    notes: Mapping[str, str] | None = None,
+    layout: TemplateLayout, identity: TemplateIdentity, feedback: Feedback | None = None
 ) -> bytes:
-    """The workbook as bytes. `values`/`notes` pre-fill input cells (for feedback workbooks)."""
+    """The workbook as bytes; with `feedback`, pre-filled and annotated for the agency to fix."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buffer,
@@ -156,7 +165,9 @@ def render_template(
         wb.set_custom_property(name, value)
     formats = _Formats(wb)
     sheet = wb.add_worksheet(MAIN_SHEET)
-    _draw_main(sheet, layout, identity, formats, values or {}, notes or {})
+    _draw_main(sheet, layout, identity, formats, feedback)
+    if feedback is not None:
+        _draw_issues(wb.add_worksheet(ISSUES_SHEET), layout, formats, feedback)
     _draw_guide(wb.add_worksheet(GUIDE_SHEET), layout, formats)
     _draw_meta(wb.add_worksheet(META_SHEET), layout, identity)
     sheet.activate()
@@ -165,12 +176,7 @@ def render_template(
 
 
 def _draw_main(
-    ws: Worksheet,
-    layout: TemplateLayout,
-    identity: TemplateIdentity,
-    f: _Formats,
-    values: Mapping[tuple[str, str], object],
-    notes: Mapping[str, str],
+    ws: Worksheet, layout: TemplateLayout, identity: TemplateIdentity, f: _Formats, feedback: Feedback | None
 ) -> None:
     campaign, col = layout.spec.campaign, layout.col
     last_visible = col["check"]
@@ -196,7 +202,7 @@ def _draw_main(
     _draw_header(ws, layout, f)
     address = cell_address(layout.row_of, col)
     for lr in layout.rows:
-        _draw_row(ws, layout, lr, f, values, notes, address)
+        _draw_row(ws, layout, lr, f, feedback, address)
     first, last = layout.first_data_row, layout.rows[-1].sheet_row
     ws.conditional_format(
         first,
@@ -270,14 +276,11 @@ def _draw_header(ws: Worksheet, layout: TemplateLayout, f: _Formats) -> None:
 
 
 def _draw_row(
-    ws: Worksheet,
-    layout: TemplateLayout,
-    lr: LayoutRow,
-    f: _Formats,
-    values: Mapping[tuple[str, str], object],
-    notes: Mapping[str, str],
-    address: Any,
+    ws: Worksheet, layout: TemplateLayout, lr: LayoutRow, f: _Formats, feedback: Feedback | None, address: Any
 ) -> None:
+    values = feedback.values if feedback else {}
+    notes = feedback.notes if feedback else {}
+    marks = feedback.marks if feedback else {}
     row, r, col = lr.row, lr.sheet_row, layout.col
     section = lr.depth == 0
     fill = SECTION_FILL if section else (CONTEXT_FILL if lr.is_context else None)
@@ -303,15 +306,22 @@ def _draw_row(
             ws.write_blank(r, col[column.id], None, locked)
         ws.write_blank(r, col["note"], None, locked)
     else:
-        value_fmt = f.cell("value", locked=False, fill=INPUT_FILL)
+        plain = f.cell("value", locked=False, fill=INPUT_FILL)
+        marked = f.cell("value", locked=False, fill=FAIL_FILL)
         for column in layout.value_columns:
             value = values.get((row.key, column.id))
+            mark = marks.get((row.key, column.id))
+            value_fmt = marked if mark else plain
             if value is None:
                 ws.write_blank(r, col[column.id], None, value_fmt)
             elif isinstance(value, int | float):
                 ws.write_number(r, col[column.id], value, value_fmt)
             else:
                 ws.write_string(r, col[column.id], str(value), value_fmt)
+            if mark:
+                ws.write_comment(
+                    r, col[column.id], mark, {"author": "indicator-kit", "x_scale": 3, "y_scale": 2}
+                )
         assert row.value_type is not None and row.unit is not None
         first, last = col[layout.value_columns[0].id], col[layout.value_columns[-1].id]
         ws.data_validation(r, first, r, last, validation_for(row.value_type, row.unit))
@@ -327,6 +337,32 @@ def _draw_row(
         ws.write_formula(r, col["check"], check_formula(checks, address), check_fmt, OK)
     else:
         ws.write_blank(r, col["check"], None, check_fmt)
+
+
+def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: _Formats, feedback: Feedback) -> None:
+    headers = ["Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung cần sửa"]
+    ws.write_string(0, 0, f"LỖI CẦN SỬA — {layout.agency.name}", f.heading)
+    ws.write_string(
+        1,
+        0,
+        'Các ô cần sửa được tô đỏ trong sheet "Phụ lục 2"; di chuột vào ô để xem lý do. '
+        "Sửa xong, lưu và gửi lại tệp này.",
+        f.info,
+    )
+    for c, title in enumerate(headers):
+        ws.write_string(3, c, title, f.header)
+    severity_text = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+    body = f.cell("issue", wrap=True)
+    for r, (cell, label, column, severity, message) in enumerate(feedback.issues, start=4):
+        for c, text in enumerate([cell, label, column, severity_text.get(severity, severity), message]):
+            ws.write_string(r, c, text, body)
+    for c, width in enumerate([8, 40, 22, 10, 90]):
+        ws.set_column(c, c, width)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(3)
+    ws.protect(layout.spec.campaign.protection_password)
 
 
 def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: _Formats) -> None:

@@ -1,0 +1,1 @@
+"""collect: read every returned workbook, identify it, check it, and report findings."""

@@ -1,0 +1,423 @@
+"""A returned sheet → values keyed by (row key, column id), with every structural problem found.
+
+Rows are mapped back to catalog keys by the hidden key column; when it is gone (rows copied
+into the agency's own file) by labels, in order. Columns are found by the printed column-number
+row (A B C 1 … 10) so an inserted column does not shift values silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from statistics import median
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from indicator_kit.checks import column_name
+from indicator_kit.collect import units
+from indicator_kit.collect.model import CellResult
+from indicator_kit.collect.numbers import Parsed, Status, format_number, parse_cell, resolve_ambiguous
+from indicator_kit.collect.reader import RawSheet
+from indicator_kit.findings import Finding, Severity, finding
+from indicator_kit.spec.model import Column, Row, ValueType
+from indicator_kit.template.layout import COLUMN_TITLES, LayoutRow, TemplateLayout
+
+PERCENT_UNITS = {"%", "%/năm"}
+NUMBER_ROW_SCAN = 40
+
+
+@dataclass
+class SheetMap:
+    row_of: dict[str, int]  # catalog key → grid row
+    col_of: dict[str, int]  # "tt", "label", "unit", "note", column ids → grid column
+    data_start: int
+    known_cols: set[int]
+    columns: tuple[Column, ...]
+    by_labels: bool = False
+    extra_key_rows: dict[int, str] = field(default_factory=dict)  # rows of other agencies' keys
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _filled(value: object) -> bool:
+    return value is not None and _text(value).strip() != ""
+
+
+def _find_number_row(sheet: RawSheet) -> tuple[int, int] | None:
+    for r, row in enumerate(sheet.grid[:NUMBER_ROW_SCAN]):
+        texts = [_text(v).strip() for v in row]
+        for c in range(len(texts) - 2):
+            if texts[c : c + 3] == ["A", "B", "C"]:
+                return r, c
+    return None
+
+
+def map_sheet(sheet: RawSheet, layout: TemplateLayout, keys: set[str]) -> SheetMap:
+    col_of = {name: layout.col[name] for name in ("tt", "label", "unit", "note", "agencies", "check", "key")}
+    col_of.update({c.id: layout.col[c.id] for c in layout.value_columns})
+    data_start = layout.first_data_row
+    found = _find_number_row(sheet)
+    if found is not None:
+        r, c = found
+        data_start = r + 1
+        texts = [_text(v).strip() for v in sheet.grid[r]]
+        col_of.update({"tt": c, "label": c + 1, "unit": c + 2})
+        for column in layout.value_columns:
+            if column.number in texts[c + 3 :]:
+                col_of[column.id] = texts.index(column.number, c + 3)
+        for name in ("note", "agencies", "check"):
+            for header_row in sheet.grid[max(0, r - 2) : r]:
+                for j, v in enumerate(header_row):
+                    if _text(v).strip() == COLUMN_TITLES[name]:
+                        col_of[name] = j
+
+    # The key column: where the template put it, else wherever catalog keys are.
+    def key_count(col: int) -> int:
+        return sum(1 for row in sheet.grid[data_start:] if col < len(row) and row[col] in keys)
+
+    width = max((len(row) for row in sheet.grid), default=0)
+    if key_count(col_of["key"]) == 0:
+        counts = {c: key_count(c) for c in range(width)}
+        best = max(counts, key=lambda c: counts[c], default=None)
+        if best is not None and counts[best] > 0:
+            col_of["key"] = best
+    row_of: dict[str, int] = {}
+    extra: dict[int, str] = {}
+    layout_keys = {lr.row.key for lr in layout.rows}
+    key_col = col_of["key"]
+    for r in range(data_start, len(sheet.grid)):
+        value = sheet.at(r, key_col)
+        if isinstance(value, str) and value in keys:
+            if value in layout_keys and value not in row_of:
+                row_of[value] = r
+            else:
+                extra[r] = value
+    by_labels = False
+    if not row_of:
+        by_labels = True
+        pointer = data_start
+        for lr in layout.rows:
+            wanted = units.normalise(lr.row.label)
+            for r in range(pointer, len(sheet.grid)):
+                if units.normalise(_text(sheet.at(r, col_of["label"]))) == wanted:
+                    row_of[lr.row.key] = r
+                    pointer = r + 1
+                    break
+    known = set(col_of.values())
+    return SheetMap(row_of, col_of, data_start, known, layout.value_columns, by_labels, extra)
+
+
+@dataclass
+class Extraction:
+    cells: dict[tuple[str, str], CellResult]
+    notes: dict[str, str]
+    findings: list[Finding]
+    sheet_map: SheetMap
+
+
+def extract(
+    sheet: RawSheet,
+    layout: TemplateLayout,
+    keys: set[str],
+    formulas: dict[tuple[int, int], bool],
+    where: dict[str, str],
+) -> Extraction:
+    smap = map_sheet(sheet, layout, keys)
+    findings: list[Finding] = []
+    spec = layout.spec
+
+    def add(
+        code: str,
+        message: str,
+        r: int | None = None,
+        c: int | None = None,
+        key: str = "",
+        column: str = "",
+        severity: Severity | None = None,
+    ) -> None:
+        cell = xl_rowcol_to_cell(r, c) if r is not None and c is not None else ""
+        findings.append(
+            finding(
+                code,
+                message,
+                severity=severity,
+                cell=cell,
+                row_key=key,
+                column=column,
+                sheet=sheet.name,
+                **where,
+            )
+        )
+
+    # Rows deleted or moved
+    order = {lr.row.key: i for i, lr in enumerate(layout.rows)}
+    for lr in layout.rows:
+        if lr.row.key not in smap.row_of:
+            add(
+                "row-missing",
+                f'Không tìm thấy dòng "{lr.row.tt} {lr.row.label}" của biểu mẫu.',
+                key=lr.row.key,
+                severity=None if not lr.is_context else Severity.WARNING,
+            )
+    highest = -1
+    for key, r in sorted(smap.row_of.items(), key=lambda kv: kv[1]):
+        if order[key] < highest:
+            add(
+                "row-moved",
+                f'Dòng "{spec.row_by_key[key].label}" bị di chuyển khỏi vị trí trong biểu mẫu.',
+                r,
+                smap.col_of["label"],
+                key,
+            )
+        highest = max(highest, order[key])
+
+    cells: dict[tuple[str, str], CellResult] = {}
+    notes: dict[str, str] = {}
+    row_at = {r: key for key, r in smap.row_of.items()}
+    layout_row = {lr.row.key: lr for lr in layout.rows}
+    value_cols = {smap.col_of[c.id]: c for c in layout.value_columns}
+    last_row = max((r for r, row in enumerate(sheet.grid) if any(_filled(v) for v in row)), default=-1)
+    ignored_cols = {smap.col_of[n] for n in ("agencies", "check", "key")}
+    for r in range(smap.data_start, last_row + 1):
+        row_values = sheet.grid[r]
+        key = row_at.get(r)
+        if key is not None and not layout_row[key].is_context:
+            _input_row(sheet, layout_row[key], r, smap, formulas, cells, notes, add)
+        elif key is not None:
+            _compare_texts(sheet, layout_row[key].row, r, smap, add, unit=False)
+            for c, column in value_cols.items():
+                if _filled(sheet.at(r, c)):
+                    add(
+                        "value-outside-input",
+                        f"Ô {xl_rowcol_to_cell(r, c)} thuộc dòng tiêu đề "
+                        f'"{layout_row[key].row.label}" (không phải ô nhập) có giá trị '
+                        f'"{_text(sheet.at(r, c))}"; giá trị này không được dùng.',
+                        r,
+                        c,
+                        key,
+                        column.id,
+                    )
+        else:
+            other = smap.extra_key_rows.get(r)
+            content = [c for c, v in enumerate(row_values) if _filled(v) and c not in ignored_cols]
+            if not content:
+                continue
+            if other is None:
+                add("row-inserted", f"Dòng {r + 1} không có trong biểu mẫu (dòng chèn thêm).", r, content[0])
+            for c in content:
+                if c in value_cols:
+                    label = (
+                        f'dòng "{spec.row_by_key[other].label}" không thuộc chỉ tiêu của đơn vị'
+                        if other
+                        else f"dòng {r + 1} chèn thêm"
+                    )
+                    add(
+                        "value-outside-input",
+                        f"Ô {xl_rowcol_to_cell(r, c)} ({label}) có giá trị "
+                        f'"{_text(sheet.at(r, c))}"; giá trị này không được dùng.',
+                        r,
+                        c,
+                        other or "",
+                        value_cols[c].id,
+                    )
+        for c, v in enumerate(row_values):
+            if c not in smap.known_cols and _filled(v):
+                numeric = parse_cell(v).status is Status.NUMBER
+                add(
+                    "value-outside-input",
+                    f"Ô {xl_rowcol_to_cell(r, c)} nằm ngoài bảng có nội dung "
+                    f'"{_text(v)}"; nội dung này không được dùng.',
+                    r,
+                    c,
+                    severity=None if numeric else Severity.WARNING,
+                )
+    return Extraction(cells, notes, findings, smap)
+
+
+def _compare_texts(
+    sheet: RawSheet, row: Row, r: int, smap: SheetMap, add: Callable[..., None], unit: bool
+) -> units.UnitVerdict:
+    tt, label = _text(sheet.at(r, smap.col_of["tt"])), _text(sheet.at(r, smap.col_of["label"]))
+    if units.normalise(tt) != units.normalise(row.tt):
+        add(
+            "tt-edited",
+            f'Cột TT của dòng "{row.label}" là "{tt}", biểu mẫu là "{row.tt}".',
+            r,
+            smap.col_of["tt"],
+            row.key,
+        )
+    if not smap.by_labels and units.normalise(label) != units.normalise(row.label):
+        add(
+            "label-edited",
+            f'Tên chỉ tiêu bị sửa thành "{label}" (biểu mẫu: "{row.label}").',
+            r,
+            smap.col_of["label"],
+            row.key,
+        )
+    if not unit or row.unit is None:
+        return units.UnitVerdict("same")
+    typed = _text(sheet.at(r, smap.col_of["unit"]))
+    verdict = units.compare(typed, row.unit)
+    where = (r, smap.col_of["unit"], row.key)
+    if verdict.kind == "variant":
+        add(
+            "unit-edited",
+            f'ĐVT của dòng "{row.label}" được ghi là "{typed}" (biểu mẫu: "{row.unit}"); coi là cùng đơn vị.',
+            *where,
+        )
+    elif verdict.kind == "convert":
+        add(
+            "unit-converted",
+            f'ĐVT của dòng "{row.label}" bị đổi thành "{typed}" (biểu mẫu: '
+            f'"{row.unit}"); các số đã được quy đổi (× {format_number(verdict.factor)}).',
+            *where,
+        )
+    elif verdict.kind == "unknown":
+        add(
+            "unit-unknown",
+            f'ĐVT của dòng "{row.label}" bị đổi thành "{typed}", không quy đổi được '
+            f'về "{row.unit}"; số liệu dòng này chưa được dùng.',
+            *where,
+        )
+    return verdict
+
+
+def _input_row(
+    sheet: RawSheet,
+    lr: LayoutRow,
+    r: int,
+    smap: SheetMap,
+    formulas: dict[tuple[int, int], bool],
+    cells: dict[tuple[str, str], CellResult],
+    notes: dict[str, str],
+    add: Callable[..., None],
+) -> None:
+    row = lr.row
+    verdict = _compare_texts(sheet, row, r, smap, add, unit=True)
+    note = _text(sheet.at(r, smap.col_of["note"])).strip()
+    if note:
+        notes[row.key] = note
+    parsed: dict[str, tuple[Parsed, int]] = {}
+    for spec_column in smap.columns:
+        c = smap.col_of[spec_column.id]
+        parsed[spec_column.id] = (parse_cell(sheet.at(r, c)), c)
+    numbers = {
+        col: p.value for col, (p, _) in parsed.items() if p.status is Status.NUMBER and not p.ambiguous
+    }
+    year_cols = {c.id for c in smap.columns if c.is_year}
+    column_names = {c.id: column_name(c) for c in smap.columns}
+    for column, (p, c) in parsed.items():
+        cell = xl_rowcol_to_cell(r, c)
+        name = column_names[column]
+        place = f'Ô {cell} ("{row.label}", cột {name})'
+        usable, value = verdict.kind != "unknown", p.value
+        has_formula = formulas.get((r, c))
+        if has_formula is False:
+            add("formula-no-value", f"{place} chứa công thức chưa có kết quả tính.", r, c, row.key, column)
+            cells[(row.key, column)] = CellResult(row.key, column, cell, Status.INVALID, None, None, False)
+            continue
+        if p.status is Status.INVALID:
+            add("value-invalid", f'{place} có nội dung "{p.text}" không phải là số.', r, c, row.key, column)
+            usable = False
+        elif p.status is Status.NO_DATA:
+            add("no-data", f'{place} được đánh dấu không có số liệu ("{p.text}").', r, c, row.key, column)
+        elif p.status is Status.NUMBER:
+            assert value is not None
+            if p.percent_sign and row.unit not in PERCENT_UNITS:
+                add(
+                    "value-invalid",
+                    f'{place} có dấu % ("{p.text}") nhưng ĐVT là {row.unit}.',
+                    r,
+                    c,
+                    row.key,
+                    column,
+                )
+                usable = False
+            elif p.ambiguous:
+                others = [v for col, v in numbers.items() if col != column and v is not None]
+                value, reason = resolve_ambiguous(p, others, row.value_type is ValueType.COUNT)
+                add(
+                    "number-ambiguous",
+                    f'{place} ghi "{p.text}", có thể hiểu là '
+                    f"{format_number(p.value or 0)} hoặc {format_number(p.alternative or 0)}; đã đọc là "
+                    f"{format_number(value)} ({reason}).",
+                    r,
+                    c,
+                    row.key,
+                    column,
+                )
+            elif p.from_text:
+                add(
+                    "text-number",
+                    f'{place} được nhập dạng chữ "{p.text}"; đã đọc là {format_number(value)}.',
+                    r,
+                    c,
+                    row.key,
+                    column,
+                )
+            if usable and row.value_type is ValueType.COUNT and not float(value).is_integer():
+                add(
+                    "count-not-whole",
+                    f"{place} là {format_number(value)}, nhưng chỉ tiêu là số đếm.",
+                    r,
+                    c,
+                    row.key,
+                    column,
+                )
+                usable = False
+            if usable and verdict.kind == "convert":
+                value = value * verdict.factor
+        cells[(row.key, column)] = CellResult(row.key, column, cell, p.status, value, p.text, usable)
+    _scale_checks(row, r, smap, cells, year_cols, add)
+
+
+def _scale_checks(
+    row: Row,
+    r: int,
+    smap: SheetMap,
+    cells: dict[tuple[str, str], CellResult],
+    year_cols: set[str],
+    add: Callable[..., None],
+) -> None:
+    values = {
+        col: c.value
+        for (key, col), c in cells.items()
+        if key == row.key and c.usable and c.status is Status.NUMBER and c.value is not None
+    }
+    for column, value in values.items():
+        others = [v for col, v in values.items() if col != column and v]
+        cell = cells[(row.key, column)].cell
+        if row.unit in PERCENT_UNITS and 0 < abs(value) < 1 and others:
+            big = [abs(v) for v in others if abs(v) >= 1]
+            if big and min(big) / 5 <= abs(value) * 100 <= max(big) * 5:
+                add(
+                    "percent-as-fraction",
+                    f'Ô {cell} ("{row.label}") là {format_number(value)}, trong khi '
+                    f"các ô khác cùng dòng cỡ {format_number(median(big))}: có thể đã gõ dạng phân số "
+                    f"(định dạng %) thay vì {format_number(value * 100)}.",
+                    r,
+                    smap.col_of[column],
+                    row.key,
+                    column,
+                )
+        if row.value_type in (ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO) and column in year_cols:
+            years = [abs(v) for col, v in values.items() if col != column and col in year_cols and v]
+            if len(years) >= 2 and value:
+                ratio = abs(value) / median(years)
+                if ratio >= 300 or ratio <= 1 / 300:
+                    add(
+                        "scale-slip",
+                        f'Ô {cell} ("{row.label}") là {format_number(value)}, gấp khoảng '
+                        f"{format_number(round(ratio, 4))} lần các năm khác cùng dòng "
+                        f"(trung vị {format_number(median(years))}).",
+                        r,
+                        smap.col_of[column],
+                        row.key,
+                        column,
+                    )

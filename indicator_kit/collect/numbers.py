@@ -1,0 +1,160 @@
+"""What a clerk typed → a number, a no-data marker, a blank, or an error. Never a silent guess.
+
+Handles Vietnamese and English notation ("1.234,5", "1,234.5"), "12,5%", "1 234",
+"(12,5)" for negatives. "1.234" / "1,234" are ambiguous: the caller resolves them with the
+row's other values (`resolve_ambiguous`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from statistics import median
+
+
+class Status(StrEnum):
+    BLANK = "blank"  # not reported
+    NUMBER = "number"
+    NO_DATA = "no_data"  # explicitly "no data": counts as answered
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    status: Status
+    value: float | None = None
+    text: str | None = None  # the original text, when the cell held text
+    alternative: float | None = None  # the other reading of an ambiguous "1.234"
+    percent_sign: bool = False
+
+    @property
+    def from_text(self) -> bool:
+        return self.text is not None and self.status is Status.NUMBER
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.alternative is not None
+
+
+NO_DATA_MARKERS = {
+    "-",
+    "–",
+    "—",
+    "x",
+    "không có số liệu",
+    "khong co so lieu",
+    "kcsl",
+    "n/a",
+    "na",
+    "không có",
+    "chưa có số liệu",
+    "…",
+    "...",
+}
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009]+")
+_GROUPED = {
+    ".": re.compile(r"^\d{1,3}(\.\d{3})+$"),
+    ",": re.compile(r"^\d{1,3}(,\d{3})+$"),
+}
+
+
+def _number_text(text: str) -> tuple[float, float | None] | None:
+    """Parse unsigned digits with separators; (value, alternative-if-ambiguous) or None."""
+    if not text or not re.fullmatch(r"[\d.,]+", text) or not re.search(r"\d", text):
+        return None
+    dots, commas = text.count("."), text.count(",")
+    if dots and commas:
+        decimal = "." if text.rfind(".") > text.rfind(",") else ","
+        thousands = "," if decimal == "." else "."
+        whole, _, frac = text.rpartition(decimal)
+        if not _GROUPED[thousands].match(whole) and thousands in whole:
+            return None
+        if not frac.isdigit():
+            return None
+        return float(whole.replace(thousands, "") + "." + frac), None
+    sep = "." if dots else ("," if commas else None)
+    if sep is None:
+        return float(text), None
+    count = dots or commas
+    if count > 1:
+        return (float(text.replace(sep, "")), None) if _GROUPED[sep].match(text) else None
+    whole, _, frac = text.partition(sep)
+    if not whole or not frac:
+        return None
+    as_decimal = float(f"{whole}.{frac}")
+    if len(frac) == 3 and 1 <= len(whole) <= 3 and whole != "0":
+        return as_decimal, float(whole + frac)  # "1.234": 1,234 or 1234?
+    return as_decimal, None
+
+
+def parse_cell(value: object) -> Parsed:
+    if value is None or value == "":
+        return Parsed(Status.BLANK)
+    if isinstance(value, bool):
+        return Parsed(Status.INVALID, text=str(value))
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return Parsed(Status.INVALID, text=str(value))
+        return Parsed(Status.NUMBER, float(value))
+    if isinstance(value, datetime | date | time):
+        return Parsed(Status.INVALID, text=value.isoformat())
+    text = unicodedata.normalize("NFC", str(value))
+    folded = _SPACES.sub(" ", text).strip()
+    if not folded:
+        return Parsed(Status.BLANK)
+    if folded.lower() in NO_DATA_MARKERS:
+        return Parsed(Status.NO_DATA, text=text)
+    body = folded.replace("−", "-").replace(" ", "")
+    negative = False
+    if body.startswith("(") and body.endswith(")"):
+        negative, body = True, body[1:-1]
+    percent = body.endswith("%")
+    body = body.rstrip("%")
+    if body[:1] in "+-":
+        negative = negative != (body[0] == "-")
+        body = body[1:]
+    parsed = _number_text(body)
+    if parsed is None:
+        return Parsed(Status.INVALID, text=text)
+    number, alternative = parsed
+    sign = -1.0 if negative else 1.0
+    return Parsed(
+        Status.NUMBER,
+        sign * number,
+        text=text,
+        alternative=None if alternative is None else sign * alternative,
+        percent_sign=percent,
+    )
+
+
+def resolve_ambiguous(parsed: Parsed, neighbours: list[float], whole_only: bool) -> tuple[float, str]:
+    """Choose between the two readings of "1.234"; returns (value, reason in Vietnamese)."""
+    assert parsed.alternative is not None and parsed.value is not None
+    small, large = parsed.value, parsed.alternative
+    if whole_only:
+        return large, "chỉ tiêu là số nguyên"
+    sized = [abs(n) for n in neighbours if n]
+    if sized:
+        centre = median(sized)
+
+        def distance(candidate: float) -> float:
+            return abs(math.log10(abs(candidate) / centre)) if candidate else math.inf
+
+        if distance(large) < distance(small):
+            return large, "gần với các giá trị khác cùng dòng"
+        return small, "gần với các giá trị khác cùng dòng"
+    # Without context, Vietnamese notation: "." groups thousands, "," marks decimals.
+    text = (parsed.text or "").strip()
+    if "." in text:
+        return large, "theo cách viết tiếng Việt (dấu chấm phân cách hàng nghìn)"
+    return small, "theo cách viết tiếng Việt (dấu phẩy thập phân)"
+
+
+def format_number(value: float) -> str:
+    """Vietnamese notation for messages: 1.234,5 (up to 4 decimals, trailing zeros dropped)."""
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")

@@ -1,0 +1,229 @@
+"""Returned files → `RawWorkbook`: format detected from content, values read with calamine.
+
+python-calamine reads xlsx, xls and ods quickly; what it cannot see (custom properties, the
+saved time, formulas without a cached value) is read straight from the xlsx/ods zip.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from xml.etree import ElementTree
+
+from python_calamine import CalamineWorkbook
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class Kind(StrEnum):
+    XLSX = "xlsx"
+    XLSM = "xlsm"
+    XLS = "xls"
+    ODS = "ods"
+    ENCRYPTED = "encrypted"
+    EMPTY = "empty"
+    CORRUPT = "corrupt"
+    OTHER = "other"  # not a spreadsheet
+
+
+KIND_NAMES = {
+    "pdf": "tệp PDF",
+    "docx": "tệp Word",
+    "doc": "tệp Word",
+    "image": "tệp ảnh",
+    "zip": "tệp nén",
+    "text": "tệp văn bản (CSV/HTML)",
+    "unknown": "tệp không rõ định dạng",
+}
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: Kind
+    detail: str = ""  # for OTHER: pdf, docx, image…; for CORRUPT: why
+
+
+def sniff(data: bytes) -> Sniffed:
+    """The real format, from the bytes (an .xls renamed .xlsx is still an .xls)."""
+    if not data:
+        return Sniffed(Kind.EMPTY)
+    head = data[:8]
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = set(z.namelist())
+                if "xl/workbook.xml" in names:
+                    return Sniffed(Kind.XLSM if "xl/vbaProject.bin" in names else Kind.XLSX)
+                if "mimetype" in names:
+                    mime = z.read("mimetype")[:100]
+                    if b"opendocument.spreadsheet" in mime:
+                        return Sniffed(Kind.ODS)
+                    return Sniffed(Kind.OTHER, "docx" if b"text" in mime else "zip")
+                if any(n.startswith("word/") for n in names):
+                    return Sniffed(Kind.OTHER, "docx")
+                return Sniffed(Kind.OTHER, "zip")
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            return Sniffed(Kind.CORRUPT, f"zip: {exc}")
+    if head == OLE_MAGIC:
+        if "EncryptionInfo".encode("utf-16-le") in data:
+            return Sniffed(Kind.ENCRYPTED)
+        if "WordDocument".encode("utf-16-le") in data:
+            return Sniffed(Kind.OTHER, "doc")
+        return Sniffed(Kind.XLS)
+    if data.startswith(b"%PDF"):
+        return Sniffed(Kind.OTHER, "pdf")
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
+        return Sniffed(Kind.OTHER, "image")
+    sample = data[:2048]
+    try:
+        sample.decode("utf-8")
+        return Sniffed(Kind.OTHER, "text")
+    except UnicodeDecodeError:
+        return Sniffed(Kind.OTHER, "unknown")
+
+
+@dataclass
+class RawSheet:
+    name: str
+    visible: str  # "visible", "hidden", "veryhidden"
+    grid: list[list[object]]
+
+    def at(self, row: int, col: int) -> object:
+        if row < len(self.grid) and col < len(self.grid[row]):
+            return self.grid[row][col]
+        return None
+
+
+@dataclass
+class RawWorkbook:
+    kind: Kind
+    sheets: list[RawSheet]
+    properties: dict[str, str] = field(default_factory=dict)
+    saved_at: datetime | None = None
+    # (sheet name) → {(row, col): has a cached value}; xlsx only
+    formulas: dict[str, dict[tuple[int, int], bool]] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> RawSheet | None:
+        return next((s for s in self.sheets if s.name == name), None)
+
+
+class ReadError(Exception):
+    """The file is a spreadsheet that cannot be read; `reason` is Vietnamese."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code, self.reason = code, reason
+        super().__init__(reason)
+
+
+def read_workbook(data: bytes, kind: Kind) -> RawWorkbook:
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheets = []
+        for meta in book.sheets_metadata:
+            grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            visible = str(meta.visible).rsplit(".", 1)[-1].lower()
+            sheets.append(RawSheet(meta.name, visible, grid))
+    except Exception as exc:  # calamine raises several types, some not exported
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text:
+            raise ReadError("file-encrypted", "Tệp được đặt mật khẩu.") from None
+        raise ReadError("file-unreadable", f"Không mở được bảng tính ({type(exc).__name__}).") from None
+    workbook = RawWorkbook(kind, sheets)
+    if kind in (Kind.XLSX, Kind.XLSM):
+        _read_xlsx_extras(data, workbook)
+    elif kind is Kind.ODS:
+        _read_ods_extras(data, workbook)
+    return workbook
+
+
+_NS = {
+    "cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    "vt": "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes",
+    "dcterms": "http://purl.org/dc/terms/",
+    "main": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _read_xlsx_extras(data: bytes, wb: RawWorkbook) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        if "docProps/custom.xml" in names:
+            root = ElementTree.fromstring(z.read("docProps/custom.xml"))
+            for prop in root.findall("cp:property", _NS):
+                value = next(iter(prop), None)
+                if value is not None and value.text is not None:
+                    wb.properties[prop.get("name", "")] = value.text
+        if "docProps/core.xml" in names:
+            root = ElementTree.fromstring(z.read("docProps/core.xml"))
+            wb.saved_at = _parse_time(root.findtext("dcterms:modified", None, _NS))
+        for name, path in _sheet_paths(z).items():
+            if path in names:
+                wb.formulas[name] = _formula_cells(z.read(path))
+
+
+def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
+    workbook = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("rel:Relationship", _NS)}
+    paths = {}
+    for sheet in workbook.iterfind("main:sheets/main:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        paths[sheet.get("name", "")] = target
+    return paths
+
+
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _cell_index(ref: str) -> tuple[int, int]:
+    match = _CELL_REF.fullmatch(ref)
+    if not match:
+        return -1, -1
+    col = 0
+    for ch in match.group(1):
+        col = col * 26 + (ord(ch) - 64)
+    return int(match.group(2)) - 1, col - 1
+
+
+def _formula_cells(sheet_xml: bytes) -> dict[tuple[int, int], bool]:
+    found = {}
+    tag_c, tag_f, tag_v = (f"{{{_NS['main']}}}{t}" for t in ("c", "f", "v"))
+    for _, element in ElementTree.iterparse(io.BytesIO(sheet_xml)):
+        if element.tag == tag_c:
+            if element.find(tag_f) is not None:
+                value = element.find(tag_v)
+                found[_cell_index(element.get("r", ""))] = value is not None and bool(value.text)
+            element.clear()
+    return found
+
+
+def _read_ods_extras(data: bytes, wb: RawWorkbook) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        if "meta.xml" not in z.namelist():
+            return
+        root = ElementTree.fromstring(z.read("meta.xml"))
+        meta = root.find("office:meta", _NS)
+        if meta is None:
+            return
+        wb.saved_at = _parse_time(meta.findtext("dc:date", None, _NS))
+        for prop in meta.findall("meta:user-defined", _NS):
+            wb.properties[prop.get(f"{{{_NS['meta']}}}name", "")] = prop.text or ""

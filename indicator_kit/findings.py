@@ -1,0 +1,307 @@
+"""Findings: every problem is one typed record with a location, a stable code and a message.
+
+`CODES` is the single registry of codes; `docs/findings.md` is generated from it
+(`python -m indicator_kit.findings > docs/findings.md`) and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    meaning: str  # for the docs (English, for engineers)
+    fix: str  # what the agency or officer should do (Vietnamese)
+
+
+_C = Code
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+CODES: dict[str, Code] = {
+    c.code: c
+    for c in [
+        # files
+        _C(
+            "not-a-workbook",
+            W,
+            "File is not a spreadsheet (PDF, Word, image, archive…); listed, not read.",
+            "Đề nghị đơn vị gửi lại đúng tệp Excel của biểu mẫu.",
+        ),
+        _C("file-empty", E, "File has no content.", "Đề nghị đơn vị gửi lại tệp."),
+        _C(
+            "file-unreadable",
+            E,
+            "Spreadsheet is corrupt or truncated and cannot be opened.",
+            "Đề nghị đơn vị mở lại tệp trên máy của mình, lưu lại rồi gửi lại.",
+        ),
+        _C(
+            "file-encrypted",
+            E,
+            "Workbook is password-protected (encrypted).",
+            "Tệp được đặt mật khẩu — đề nghị đơn vị gửi lại bản không đặt mật khẩu.",
+        ),
+        # identity
+        _C(
+            "identity-fallback",
+            W,
+            "Embedded identity missing; identified from the title block or labels.",
+            "Kiểm tra đúng đơn vị; lần sau đề nghị đơn vị điền trên biểu mẫu gốc được gửi.",
+        ),
+        _C(
+            "identity-unknown",
+            E,
+            "Cannot tell which agency the file is from.",
+            "Đề nghị đơn vị điền vào biểu mẫu gốc được gửi kèm công văn.",
+        ),
+        _C(
+            "identity-conflict",
+            E,
+            "Identity sources in the file disagree (e.g. edited by hand).",
+            "Xác minh với đơn vị gửi; biểu mẫu có dấu hiệu bị sửa mã nhận dạng.",
+        ),
+        _C(
+            "unknown-agency",
+            E,
+            "File claims an agency that is not in agencies.yaml.",
+            "Kiểm tra tệp có đúng của đợt thu thập này không.",
+        ),
+        _C(
+            "other-campaign",
+            E,
+            "File belongs to another campaign.",
+            "Tệp thuộc đợt thu thập khác; đề nghị đơn vị dùng biểu mẫu của đợt này.",
+        ),
+        _C(
+            "spec-version-mismatch",
+            W,
+            "Template was made from another version of the catalog.",
+            "Số liệu vẫn được đọc theo mã dòng; nên gửi đơn vị biểu mẫu mới nhất.",
+        ),
+        # structure
+        _C(
+            "sheet-missing",
+            E,
+            "The main sheet is not in the workbook.",
+            'Đề nghị đơn vị gửi lại tệp có sheet "Phụ lục 2".',
+        ),
+        _C("sheet-renamed", W, "Main sheet found under another name.", 'Không đổi tên sheet "Phụ lục 2".'),
+        _C(
+            "row-missing",
+            E,
+            "A row of the template is missing (deleted).",
+            "Không xóa dòng; đề nghị điền lại vào biểu mẫu gốc.",
+        ),
+        _C("row-inserted", W, "A row was inserted into the table.", "Không chèn dòng vào biểu mẫu."),
+        _C("row-moved", W, "Rows are not in the template's order.", "Không di chuyển dòng trong biểu mẫu."),
+        _C("tt-edited", W, "The TT cell differs from the template.", "Không sửa cột TT."),
+        _C("label-edited", W, "The indicator label differs from the template.", "Không sửa tên chỉ tiêu."),
+        _C(
+            "unit-edited",
+            W,
+            "The unit was changed to a spelling variant of the same unit.",
+            "Giữ nguyên ĐVT của biểu mẫu.",
+        ),
+        _C(
+            "unit-converted",
+            W,
+            "The unit was changed to a convertible unit; values were converted.",
+            "Giữ nguyên ĐVT của biểu mẫu và nhập số theo đơn vị đó.",
+        ),
+        _C(
+            "unit-unknown",
+            E,
+            "The unit was changed to one that cannot be converted; values not used.",
+            "Nhập số theo đúng ĐVT của biểu mẫu.",
+        ),
+        _C(
+            "value-outside-input",
+            E,
+            "A value was typed outside the input cells; not used.",
+            "Chỉ nhập vào các ô nền trắng; chuyển số này vào đúng ô.",
+        ),
+        # values
+        _C(
+            "text-number",
+            W,
+            "A number was typed as text; it was read as a number.",
+            "Gõ số trực tiếp (không kèm chữ, dấu %, khoảng trắng).",
+        ),
+        _C(
+            "number-ambiguous",
+            W,
+            '"1.234" or "1,234" could be either; resolved from the row.',
+            "Kiểm tra lại giá trị; không dùng dấu phân cách hàng nghìn.",
+        ),
+        _C(
+            "value-invalid",
+            E,
+            "The cell holds text that is not a number.",
+            "Nhập một số, để trống, hoặc gõ x nếu không có số liệu.",
+        ),
+        _C("no-data", INFO, 'Explicitly marked as no data ("x", "-", "không có số liệu").', "—"),
+        _C(
+            "formula-no-value",
+            E,
+            "A formula without a computed value.",
+            "Mở tệp trong Excel, để Excel tính lại, lưu rồi gửi lại; hoặc nhập số thay cho công thức.",
+        ),
+        _C("count-not-whole", E, "A count is not a whole number.", "Nhập số nguyên."),
+        _C(
+            "percent-as-fraction",
+            W,
+            "A percentage seems typed as a fraction (0,085 for 8,5).",
+            "Gõ 8,5 cho 8,5%; không định dạng ô thành %.",
+        ),
+        _C(
+            "scale-slip",
+            W,
+            "A value is about 1 000× (or 1/1 000×) its neighbours in the row.",
+            "Kiểm tra đơn vị tính (tỷ đồng / triệu đồng ...) của giá trị này.",
+        ),
+        # rules (the rule id is in the finding's `rule` field)
+        _C(
+            "sum-mismatch",
+            E,
+            "A total differs from the sum of its parts (rule kind `sum`).",
+            "Kiểm tra lại số tổng hoặc các số thành phần.",
+        ),
+        _C(
+            "part-exceeds-whole",
+            E,
+            '"Of which" parts exceed their whole (`parts_within`).',
+            'Kiểm tra lại các khoản "trong đó" và số tổng.',
+        ),
+        _C(
+            "shares-not-100",
+            E,
+            "Structure shares do not sum to 100 (`shares_100`).",
+            "Điều chỉnh các tỷ trọng để tổng bằng 100.",
+        ),
+        _C(
+            "share-mismatch",
+            E,
+            "A share disagrees with part ÷ total × 100 (`share_of`).",
+            "Tính lại tỷ trọng từ số tuyệt đối.",
+        ),
+        _C(
+            "growth-mismatch",
+            W,
+            "A growth rate disagrees with consecutive levels (`growth`).",
+            "Kiểm tra lại tốc độ tăng hoặc số liệu các năm.",
+        ),
+        _C("out-of-range", E, "A value outside its allowed range (`range`).", "Kiểm tra lại giá trị."),
+        _C(
+            "period-mismatch",
+            W,
+            "A period column disagrees with the yearly values (`period`).",
+            "Kiểm tra lại số liệu cả giai đoạn hoặc số liệu các năm.",
+        ),
+    ]
+}
+del E, W, INFO
+
+RULE_KIND_CODES = {
+    "sum": "sum-mismatch",
+    "parts_within": "part-exceeds-whole",
+    "shares_100": "shares-not-100",
+    "share_of": "share-mismatch",
+    "growth": "growth-mismatch",
+    "range": "out-of-range",
+    "period": "period-mismatch",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str  # relative to the inbox
+    code: str
+    message: str  # Vietnamese: what is wrong and what to do
+    severity: Severity
+    sha256: str = ""
+    agency: str = ""
+    sheet: str = ""
+    cell: str = ""  # A1 address as the agency sees it in its own file
+    row_key: str = ""
+    column: str = ""
+    rule: str = ""
+
+    def as_record(self) -> dict[str, str]:
+        return {k: str(v) for k, v in asdict(self).items()}
+
+
+FIELDS = [f for f in Finding.__dataclass_fields__]
+
+
+def finding(code: str, message: str, *, severity: Severity | None = None, **where: str) -> Finding:
+    """A finding with the registry's severity (rules may override it) and the fix appended."""
+    entry = CODES[code]
+    text = message if entry.fix == "—" else f"{message} {entry.fix}"
+    return Finding(code=code, message=text, severity=severity or entry.severity, **where)  # type: ignore[arg-type]
+
+
+def docs_table() -> str:
+    lines = [
+        "# Finding codes",
+        "",
+        "Every problem `indicator-kit collect` reports is one finding with one of these codes.",
+        "Generated from `indicator_kit/findings.py` (`python -m indicator_kit.findings`).",
+        "Rule findings also carry the rule id from `workbook_specs/checks.yaml`; a rule's own",
+        "severity overrides the default below.",
+        "",
+        "| code | severity | meaning | what to do (shown to the agency) |",
+        "|---|---|---|---|",
+    ]
+    for c in CODES.values():
+        lines.append(f"| `{c.code}` | {c.severity.value} | {c.meaning} | {c.fix} |")
+    lines += [
+        "",
+        "## Record fields",
+        "",
+        "`findings.json` is a list of objects and `findings.csv` (UTF-8 with BOM) has one row per",
+        "finding, with these fields in this order:",
+        "",
+    ]
+    descriptions = {
+        "file": "path of the returned file, relative to the inbox",
+        "code": "a code from the table above",
+        "message": "Vietnamese: what is wrong and what to do",
+        "severity": "`error`, `warning` or `info`",
+        "sha256": "SHA-256 of the file's bytes",
+        "agency": "agency slug, when identified",
+        "sheet": "sheet name in the returned file",
+        "cell": "A1 address in the returned file, as the agency sees it",
+        "row_key": "catalog key of the row",
+        "column": "column id from campaign.yaml (`y2019`, `gd2019_2023_hp`, …)",
+        "rule": "rule id from checks.yaml, for rule findings",
+    }
+    lines += [f"- `{name}` — {descriptions[name]}" for name in FIELDS]
+    lines += [
+        "",
+        "In the CSV, a text field starting with `=`, `+`, `-` or `@` is prefixed with `'` so",
+        "that spreadsheet programs do not run it as a formula.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class FindingList:
+    items: list[Finding] = field(default_factory=list)
+
+    def add(self, f: Finding) -> None:
+        self.items.append(f)
+
+    def errors(self) -> int:
+        return sum(1 for f in self.items if f.severity is Severity.ERROR)
+
+
+if __name__ == "__main__":
+    print(docs_table(), end="")

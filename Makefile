@@ -28,8 +28,15 @@ demo: $(STAMP)
 	$(BIN)/indicator-kit generate --out $(OUT)/templates
 	rm -rf $(OUT)/demo/inbox
 	$(BIN)/indicator-kit simulate --templates $(OUT)/templates --inbox $(OUT)/demo/inbox
-	-$(BIN)/indicator-kit collect $(OUT)/demo/inbox --out $(OUT)/collect
-	@echo "Kết quả kiểm tra: $(OUT)/collect/findings.csv — biểu phản hồi: $(OUT)/collect/feedback/"
+	-$(BIN)/indicator-kit collect $(OUT)/demo/inbox --out $(OUT)/collect --master-out $(OUT)/master
+	-$(BIN)/indicator-kit status $(OUT)/demo/inbox --as-of 2024-05-03 --html $(OUT)/status.html
+	@echo
+	@echo "Xem kết quả / where to look:"
+	@echo "  $(OUT)/master/PL2_tong_hop.xlsx   bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"
+	@echo "  $(OUT)/master/master_long.csv     số liệu dạng dài cho phân tích"
+	@echo "  $(OUT)/status.html                trang tình hình nộp (mở bằng trình duyệt)"
+	@echo "  $(OUT)/collect/findings.csv       danh sách lỗi của từng tệp"
+	@echo "  $(OUT)/collect/feedback/          biểu phản hồi gửi lại đơn vị cần sửa"
 
 clean:
 	rm -rf $(OUT)/templates $(OUT)/collect $(OUT)/master $(OUT)/mail $(OUT)/demo

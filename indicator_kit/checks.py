@@ -422,9 +422,45 @@ def expand(rule: Rule, spec: Spec) -> list[Check]:
         return list(_period_checks(rule, spec))
     if rule.kind == "range":
         return list(_range_checks(rule, spec))
+    if rule.kind == "same_value":
+        return list(_same_value_checks(rule, spec))
     if rule.kind not in CELL_RULE_KINDS:
         return []
     return [check for column in spec.campaign.columns for check in _expand_one(rule, spec, column)]
+
+
+def _same_value_checks(rule: Rule, spec: Spec) -> Iterator[Check]:
+    a_key, b_key = rule.operands["a"], rule.operands["b"]
+    for column in spec.campaign.columns:
+        a, b = Ref(a_key, column.id), Ref(b_key, column.id)
+        yield Check(
+            rule,
+            column,
+            a_key,
+            (a, b),
+            a,
+            "eq",
+            b,
+            _tolerance(rule, [a, b]),
+            {
+                "column": column_name(column),
+                "a_label": spec.row_by_key[a_key].label,
+                "b_label": spec.row_by_key[b_key].label,
+            },
+            {"a": a, "b": b},
+        )
+
+
+def master_checks(spec: Spec) -> list[Check]:
+    """Checks no single return can run: operands from several agencies, and `merge` rules."""
+    per_agency = [{r.key for r in spec.rows_for(a.slug)} for a in spec.agencies]
+    return [
+        check
+        for rule in spec.rules
+        for check in expand(rule, spec)
+        if rule.scope == "merge"
+        or not any({ref.key for ref in check.operands} <= keys for keys in per_agency)
+    ]
 
 
 def return_checks(spec: Spec, rows: list[Row]) -> list[Check]:

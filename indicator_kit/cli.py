@@ -10,6 +10,7 @@ import functools
 import sys
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,12 +21,18 @@ from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.errors import IndicatorKitError, UnknownAgencyError
+from indicator_kit.files import write_atomic
 from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate
+from indicator_kit.merge.core import merge
+from indicator_kit.merge.outputs import render_master, write_master
+from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
 from indicator_kit.simulate import simulate_returns
 from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COLLECT_OUT = Path("generated/collect")
+DEFAULT_MASTER_OUT = Path("generated/master")
+DEFAULT_STATUS_HTML = Path("generated/status.html")
 F = TypeVar("F", bound=Callable[..., Any])
 
 KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
@@ -54,6 +61,22 @@ def reports_errors(func: F) -> F:
 
     return wrapper  # type: ignore[return-value]
 
+
+MASTER_STATUS_NAMES = {
+    "reported": "đã báo cáo",
+    "no-data": "không có số liệu",
+    "co-agency": "từ đơn vị phối hợp",
+    "rejected": "bị loại",
+    "missing": "chưa có",
+}
+
+master_out_option = click.option(
+    "--master-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("generated/master"),
+    show_default=True,
+    help="Output folder for the master table.",
+)
 
 spec_dir_option = click.option(
     "--spec-dir",
@@ -169,19 +192,96 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
     show_default=True,
     help="json: print the findings to stdout for scripts.",
 )
+@master_out_option
 @spec_dir_option
 @reports_errors
-def collect_command(inbox: Path, out_dir: Path, output_format: str, spec_dir: Path) -> None:
-    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX)."""
+def collect_command(inbox: Path, out_dir: Path, output_format: str, master_out: Path, spec_dir: Path) -> None:
+    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX).
+
+    Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
     submissions = collect_inbox(inbox, loaded)
+    master = merge(loaded, submissions)
+    findings = all_findings(submissions) + master.findings
+    master_outputs = render_master(loaded, master, findings)
     feedback = write_reports(out_dir, loaded, submissions)
-    findings = all_findings(submissions)
+    master_paths = write_master(master_out, master_outputs)
     if output_format == "json":
-        click.echo(findings_json(findings).decode("utf-8"), nl=False)
+        click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
     else:
         print_collect_summary(loaded, submissions, out_dir, feedback)
+        click.echo(f"Bảng tổng hợp: {master_paths[0]} (dạng dài: {master_paths[1]})")
     sys.exit(EXIT_FINDINGS if any(s.errors for s in submissions) else EXIT_OK)
+
+
+@main.command("merge")
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "master_out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MASTER_OUT,
+    show_default=True,
+    help="Output folder for the master table.",
+)
+@spec_dir_option
+@reports_errors
+def merge_command(inbox: Path, master_out: Path, spec_dir: Path) -> None:
+    """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
+    loaded = load_spec(spec_dir)
+    submissions = collect_inbox(inbox, loaded)
+    master = merge(loaded, submissions)
+    paths = write_master(
+        master_out, render_master(loaded, master, all_findings(submissions) + master.findings)
+    )
+    counts = Counter(cell.status.value for cell in master.cells.values())
+    click.echo(f"Bảng tổng hợp: {paths[0]}")
+    click.echo(f"Dạng dài (CSV): {paths[1]}")
+    click.echo("Số ô: " + ", ".join(f"{MASTER_STATUS_NAMES[k]} {v}" for k, v in sorted(counts.items())))
+    click.echo(
+        f"Chênh lệch giữa các đơn vị: {len(master.disagreements)}; giá trị thay đổi khi nộp lại: "
+        f"{len(master.changes)}"
+    )
+
+
+@main.command("status")
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="Judge the deadline as of this date (default: today).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_STATUS_HTML,
+    show_default=True,
+    help="Where to write the status page.",
+)
+@spec_dir_option
+@reports_errors
+def status_command(inbox: Path, as_of: datetime | None, html_path: Path, spec_dir: Path) -> None:
+    """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
+    loaded = load_spec(spec_dir)
+    day = as_of.date() if as_of else date.today()
+    master = merge(loaded, collect_inbox(inbox, loaded))
+    lines = status_lines(loaded, master, day)
+    width = max(len(x.name) for x in lines)
+    click.echo(
+        f"{'Đơn vị':<{width}}  {'Nộp':<8}  {'Thời hạn':<12}  {'Đã nhập':>11}  {'Lỗi':>4}  Việc cần làm"
+    )
+    for x in lines:
+        click.echo(
+            f"{x.name:<{width}}  {x.received:<8}  {x.timing:<12}  {x.answered:>5}/{x.expected:<5}  "
+            f"{x.errors:>4}  {x.action}"
+        )
+    click.echo(deadline_sentence(loaded, day))
+    write_atomic(html_path, status_html(loaded, master, day))
+    click.echo(f"Trang tình hình nộp: {html_path}")
+    sys.exit(EXIT_OK if all_done(master) else EXIT_FINDINGS)
 
 
 def print_collect_summary(

@@ -205,6 +205,18 @@ CODES: dict[str, Code] = {
             "A period column disagrees with the yearly values (`period`).",
             "Kiểm tra lại số liệu cả giai đoạn hoặc số liệu các năm.",
         ),
+        _C(
+            "agencies-disagree",
+            W,
+            "Two agencies reported the same cell differently, or a cross-agency rule fails (`same_value`).",
+            "Các đơn vị liên quan thống nhất lại số liệu.",
+        ),
+        _C(
+            "value-superseded",
+            INFO,
+            "A resubmitted file changed or removed a value of the agency's earlier file.",
+            "—",
+        ),
     ]
 }
 del E, W, INFO
@@ -217,6 +229,7 @@ RULE_KIND_CODES = {
     "growth": "growth-mismatch",
     "range": "out-of-range",
     "period": "period-mismatch",
+    "same_value": "agencies-disagree",
 }
 
 

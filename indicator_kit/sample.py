@@ -36,6 +36,9 @@ def _year_values(spec: Spec) -> dict[str, float]:
             grouped.update(parts)
             for key, share in zip(parts, _even_split(len(parts)), strict=True):
                 value[key] = share
+    for rule in rules:
+        if rule.kind == "same_value":  # the same quantity reported on two rows
+            value[rule.operands["b"]] = value[rule.operands["a"]]
     for _ in range(3):  # each pass only moves values towards consistency
         for rule in rules:
             o = rule.operands

@@ -5,7 +5,9 @@ Most agencies fill correctly; a few make the mistakes the collector exists to ca
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -46,36 +48,79 @@ def fill_return(
     return out
 
 
+ON_TIME = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+LATE = datetime(2024, 5, 6, 8, 30, tzinfo=UTC)
+
+
+def _stamp(path: Path, moment: datetime) -> None:
+    """Arrival time in the inbox (what the collector judges lateness by)."""
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+
+
 def simulate_returns(spec: Spec, templates: Path, inbox: Path) -> list[Path]:
-    """One return per agency: correct, except a few with typical mistakes (see the README)."""
+    """The returns of a realistic campaign (scenarios listed in the README): most agencies fill
+    correctly; one types numbers as Vietnamese text, one makes a totals error and changes a unit to
+    triệu đồng, one is late, one never returns, one resubmits a corrected file, and two
+    co-reporting agencies disagree on a cell."""
     values = consistent_values(spec)
-    mistakes: dict[str, dict[tuple[str, str], object]] = {}
-    text_agency, error_agency = _first_with_rows(spec, ("share",)), _first_with_rule(spec, "sum")
+    slugs = [a.slug for a in spec.agencies]
+    missing, late = slugs[-2], slugs[-1]
+    changes: dict[str, dict[tuple[str, str], object]] = {slug: {} for slug in slugs}
+    units: dict[str, tuple[str, str]] = {}
+    text_agency = _first_with_rows(spec, ("share",))
+    error_agency = _first_with_rule(spec, "sum", exclude={missing, late, text_agency or ""})
+    resubmits = _first_with_rule(
+        spec, "parts_within", exclude={missing, late, text_agency or "", error_agency or ""}
+    )
     if text_agency:
-        key = next(r.key for r in spec.rows_for(text_agency))
-        mistakes[text_agency] = {(key, c.id): _vietnamese(values[(key, c.id)]) for c in spec.campaign.columns}
+        key = spec.rows_for(text_agency)[0].key
+        changes[text_agency] |= {(key, c.id): _vietnamese(values[(key, c.id)]) for c in spec.campaign.columns}
     if error_agency:
-        rule = next(
-            r
-            for r in spec.rules
-            if r.kind == "sum" and r.operands["parts"][0] in {x.key for x in spec.rows_for(error_agency)}
-        )
+        keys = {r.key for r in spec.rows_for(error_agency)}
+        rule = next(r for r in spec.rules if r.kind == "sum" and set(r.operand_keys()) <= keys)
         part = rule.operands["parts"][0]
-        mistakes[error_agency] = {(part, "y2021"): values[(part, "y2021")] + 17}
+        changes[error_agency][(part, "y2021")] = values[(part, "y2021")] + 17
+        used = set(rule.operand_keys())
+        amount = next(r.key for r in spec.rows_for(error_agency) if r.unit == "tỷ.đ" and r.key not in used)
+        units[error_agency] = (amount, "triệu đồng")
+        changes[error_agency] |= {
+            (amount, c.id): values[(amount, c.id)] * 1000 for c in spec.campaign.columns
+        }
+    shared = next((r for r in spec.input_rows if len(r.agencies) > 1 and missing not in r.agencies), None)
+    if shared:
+        changes[shared.agencies[1]][(shared.key, "y2019")] = values[(shared.key, "y2019")] + 1
     written = []
-    for agency in spec.agencies:
-        out = inbox / f"{template_file_name(agency.slug).removesuffix('.xlsx')}_da_dien.xlsx"
-        written.append(
-            fill_return(
+    for i, slug in enumerate(slugs):
+        if slug == missing:
+            continue
+        template = templates / template_file_name(slug)
+        name = template_file_name(slug).removesuffix(".xlsx")
+        edit = _unit_edit(spec, slug, *units[slug]) if slug in units else None
+        if slug == resubmits:
+            first_row = spec.rows_for(slug)[0].key
+            first = fill_return(
                 spec,
-                templates / template_file_name(agency.slug),
-                out,
+                template,
+                inbox / f"{name}_lan1.xlsx",
                 values,
-                agency.slug,
-                mistakes.get(agency.slug),
+                slug,
+                {(first_row, "y2020"): "đang cập nhật"},
             )
-        )
+            _stamp(first, ON_TIME - timedelta(days=1))
+            written.append(first)
+            name = f"{name}_lan2"
+        out = fill_return(spec, template, inbox / f"{name}.xlsx", values, slug, changes[slug], edit)
+        _stamp(out, LATE if slug == late else ON_TIME + timedelta(minutes=17 * i))
+        written.append(out)
     return written
+
+
+def _unit_edit(spec: Spec, slug: str, key: str, unit: str) -> Edit:
+    def edit(ws: Worksheet) -> None:
+        r, c = build_layout(spec, slug).cell(key, "unit")
+        ws.cell(r + 1, c + 1).value = unit
+
+    return edit
 
 
 def _vietnamese(value: float) -> str:
@@ -90,8 +135,10 @@ def _first_with_rows(spec: Spec, value_types: tuple[str, ...]) -> str | None:
     return None
 
 
-def _first_with_rule(spec: Spec, kind: str) -> str | None:
+def _first_with_rule(spec: Spec, kind: str, exclude: set[str] | None = None) -> str | None:
     for agency in spec.agencies:
+        if agency.slug in (exclude or set()):
+            continue
         keys = {r.key for r in spec.rows_for(agency.slug)}
         if any(r.kind == kind and set(r.operand_keys()) <= keys for r in spec.rules):
             return agency.slug

@@ -48,9 +48,13 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def supersession_order(sub: Submission) -> tuple[float, float, str]:
+    """Later files supersede earlier ones: by the workbook's saved time, then file time, then name."""
+    return (sub.saved_at.timestamp() if sub.saved_at else 0.0, sub.mtime, sub.file)
+
+
 def newest(submissions: list[Submission]) -> Submission:
-    """The file that supersedes the others: saved time, then file time, then name."""
-    return max(submissions, key=lambda s: (s.saved_at.timestamp() if s.saved_at else 0.0, s.mtime, s.file))
+    return max(submissions, key=supersession_order)
 
 
 def feedback_workbook(spec: Spec, sub: Submission) -> bytes:

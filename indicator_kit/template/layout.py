@@ -97,6 +97,16 @@ class TemplateLayout:
         return "; ".join(by_slug[s].short_name for s in lr.row.printed_agencies)
 
 
+def build_master_layout(spec: Spec) -> TemplateLayout:
+    """Every printed row, for the master table (the recipient stands in as the agency)."""
+    recipient = Agency("tong_hop", spec.campaign.recipient.name, spec.campaign.recipient.short_name)
+    rows, sheet_row = [], TITLE_ROWS + HEADER_ROWS
+    for row in spec.rows:
+        rows.append(LayoutRow(row, sheet_row, len(spec.ancestors(row.key)), not row.is_input, None))
+        sheet_row += 1
+    return TemplateLayout(spec, recipient, tuple(rows), ())
+
+
 def build_layout(spec: Spec, agency_slug: str) -> TemplateLayout:
     agency = spec.agency_by_slug[agency_slug]
     inputs = spec.rows_for(agency_slug)

@@ -76,7 +76,7 @@ def validation_for(value_type: ValueType, unit: str) -> dict[str, Any]:
     }
 
 
-class _Formats:
+class Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         def fmt(**props: Any) -> Format:
             return wb.add_format({"font_name": FONT, "font_size": 11, "valign": "vcenter", **props})
@@ -163,7 +163,7 @@ def render_template(
     )
     for name, value in identity.as_properties().items():
         wb.set_custom_property(name, value)
-    formats = _Formats(wb)
+    formats = Formats(wb)
     sheet = wb.add_worksheet(MAIN_SHEET)
     _draw_main(sheet, layout, identity, formats, feedback)
     if feedback is not None:
@@ -176,7 +176,7 @@ def render_template(
 
 
 def _draw_main(
-    ws: Worksheet, layout: TemplateLayout, identity: TemplateIdentity, f: _Formats, feedback: Feedback | None
+    ws: Worksheet, layout: TemplateLayout, identity: TemplateIdentity, f: Formats, feedback: Feedback | None
 ) -> None:
     campaign, col = layout.spec.campaign, layout.col
     last_visible = col["check"]
@@ -199,7 +199,7 @@ def _draw_main(
         'để trống = chưa có số liệu; gõ x = không có số liệu. Xem sheet "Hướng dẫn".',
         f.identity,
     )
-    _draw_header(ws, layout, f)
+    draw_header(ws, layout, f)
     address = cell_address(layout.row_of, col)
     for lr in layout.rows:
         _draw_row(ws, layout, lr, f, feedback, address)
@@ -245,7 +245,7 @@ def _draw_main(
     )
 
 
-def _draw_header(ws: Worksheet, layout: TemplateLayout, f: _Formats) -> None:
+def draw_header(ws: Worksheet, layout: TemplateLayout, f: Formats) -> None:
     top, col = layout.header_row, layout.col
     for name in ("tt", "label", "unit", "agencies", "note", "check"):
         ws.merge_range(top, col[name], top + 1, col[name], COLUMN_TITLES[name], f.header)
@@ -276,7 +276,7 @@ def _draw_header(ws: Worksheet, layout: TemplateLayout, f: _Formats) -> None:
 
 
 def _draw_row(
-    ws: Worksheet, layout: TemplateLayout, lr: LayoutRow, f: _Formats, feedback: Feedback | None, address: Any
+    ws: Worksheet, layout: TemplateLayout, lr: LayoutRow, f: Formats, feedback: Feedback | None, address: Any
 ) -> None:
     values = feedback.values if feedback else {}
     notes = feedback.notes if feedback else {}
@@ -339,7 +339,7 @@ def _draw_row(
         ws.write_blank(r, col["check"], None, check_fmt)
 
 
-def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: _Formats, feedback: Feedback) -> None:
+def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: Formats, feedback: Feedback) -> None:
     headers = ["Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung cần sửa"]
     ws.write_string(0, 0, f"LỖI CẦN SỬA — {layout.agency.name}", f.heading)
     ws.write_string(
@@ -365,7 +365,7 @@ def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: _Formats, feedback: F
     ws.protect(layout.spec.campaign.protection_password)
 
 
-def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: _Formats) -> None:
+def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: Formats) -> None:
     campaign = layout.spec.campaign
     recipient = campaign.recipient
     contact = ", ".join(x for x in (recipient.contact_person, recipient.email, recipient.phone) if x)

@@ -1,0 +1,272 @@
+"""Submissions → the master table, with where every value came from. Pure: no file I/O.
+
+Precedence (documented in README): for each agency the newest file counts (workbook saved
+time, then file modification time, then name); a row takes its lead agency's value; a
+co-reporting agency's value fills a cell only where the lead left it blank. A value whose own
+cell has an error finding is not merged (shown as rejected with the reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from itertools import pairwise
+
+from indicator_kit.checks import Ref, column_name, master_checks, run_check
+from indicator_kit.collect.model import CellResult, Submission
+from indicator_kit.collect.numbers import Status, format_number
+from indicator_kit.collect.report import newest, supersession_order
+from indicator_kit.collect.validate import message_for
+from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
+from indicator_kit.spec.model import Spec
+
+
+class CellStatus(StrEnum):
+    REPORTED = "reported"
+    NO_DATA = "no-data"
+    CO_AGENCY = "co-agency"  # the lead left it blank; a co-reporting agency's value
+    REJECTED = "rejected"  # the cell has an error finding
+    MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class MasterCell:
+    key: str
+    column: str
+    status: CellStatus
+    value: float | None = None
+    agency: str = ""
+    source_file: str = ""
+    source_sha256: str = ""
+    saved_at: datetime | None = None
+    reason: str = ""  # why rejected
+    changed_from: float | None = None  # the value an earlier file of the same agency had
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    key: str
+    column: str
+    values: dict[str, float | None]  # agency → value
+    message: str
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    agency: str
+    key: str
+    column: str
+    old: str
+    new: str
+    old_file: str
+    new_file: str
+
+
+@dataclass(frozen=True)
+class AgencyStatus:
+    agency: str
+    received: bool
+    current: Submission | None
+    older: tuple[Submission, ...]
+    received_at: datetime | None
+    on_time: bool | None
+    expected: int
+    answered: int
+    errors: int
+    warnings: int
+
+    @property
+    def action(self) -> str:
+        if not self.received:
+            return "chưa nộp"
+        if self.errors or self.answered < self.expected:
+            return "cần sửa"
+        return "đã đạt"
+
+
+@dataclass
+class Master:
+    cells: dict[tuple[str, str], MasterCell]
+    statuses: list[AgencyStatus]
+    disagreements: list[Disagreement]
+    changes: list[Change]
+    findings: list[Finding] = field(default_factory=list)  # merge-time findings (cross-agency)
+
+
+def received_time(sub: Submission) -> datetime:
+    """When the file arrived: its modification time in the inbox."""
+    return datetime.fromtimestamp(sub.mtime, tz=UTC)
+
+
+def _usable_value(sub: Submission, key_col: tuple[str, str]) -> bool:
+    cell = sub.cells[key_col]
+    return cell.usable and cell.status in (Status.NUMBER, Status.NO_DATA) and not _has_error(sub, *key_col)
+
+
+def _reason(sub: Submission, key: str, column: str) -> str:
+    return next(
+        (
+            f.message
+            for f in sub.findings
+            if f.row_key == key and f.column == column and f.severity is Severity.ERROR
+        ),
+        "ô có lỗi",
+    )
+
+
+def _has_error(sub: Submission, key: str, column: str) -> bool:
+    return any(f.row_key == key and f.column == column and f.severity is Severity.ERROR for f in sub.findings)
+
+
+def _cell_from(sub: Submission, key: str, column: str, status: CellStatus) -> MasterCell:
+    cell = sub.cells[(key, column)]
+    if not cell.usable or _has_error(sub, key, column):
+        return MasterCell(
+            key,
+            column,
+            CellStatus.REJECTED,
+            None,
+            sub.agency or "",
+            sub.file,
+            sub.sha256,
+            sub.saved_at,
+            _reason(sub, key, column),
+        )
+    if cell.status is Status.NO_DATA:
+        status = CellStatus.NO_DATA
+    return MasterCell(key, column, status, cell.value, sub.agency or "", sub.file, sub.sha256, sub.saved_at)
+
+
+def _describe(cell: CellResult | None) -> str:
+    if cell is None or cell.status is Status.BLANK:
+        return "(trống)"
+    if cell.status is Status.NUMBER and cell.value is not None:
+        return format_number(cell.value)
+    return cell.text or ""
+
+
+def merge(spec: Spec, submissions: list[Submission], deadline: date | None = None) -> Master:
+    deadline = deadline or spec.campaign.deadline
+    by_agency: dict[str, list[Submission]] = {}
+    for sub in submissions:
+        if sub.agency in spec.agency_by_slug and not sub.refused:
+            by_agency.setdefault(sub.agency, []).append(sub)
+    current = {slug: newest(subs) for slug, subs in by_agency.items()}
+
+    changes: list[Change] = []
+    for slug, subs in by_agency.items():
+        for old, new in pairwise(sorted(subs, key=supersession_order)):
+            for key_col in sorted(set(old.cells) | set(new.cells)):
+                before, after = _describe(old.cells.get(key_col)), _describe(new.cells.get(key_col))
+                if before != after:
+                    changes.append(Change(slug, *key_col, before, after, old.file, new.file))
+    changed = {(c.agency, c.key, c.column): c for c in changes if current[c.agency].file == c.new_file}
+
+    cells: dict[tuple[str, str], MasterCell] = {}
+    disagreements: list[Disagreement] = []
+    for row in spec.input_rows:
+        for column in spec.campaign.columns:
+            key_col = (row.key, column.id)
+            reports = {a: current[a] for a in row.agencies if a in current and key_col in current[a].cells}
+            lead = reports.get(row.lead)
+            chosen: MasterCell | None = None
+            if lead is not None and lead.cells[key_col].status is not Status.BLANK:
+                chosen = _cell_from(lead, *key_col, CellStatus.REPORTED)
+            else:
+                for agency in row.agencies[1:]:
+                    sub = reports.get(agency)
+                    if sub is not None and _usable_value(sub, key_col):
+                        chosen = _cell_from(sub, *key_col, CellStatus.CO_AGENCY)
+                        break
+            if chosen is None:
+                chosen = MasterCell(row.key, column.id, CellStatus.MISSING)
+            change = changed.get((chosen.agency, *key_col))
+            if change is not None:
+                old_cell = next(s for s in by_agency[chosen.agency] if s.file == change.old_file).cells.get(
+                    key_col
+                )
+                chosen = MasterCell(
+                    **{
+                        **chosen.__dict__,
+                        "changed": True,
+                        "changed_from": old_cell.value if old_cell else None,
+                    }
+                )
+            cells[key_col] = chosen
+            numbers = {
+                a: s.cells[key_col].value
+                for a, s in reports.items()
+                if _usable_value(s, key_col) and s.cells[key_col].status is Status.NUMBER
+            }
+            if len(numbers) > 1 and _differ(list(numbers.values())):
+                listed = "; ".join(
+                    f"{spec.agency_by_slug[a].short_name}: {format_number(v or 0)}"
+                    for a, v in numbers.items()
+                )
+                disagreements.append(
+                    Disagreement(
+                        row.key, column.id, numbers, f'"{row.label}" cột {column_name(column)}: {listed}.'
+                    )
+                )
+
+    master = Master(cells, [], disagreements, changes)
+    _cross_agency(spec, master)
+    for agency in spec.agencies:
+        sub = current.get(agency.slug)
+        expected = len(spec.rows_for(agency.slug)) * len(spec.campaign.columns)
+        arrived = received_time(sub) if sub else None
+        master.statuses.append(
+            AgencyStatus(
+                agency.slug,
+                sub is not None,
+                sub,
+                tuple(s for s in by_agency.get(agency.slug, []) if s is not sub),
+                arrived,
+                None if arrived is None else arrived.date() < deadline,
+                expected,
+                sub.answered if sub else 0,
+                sub.errors if sub else 0,
+                sub.warnings if sub else 0,
+            )
+        )
+    return master
+
+
+def _differ(values: list[float | None]) -> bool:
+    from indicator_kit.checks import decimals
+
+    numbers = [v for v in values if v is not None]
+    tolerance = max(0.5 * 10 ** -decimals(v) for v in numbers)
+    return max(numbers) - min(numbers) > tolerance + 1e-9
+
+
+def _cross_agency(spec: Spec, master: Master) -> None:
+    def lookup(ref: Ref) -> float | None:
+        cell = master.cells.get((ref.key, ref.column))
+        return cell.value if cell and cell.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY) else None
+
+    for check in master_checks(spec):
+        outcome = run_check(check, lookup)
+        if outcome is None or outcome.passed:
+            continue
+        message = message_for(check, outcome.lhs, outcome.rhs, outcome.values)
+        refs = check.operands
+        values = {master.cells[(r.key, r.column)].agency: lookup(r) for r in refs}
+        master.disagreements.append(Disagreement(refs[0].key, refs[0].column, values, message, check.rule.id))
+        source = master.cells[(refs[0].key, refs[0].column)]
+        master.findings.append(
+            finding(
+                RULE_KIND_CODES[check.rule.kind],
+                message,
+                severity=Severity(check.rule.severity),
+                file=source.source_file,
+                sha256=source.source_sha256,
+                agency=source.agency,
+                row_key=refs[0].key,
+                column=refs[0].column,
+                rule=check.rule.id,
+            )
+        )

@@ -1,0 +1,393 @@
+"""The master table on disk: PL2_tong_hop.xlsx and master_long.csv (rendered, then written)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from indicator_kit.checks import column_name
+from indicator_kit.collect.numbers import format_number
+from indicator_kit.collect.report import neutralise
+from indicator_kit.files import write_atomic
+from indicator_kit.findings import Finding
+from indicator_kit.merge.core import CellStatus, Master, MasterCell
+from indicator_kit.spec.model import Spec
+from indicator_kit.template.layout import build_master_layout
+from indicator_kit.template.xlsx import FONT, Formats, draw_header
+
+MASTER_XLSX = "PL2_tong_hop.xlsx"
+MASTER_CSV = "master_long.csv"
+LONG_COLUMNS = [
+    "key",
+    "tt",
+    "label",
+    "unit",
+    "column",
+    "value",
+    "status",
+    "agency",
+    "source_file",
+    "source_sha256",
+]
+STATUS_TEXT = {
+    CellStatus.REPORTED: "đã báo cáo",
+    CellStatus.NO_DATA: "không có số liệu",
+    CellStatus.CO_AGENCY: "lấy từ đơn vị phối hợp",
+    CellStatus.REJECTED: "bị loại (có lỗi)",
+    CellStatus.MISSING: "chưa có",
+}
+FILLS = {CellStatus.CO_AGENCY: "#DDEBF7", CellStatus.REJECTED: "#F4B6B6", CellStatus.MISSING: "#FFF2CC"}
+CHANGED_FILL = "#FCE4D6"
+
+
+def _time(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def long_csv(spec: Spec, master: Master) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(LONG_COLUMNS)
+    for row in spec.input_rows:
+        for column in spec.campaign.columns:
+            cell = master.cells[(row.key, column.id)]
+            value = "" if cell.value is None else repr(cell.value)
+            fields = [
+                row.key,
+                row.tt,
+                row.label,
+                row.unit or "",
+                column.id,
+                value,
+                cell.status.value,
+                cell.agency,
+                cell.source_file,
+                cell.source_sha256,
+            ]
+            writer.writerow([neutralise(f) for f in fields])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def load_master(path: Path | str) -> pd.DataFrame:
+    """master_long.csv as a DataFrame: one row per key × column, `value` as float (NaN if none)."""
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype(float)
+    return frame
+
+
+def _comment(spec: Spec, cell: MasterCell) -> str | None:
+    agency = spec.agency_by_slug[cell.agency].short_name if cell.agency in spec.agency_by_slug else ""
+    lines = []
+    if cell.status is CellStatus.CO_AGENCY:
+        lines.append(f"Số của {agency} (đơn vị phối hợp); đơn vị chủ trì để trống.")
+    if cell.status is CellStatus.REJECTED:
+        lines.append(f"Bị loại: {cell.reason} (tệp {cell.source_file})")
+    if cell.changed:
+        before = "(trống)" if cell.changed_from is None else format_number(cell.changed_from)
+        lines.append(f"Đã thay đổi khi {agency} nộp lại; trước đó: {before}.")
+    return "\n".join(lines) or None
+
+
+def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> bytes:
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    c = spec.campaign
+    wb.set_properties(
+        {
+            "title": f"{c.annex} — tổng hợp",
+            "subject": c.title,
+            "author": c.recipient.short_name,
+            "created": datetime(c.issued.year, c.issued.month, c.issued.day),
+        }
+    )
+    f = Formats(wb)
+    _main_sheet(wb.add_worksheet("Phụ lục 2"), spec, master, f, wb)
+    _table(
+        wb.add_worksheet("Nguồn số liệu"),
+        f,
+        [
+            "Mã dòng",
+            "TT",
+            "Chỉ tiêu",
+            "ĐVT",
+            "Cột",
+            "Giá trị",
+            "Trạng thái",
+            "Đơn vị",
+            "Tệp",
+            "SHA-256",
+            "Thời điểm lưu",
+        ],
+        [
+            [
+                cell.key,
+                spec.row_by_key[cell.key].tt,
+                spec.row_by_key[cell.key].label,
+                spec.row_by_key[cell.key].unit or "",
+                column_name(c.column(cell.column)),
+                cell.value,
+                STATUS_TEXT[cell.status],
+                cell.agency,
+                cell.source_file,
+                cell.source_sha256,
+                _time(cell.saved_at),
+            ]
+            for cell in master.cells.values()
+        ],
+        [32, 6, 40, 9, 22, 12, 20, 24, 34, 20, 17],
+    )
+    _table(
+        wb.add_worksheet("Tình trạng nộp"),
+        f,
+        [
+            "Đơn vị",
+            "Mã đơn vị",
+            "Đã nộp",
+            "Tệp đang dùng",
+            "Phiên bản mẫu",
+            "Thời điểm lưu",
+            "Thời điểm nhận",
+            "Đúng hạn",
+            "Ô cần nhập",
+            "Ô đã nhập",
+            "Lỗi",
+            "Cảnh báo",
+            "Việc cần làm",
+            "Tệp cũ hơn",
+        ],
+        [
+            [
+                spec.agency_by_slug[s.agency].name,
+                s.agency,
+                "có" if s.received else "chưa",
+                s.current.file if s.current else "",
+                s.current.identity.template_version if s.current and s.current.identity else "",
+                _time(s.current.saved_at) if s.current else "",
+                _time(s.received_at),
+                "" if s.on_time is None else ("đúng hạn" if s.on_time else "muộn"),
+                s.expected,
+                s.answered,
+                s.errors,
+                s.warnings,
+                s.action,
+                "; ".join(o.file for o in s.older),
+            ]
+            for s in master.statuses
+        ],
+        [40, 24, 8, 34, 10, 17, 17, 10, 10, 10, 8, 9, 12, 34],
+    )
+    _table(
+        wb.add_worksheet("Lỗi"),
+        f,
+        ["Tệp", "Đơn vị", "Sheet", "Ô", "Mã dòng", "Cột", "Mức độ", "Mã lỗi", "Quy tắc", "Nội dung"],
+        [
+            [
+                x.file,
+                x.agency,
+                x.sheet,
+                x.cell,
+                x.row_key,
+                x.column,
+                x.severity.value,
+                x.code,
+                x.rule,
+                x.message,
+            ]
+            for x in findings
+        ],
+        [30, 22, 12, 7, 32, 14, 9, 20, 22, 90],
+    )
+    _table(
+        wb.add_worksheet("Chênh lệch"),
+        f,
+        ["Mã dòng", "Chỉ tiêu", "Cột", "Số của các đơn vị", "Quy tắc", "Nội dung"],
+        [
+            [
+                d.key,
+                spec.row_by_key[d.key].label,
+                column_name(c.column(d.column)),
+                "; ".join(f"{a}: {'' if v is None else format_number(v)}" for a, v in d.values.items()),
+                d.rule,
+                d.message,
+            ]
+            for d in master.disagreements
+        ],
+        [32, 40, 22, 40, 28, 90],
+    )
+    _table(
+        wb.add_worksheet("Nộp lại"),
+        f,
+        ["Đơn vị", "Mã dòng", "Chỉ tiêu", "Cột", "Giá trị cũ", "Giá trị mới", "Tệp cũ", "Tệp mới"],
+        [
+            [
+                ch.agency,
+                ch.key,
+                spec.row_by_key[ch.key].label,
+                column_name(c.column(ch.column)),
+                ch.old,
+                ch.new,
+                ch.old_file,
+                ch.new_file,
+            ]
+            for ch in master.changes
+        ],
+        [22, 32, 40, 22, 14, 14, 30, 30],
+    )
+    wb.close()
+    return buffer.getvalue()
+
+
+def _table(
+    ws: Worksheet, f: Formats, headers: list[str], rows: list[list[object]], widths: list[int]
+) -> None:
+    for col, title in enumerate(headers):
+        ws.write_string(0, col, title, f.header)
+        ws.set_column(col, col, widths[col])
+    body = f.cell("table")
+    for r, values in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                ws.write_number(r, col, value, body)
+            elif value is None:
+                ws.write_blank(r, col, None, body)
+            else:
+                ws.write_string(r, col, str(value), body)
+    ws.freeze_panes(1, 0)
+    if rows:
+        ws.autofilter(0, 0, len(rows), len(headers) - 1)
+
+
+def _main_sheet(ws: Worksheet, spec: Spec, master: Master, f: Formats, wb: xlsxwriter.Workbook) -> None:
+    layout = build_master_layout(spec)
+    c, col = spec.campaign, layout.col
+    last_visible = col["check"]
+    for r, (text, fmt) in enumerate(
+        [(c.annex, f.title), (c.annex_title, f.subtitle), (f"(Kèm theo {c.legal_basis})", f.italic_center)]
+    ):
+        ws.merge_range(r, 0, r, last_visible, text, fmt)
+    ws.write(3, 0, f"Bảng tổng hợp của {c.recipient.name}", f.info_bold)
+    ws.write(
+        4,
+        0,
+        "Chú thích: nền xanh = số của đơn vị phối hợp; nền đỏ = số bị loại do có lỗi; "
+        "nền vàng = chưa có số liệu; nền cam = thay đổi khi nộp lại. Di chuột vào ô để xem chi tiết.",
+        f.info,
+    )
+    ws.write(
+        5, 0, 'Nguồn từng số liệu: sheet "Nguồn số liệu"; tình hình nộp: sheet "Tình trạng nộp".', f.info
+    )
+    draw_header(ws, layout, f)
+    formats: dict[tuple[str, bool], object] = {}
+
+    def value_format(status: CellStatus, changed: bool) -> object:
+        if (status.value, changed) not in formats:
+            fill = CHANGED_FILL if changed else FILLS.get(status)
+            formats[(status.value, changed)] = wb.add_format(
+                {
+                    "font_name": FONT,
+                    "border": 1,
+                    "bg_color": fill or "#FFFFFF",
+                    "italic": status in (CellStatus.NO_DATA, CellStatus.REJECTED),
+                }
+            )
+        return formats[(status.value, changed)]
+
+    for lr in layout.rows:
+        row, r = lr.row, lr.sheet_row
+        section = lr.depth == 0
+        fill = "#D0CECE" if section else None
+        bold = section or (lr.is_context and lr.depth <= 1)
+        ws.write_string(r, col["tt"], row.tt, f.cell("tt", bold=bold, fill=fill, align="center"))
+        ws.write_string(
+            r,
+            col["label"],
+            row.label,
+            f.cell("label", bold=bold, italic=row.italic, indent=max(0, lr.depth - 1), fill=fill, wrap=True),
+        )
+        ws.write_string(r, col["unit"], row.unit or "", f.cell("unit", fill=fill, align="center"))
+        ws.write_string(
+            r,
+            col["agencies"],
+            "; ".join(spec.agency_by_slug[a].short_name for a in row.printed_agencies),
+            f.cell("agencies", fill=fill, wrap=True),
+        )
+        ws.write_string(r, col["key"], row.key)
+        if lr.is_context:
+            for column in c.columns:
+                ws.write_blank(r, col[column.id], None, f.cell("text", fill=fill))
+            ws.write_blank(r, col["note"], None, f.cell("text", fill=fill))
+            ws.write_blank(r, col["check"], None, f.cell("text", fill=fill))
+            continue
+        missing = rejected = 0
+        for column in c.columns:
+            cell = master.cells[(row.key, column.id)]
+            fmt = value_format(cell.status, cell.changed)
+            if cell.status is CellStatus.NO_DATA:
+                ws.write_string(r, col[column.id], "x", fmt)
+            elif cell.status is CellStatus.REJECTED:
+                ws.write_string(r, col[column.id], "bị loại", fmt)
+                rejected += 1
+            elif cell.value is None:
+                ws.write_blank(r, col[column.id], None, fmt)
+                missing += 1
+            else:
+                ws.write_number(r, col[column.id], cell.value, fmt)
+            comment = _comment(spec, cell)
+            if comment:
+                ws.write_comment(r, col[column.id], comment, {"x_scale": 3, "y_scale": 1.5})
+        summary = (
+            "Đủ số liệu"
+            if not missing and not rejected
+            else ", ".join(
+                x
+                for x in (
+                    f"thiếu {missing} ô" if missing else "",
+                    f"{rejected} ô bị loại" if rejected else "",
+                )
+                if x
+            )
+        )
+        ws.write_string(r, col["note"], "", f.cell("text"))
+        ws.write_string(r, col["check"], summary, f.cell("check", align="center"))
+    ws.set_column(col["tt"], col["tt"], 5)
+    ws.set_column(col["label"], col["label"], 40)
+    ws.set_column(col["unit"], col["unit"], 9)
+    for column in c.columns:
+        ws.set_column(col[column.id], col[column.id], 10 if column.is_year else 12)
+    ws.set_column(col["agencies"], col["agencies"], 22)
+    ws.set_column(col["note"], col["note"], 4)
+    ws.set_column(col["check"], col["check"], 16)
+    ws.set_column(col["key"], col["key"], 30, None, {"hidden": True})
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(layout.header_row, layout.header_row + 2)
+    ws.print_area(0, 0, layout.rows[-1].sheet_row, last_visible)
+    ws.freeze_panes(layout.first_data_row, col["unit"] + 1)
+
+
+def render_master(spec: Spec, master: Master, findings: list[Finding]) -> dict[str, bytes]:
+    return {MASTER_XLSX: master_workbook(spec, master, findings), MASTER_CSV: long_csv(spec, master)}
+
+
+def write_master(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
+    """Everything is rendered before anything is written: a failure leaves the old master intact."""
+    paths = []
+    for name, data in outputs.items():
+        write_atomic(out_dir / name, data)
+        paths.append(out_dir / name)
+    return paths

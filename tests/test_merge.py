@@ -1,0 +1,237 @@
+"""merge and status end to end: every agency's return, one missing, one late, one resubmitting,
+two co-reporting a row differently, one with an error cell."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from indicator_kit.cli import main
+from indicator_kit.collect.run import collect_inbox
+from indicator_kit.generate import generate, template_file_name
+from indicator_kit.merge import outputs
+from indicator_kit.merge.core import CellStatus, merge
+from indicator_kit.merge.outputs import load_master, render_master, write_master
+from indicator_kit.sample import consistent_values
+from indicator_kit.simulate import fill_return
+from indicator_kit.spec import Spec
+from indicator_kit.template.layout import build_master_layout
+
+MISSING, LATE, RESUBMITS, WITH_ERROR = "so_noi_vu", "so_y_te", "so_tai_chinh", "so_xay_dung"
+LEAD, CO = "bhxh_thanh_pho", "so_y_te"  # both report "Tỷ lệ tham gia BHYT"
+BHYT = "xh.bhyt"
+CHANGED = ("kt.thu_ns.tien_su_dung_dat", "y2019")
+REMOVED = ("kt.thu_ns.vien_tro_huy_dong", "y2018")
+BAD = ("kt.do_thi_hoa", "y2019")
+
+
+def stamp(path: Path, day: str) -> None:
+    moment = datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
+    os.utime(path, (moment, moment))
+
+
+@pytest.fixture(scope="module")
+def inbox(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("campaign")
+    generate(spec, tmp / "templates")
+    values = consistent_values(spec)
+    box = tmp / "inbox"
+
+    def send(slug: str, name: str, day: str, changes: dict | None = None) -> None:
+        path = fill_return(
+            spec, tmp / "templates" / template_file_name(slug), box / name, values, slug, changes
+        )
+        stamp(path, day)
+
+    for agency in spec.agencies:
+        if agency.slug in (MISSING, LATE, RESUBMITS, WITH_ERROR, LEAD):
+            continue
+        send(agency.slug, f"{agency.slug}.xlsx", "2024-05-02T09:00:00")
+    send(LATE, "y_te.xlsx", "2024-05-06T08:00:00", {(BHYT, "y2020"): values[(BHYT, "y2020")] + 2})
+    send(LEAD, "bhxh.xlsx", "2024-05-03T10:00:00", {(BHYT, "y2021"): None})
+    send(WITH_ERROR, "xay_dung.xlsx", "2024-05-02T15:00:00", {BAD: "khoảng 40"})
+    send(RESUBMITS, "tai_chinh_lan1.xlsx", "2024-05-01T08:00:00", {CHANGED: 900})
+    send(RESUBMITS, "tai_chinh_lan2.xlsx", "2024-05-03T08:00:00", {REMOVED: None})
+    return box
+
+
+@pytest.fixture(scope="module")
+def master(spec: Spec, inbox: Path):
+    return merge(spec, collect_inbox(inbox, spec))
+
+
+def test_master_cells(spec: Spec, master, inbox: Path) -> None:
+    values = consistent_values(spec)
+    lead = master.cells[(BHYT, "y2020")]
+    assert (lead.status, lead.value, lead.agency, lead.source_file) == (
+        CellStatus.REPORTED,
+        values[(BHYT, "y2020")],
+        LEAD,
+        "bhxh.xlsx",
+    )
+    filled_by_co = master.cells[(BHYT, "y2021")]
+    assert (filled_by_co.status, filled_by_co.value, filled_by_co.agency, filled_by_co.source_file) == (
+        CellStatus.CO_AGENCY,
+        values[(BHYT, "y2021")],
+        CO,
+        "y_te.xlsx",
+    )
+    rejected = master.cells[BAD]
+    assert (
+        rejected.status is CellStatus.REJECTED and rejected.value is None and "khoảng 40" in rejected.reason
+    )
+    assert master.cells[("kt.do_thi_hoa", "y2020")].status is CellStatus.REPORTED
+    for row in spec.rows_for(MISSING):
+        assert {master.cells[(row.key, c.id)].status for c in spec.campaign.columns} == {CellStatus.MISSING}
+    resubmitted = master.cells[CHANGED]
+    assert resubmitted.source_file == "tai_chinh_lan2.xlsx" and resubmitted.value == values[CHANGED]
+    assert resubmitted.changed and resubmitted.changed_from == 900
+    assert master.cells[REMOVED].status is CellStatus.MISSING
+
+
+def test_disagreement_and_changes_listed(spec: Spec, master) -> None:
+    conflict = [d for d in master.disagreements if d.key == BHYT and d.column == "y2020"]
+    assert len(conflict) == 1 and set(conflict[0].values) == {LEAD, CO}
+    changed = {(c.key, c.column): (c.old, c.new) for c in master.changes if c.agency == RESUBMITS}
+    assert changed == {CHANGED: ("900", "1.000"), REMOVED: ("1.000", "(trống)")}
+
+
+def test_status_table(spec: Spec, master) -> None:
+    by = {s.agency: s for s in master.statuses}
+    assert not by[MISSING].received and by[MISSING].action == "chưa nộp"
+    assert by[LATE].on_time is False and by[LEAD].on_time is True
+    assert by[WITH_ERROR].action == "cần sửa" and by[WITH_ERROR].errors == 1
+    assert by[RESUBMITS].current.file == "tai_chinh_lan2.xlsx"
+    assert [o.file for o in by[RESUBMITS].older] == ["tai_chinh_lan1.xlsx"]
+    assert by[RESUBMITS].answered == by[RESUBMITS].expected - 1
+    assert (
+        by["cuc_thong_ke"].action == "đã đạt" and by["cuc_thong_ke"].answered == by["cuc_thong_ke"].expected
+    )
+
+
+def test_long_csv_and_workbook(spec: Spec, master, inbox: Path, tmp_path: Path) -> None:
+    from indicator_kit.collect.report import all_findings
+
+    paths = write_master(tmp_path, render_master(spec, master, all_findings(collect_inbox(inbox, spec))))
+    frame = load_master(paths[1])
+    assert list(frame.columns) == outputs.LONG_COLUMNS
+    assert len(frame) == len(spec.input_rows) * len(spec.campaign.columns)
+    row = frame[(frame.key == BAD[0]) & (frame.column == BAD[1])].iloc[0]
+    assert row.status == "rejected" and row.value != row.value  # NaN
+    co = frame[(frame.key == BHYT) & (frame.column == "y2021")].iloc[0]
+    assert (co.status, co.agency, co.source_file) == ("co-agency", CO, "y_te.xlsx")
+    wb = openpyxl.load_workbook(paths[0])
+    assert wb.sheetnames == ["Phụ lục 2", "Nguồn số liệu", "Tình trạng nộp", "Lỗi", "Chênh lệch", "Nộp lại"]
+    ws = wb["Phụ lục 2"]
+    layout = build_master_layout(spec)
+    assert [ws.cell(lr.sheet_row + 1, 2).value for lr in layout.rows] == [r.label for r in spec.rows]
+    bad = ws.cell(*(x + 1 for x in layout.cell(*BAD)))
+    assert bad.value == "bị loại" and "khoảng 40" in bad.comment.text
+    blank = ws.cell(*(x + 1 for x in layout.cell(spec.rows_for(MISSING)[0].key, "y2019")))
+    assert blank.value is None and blank.fill.fgColor.rgb.endswith("FFF2CC")
+    co_cell = ws.cell(*(x + 1 for x in layout.cell(BHYT, "y2021")))
+    assert "phối hợp" in co_cell.comment.text
+    status_rows = {r[1].value: r for r in wb["Tình trạng nộp"].iter_rows(min_row=2)}
+    assert status_rows[MISSING][12].value == "chưa nộp" and status_rows[LATE][7].value == "muộn"
+    assert any(r[0].value == BHYT for r in wb["Chênh lệch"].iter_rows(min_row=2))
+
+
+def test_rerun_gives_identical_master(spec: Spec, inbox: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    for name in ("a", "b"):
+        result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    for name in (outputs.MASTER_XLSX, outputs.MASTER_CSV):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_interrupted_run_leaves_previous_master(
+    spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def broken(*args: object) -> bytes:
+        raise RuntimeError("killed while writing")
+
+    monkeypatch.setattr(outputs, "long_csv", broken)
+    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    assert result.exit_code != 0
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_status_command(spec: Spec, inbox: Path, tmp_path: Path) -> None:
+    html = tmp_path / "status.html"
+    result = CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)])
+    assert result.exit_code == 1
+    assert "còn 2 ngày đến hạn nộp" in result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Sở Nội vụ"))
+    assert "chưa nộp" in line and "chưa đến hạn" in line
+    late = next(x for x in result.output.splitlines() if x.startswith("Sở Y tế"))
+    assert "muộn" in late
+    page = html.read_text(encoding="utf-8")
+    assert "<table>" in page and "Sở Xây dựng" in page and "cần sửa" in page
+    after = CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-07", "--html", str(html)])
+    assert "đã quá hạn nộp 2 ngày" in after.output
+
+
+def test_status_exit_zero_when_everyone_is_done(spec: Spec, tmp_path: Path) -> None:
+    generate(spec, tmp_path / "t")
+    values = consistent_values(spec)
+    for agency in spec.agencies:
+        path = fill_return(
+            spec,
+            tmp_path / "t" / template_file_name(agency.slug),
+            tmp_path / "in" / f"{agency.slug}.xlsx",
+            values,
+            agency.slug,
+        )
+        stamp(path, "2024-05-02T09:00:00")
+    result = CliRunner().invoke(
+        main, ["status", str(tmp_path / "in"), "--as-of", "2024-05-03", "--html", str(tmp_path / "s.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert date(2024, 5, 3) < spec.campaign.deadline
+
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+def test_status_page_renders_in_chromium(spec: Spec, inbox: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    html = tmp_path / "status.html"
+    CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)])
+    flags = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    shot = tmp_path / "status.png"
+    subprocess.run(
+        [*flags, "--window-size=1280,900", f"--screenshot={shot}", html.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+    dom = subprocess.run(
+        [*flags, "--dump-dom", html.as_uri()], capture_output=True, timeout=120, check=True, text=True
+    ).stdout
+    assert "còn 2 ngày đến hạn nộp" in dom
+    assert dom.count("<tr") == len(spec.agencies) + 1
+    assert "chưa nộp" in dom and "Sở Nội vụ" in dom

@@ -22,7 +22,16 @@ from indicator_kit.collect.report import all_findings, findings_json, write_repo
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.errors import IndicatorKitError, UnknownAgencyError
 from indicator_kit.files import write_atomic
-from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate
+from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
+from indicator_kit.mail.outbox import (
+    Outgoing,
+    already_sent,
+    outgoing,
+    send_all,
+    smtp_settings,
+    write_drafts,
+    write_reminders,
+)
 from indicator_kit.merge.core import merge
 from indicator_kit.merge.outputs import render_master, write_master
 from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
@@ -33,6 +42,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COLLECT_OUT = Path("generated/collect")
 DEFAULT_MASTER_OUT = Path("generated/master")
 DEFAULT_STATUS_HTML = Path("generated/status.html")
+DEFAULT_MAIL_OUT = Path("generated/mail")
 F = TypeVar("F", bound=Callable[..., Any])
 
 KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
@@ -322,6 +332,101 @@ def simulate_command(templates: Path, inbox: Path, spec_dir: Path) -> None:
     loaded = load_spec(spec_dir)
     written = simulate_returns(loaded, templates, inbox)
     click.echo(f"Đã mô phỏng {len(written)} biểu nộp về trong {inbox}.")
+
+
+@main.group()
+def mail() -> None:
+    """Thư gửi đơn vị: thư kèm biểu mẫu, nhắc nộp, đề nghị sửa (drafts, reminders, sending)."""
+
+
+@mail.command("drafts")
+@click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
+@click.option(
+    "--templates", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MAIL_OUT / "drafts",
+    show_default=True,
+)
+@spec_dir_option
+@reports_errors
+def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir: Path) -> None:
+    """Thư kèm biểu mẫu cho từng đơn vị (.eml, mở bằng Outlook/Thunderbird để gửi)."""
+    loaded = load_spec(spec_dir)
+    written = write_drafts(loaded, spec_dir, templates, out_dir, resolve_agencies(loaded, slugs))
+    no_email = [
+        loaded.agency_by_slug[p.stem].short_name for p in written if not loaded.agency_by_slug[p.stem].email
+    ]
+    click.echo(f"Đã tạo {len(written)} thư trong {out_dir}.")
+    if no_email:
+        click.echo(
+            f"Chưa có địa chỉ email ({len(no_email)} đơn vị, điền vào agencies.yaml): {', '.join(no_email)}"
+        )
+
+
+@mail.command("reminders")
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MAIL_OUT / "reminders",
+    show_default=True,
+)
+@spec_dir_option
+@reports_errors
+def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir: Path) -> None:
+    """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị có lỗi (kèm biểu phản hồi)."""
+    loaded = load_spec(spec_dir)
+    day = as_of.date() if as_of else date.today()
+    master = merge(loaded, collect_inbox(inbox, loaded))
+    written = write_reminders(loaded, spec_dir, master, day, out_dir)
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(f"Đã tạo {len(written)} thư nhắc/đề nghị sửa trong {out_dir}.")
+
+
+@mail.command("send")
+@click.option("--really", is_flag=True, help="Actually send; without it, only list what would be sent.")
+@click.option(
+    "--dir",
+    "mail_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MAIL_OUT,
+    show_default=True,
+    help="Folder with .eml files (searched recursively).",
+)
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML with host, port, security, user (the password comes from INDICATOR_KIT_SMTP_PASSWORD).",
+)
+@reports_errors
+def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
+    """Gửi các thư chưa gửi qua máy chủ SMTP (mặc định chỉ liệt kê, không gửi)."""
+    if not really:
+        sent = already_sent(mail_dir)
+        pending = [o for o in outgoing(mail_dir) if o.sha256 not in sent]
+        for item in pending:
+            to = ", ".join(item.recipients) or "(chưa có địa chỉ email)"
+            click.echo(
+                f"{item.path.name}: từ {item.sender or '(chưa cấu hình)'} đến {to} — {item.subject} — "
+                f"đính kèm: {', '.join(item.attachments) or 'không'}"
+            )
+        click.echo(f"Chạy thử: {len(pending)} thư sẽ được gửi. Thêm --really để gửi thật.")
+        return
+    settings = smtp_settings(config)
+
+    def report(item: Outgoing, outcome: str) -> None:
+        click.echo(f"{item.path.name} → {', '.join(item.recipients) or '—'}: {outcome}")
+
+    count = send_all(mail_dir, settings, report)
+    click.echo(f"Đã gửi {count} thư.")
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -1,0 +1,1 @@
+"""mail: drafts with each agency's template, reminders, correction requests, and sending."""

@@ -179,10 +179,7 @@ def send_all(mail_dir: Path, settings: SmtpSettings, report: Callable[[Outgoing,
         # The drafted bytes are sent as they are (re-serialising would re-fold the encoded
         # Vietnamese headers); only the draft marker goes and Date/Message-ID come in.
         data = re.sub(rb"(?im)^X-Unsent: 1\r?\n", b"", item.path.read_bytes(), count=1)
-        data = (
-            f"Date: {format_datetime(datetime.now(UTC))}\r\nMessage-ID: {make_msgid()}\r\n".encode()
-            + data
-        )
+        data = f"Date: {format_datetime(datetime.now(UTC))}\r\nMessage-ID: {make_msgid()}\r\n".encode() + data
         try:
             with _connect(settings) as smtp:
                 smtp.sendmail(parseaddr(item.sender)[1], [parseaddr(r)[1] for r in item.recipients], data)

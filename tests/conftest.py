@@ -9,6 +9,27 @@ from indicator_kit.spec import Spec, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "workbook_specs"
+# The 18 agencies of Phụ lục 2, written out independently of agencies.yaml.
+ALL_SLUGS = [
+    "cuc_thong_ke",
+    "so_ke_hoach_dau_tu",
+    "ban_quan_ly_kkt",
+    "so_tai_chinh",
+    "so_lao_dong_tbxh",
+    "so_khoa_hoc_cong_nghe",
+    "so_xay_dung",
+    "so_nong_nghiep_ptnt",
+    "so_cong_thuong",
+    "so_thong_tin_truyen_thong",
+    "so_giao_duc_dao_tao",
+    "so_y_te",
+    "bhxh_thanh_pho",
+    "so_van_hoa_the_thao",
+    "so_tai_nguyen_moi_truong",
+    "cuc_thue",
+    "lien_minh_htx",
+    "so_noi_vu",
+]
 SEED = ROOT.parent / "shared" / "seed" / "cong_van_2830_VP-TH_2024.txt"
 
 

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from indicator_kit.cli import main
 from indicator_kit.spec import Spec
-from tests.conftest import SPEC_DIR
+from tests.conftest import ALL_SLUGS, SPEC_DIR
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -24,29 +24,7 @@ def test_spec_check_summary(spec: Spec) -> None:
     assert f"Điều chỉnh so với bản in ({notes})" in out
 
 
-@pytest.mark.parametrize(
-    "slug",
-    [
-        "cuc_thong_ke",
-        "so_ke_hoach_dau_tu",
-        "ban_quan_ly_kkt",
-        "so_tai_chinh",
-        "so_lao_dong_tbxh",
-        "so_khoa_hoc_cong_nghe",
-        "so_xay_dung",
-        "so_nong_nghiep_ptnt",
-        "so_cong_thuong",
-        "so_thong_tin_truyen_thong",
-        "so_giao_duc_dao_tao",
-        "so_y_te",
-        "bhxh_thanh_pho",
-        "so_van_hoa_the_thao",
-        "so_tai_nguyen_moi_truong",
-        "cuc_thue",
-        "lien_minh_htx",
-        "so_noi_vu",
-    ],
-)
+@pytest.mark.parametrize("slug", ALL_SLUGS)
 def test_spec_show_lists_exactly_the_agency_rows(spec: Spec, slug: str) -> None:
     code, out = run("spec", "show", "--agency", slug, "--spec-dir", str(SPEC_DIR))
     assert code == 0

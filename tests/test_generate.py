@@ -17,27 +17,8 @@ from indicator_kit.files import sha256_bytes
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.spec import Spec, ValueType
 from indicator_kit.template.identity import TemplateIdentity
+from tests.conftest import ALL_SLUGS
 
-ALL_SLUGS = [
-    "cuc_thong_ke",
-    "so_ke_hoach_dau_tu",
-    "ban_quan_ly_kkt",
-    "so_tai_chinh",
-    "so_lao_dong_tbxh",
-    "so_khoa_hoc_cong_nghe",
-    "so_xay_dung",
-    "so_nong_nghiep_ptnt",
-    "so_cong_thuong",
-    "so_thong_tin_truyen_thong",
-    "so_giao_duc_dao_tao",
-    "so_y_te",
-    "bhxh_thanh_pho",
-    "so_van_hoa_the_thao",
-    "so_tai_nguyen_moi_truong",
-    "cuc_thue",
-    "lien_minh_htx",
-    "so_noi_vu",
-]
 HEADER_ROW = 9  # 1-based, as a person sees it
 FIRST_DATA_ROW = 12
 

@@ -19,7 +19,7 @@ from indicator_kit.findings import Finding
 from indicator_kit.merge.core import CellStatus, Master, MasterCell
 from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import build_master_layout
-from indicator_kit.template.xlsx import FONT, Formats, draw_header
+from indicator_kit.template.xlsx import FONT, Formats, draw_header, draw_row_heading, row_style
 
 MASTER_XLSX = "PL2_tong_hop.xlsx"
 MASTER_CSV = "master_long.csv"
@@ -308,17 +308,8 @@ def _main_sheet(ws: Worksheet, spec: Spec, master: Master, f: Formats, wb: xlsxw
 
     for lr in layout.rows:
         row, r = lr.row, lr.sheet_row
-        section = lr.depth == 0
-        fill = "#D0CECE" if section else None
-        bold = section or (lr.is_context and lr.depth <= 1)
-        ws.write_string(r, col["tt"], row.tt, f.cell("tt", bold=bold, fill=fill, align="center"))
-        ws.write_string(
-            r,
-            col["label"],
-            row.label,
-            f.cell("label", bold=bold, italic=row.italic, indent=max(0, lr.depth - 1), fill=fill, wrap=True),
-        )
-        ws.write_string(r, col["unit"], row.unit or "", f.cell("unit", fill=fill, align="center"))
+        fill, _ = row_style(lr)
+        draw_row_heading(ws, lr, col, f)
         ws.write_string(
             r,
             col["agencies"],

@@ -282,18 +282,9 @@ def _draw_row(
     notes = feedback.notes if feedback else {}
     marks = feedback.marks if feedback else {}
     row, r, col = lr.row, lr.sheet_row, layout.col
-    section = lr.depth == 0
-    fill = SECTION_FILL if section else (CONTEXT_FILL if lr.is_context else None)
-    bold = section or (lr.is_context and lr.depth <= 1)
+    fill, bold = row_style(lr)
     locked = f.cell("text", bold=bold, italic=row.italic, fill=fill)
-    ws.write_string(r, col["tt"], row.tt, f.cell("tt", bold=bold, fill=fill, align="center"))
-    ws.write_string(
-        r,
-        col["label"],
-        row.label,
-        f.cell("label", bold=bold, italic=row.italic, indent=max(0, lr.depth - 1), fill=fill, wrap=True),
-    )
-    ws.write_string(r, col["unit"], row.unit or "", f.cell("unit", fill=fill, align="center"))
+    draw_row_heading(ws, lr, col, f)
     ws.write_string(
         r,
         col["agencies"],
@@ -337,6 +328,24 @@ def _draw_row(
         ws.write_formula(r, col["check"], check_formula(checks, address), check_fmt, OK)
     else:
         ws.write_blank(r, col["check"], None, check_fmt)
+
+
+def row_style(lr: LayoutRow) -> tuple[str | None, bool]:
+    """(fill, bold) of a row: sections shaded darker, context rows lighter, top groups bold."""
+    section = lr.depth == 0
+    fill = SECTION_FILL if section else (CONTEXT_FILL if lr.is_context else None)
+    return fill, section or (lr.is_context and lr.depth <= 1)
+
+
+def draw_row_heading(ws: Worksheet, lr: LayoutRow, col: dict[str, int], f: Formats) -> None:
+    """TT, label and unit cells of a row, as printed (shared by templates and the master)."""
+    row, r = lr.row, lr.sheet_row
+    fill, bold = row_style(lr)
+    ws.write_string(r, col["tt"], row.tt, f.cell("tt", bold=bold, fill=fill, align="center"))
+    indent = max(0, lr.depth - 1)
+    label_format = f.cell("label", bold=bold, italic=row.italic, indent=indent, fill=fill, wrap=True)
+    ws.write_string(r, col["label"], row.label, label_format)
+    ws.write_string(r, col["unit"], row.unit or "", f.cell("unit", fill=fill, align="center"))
 
 
 def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: Formats, feedback: Feedback) -> None:

@@ -1,0 +1,67 @@
+"""`make demo` end to end (the Makefile is the single source of its commands), so it can't rot."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indicator_kit import load_master
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo")
+    venv = Path(sys.executable).parent.parent
+    result = subprocess.run(
+        ["make", "-s", "demo", f"OUT={out}", f"VENV={venv}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out, result.stdout
+
+
+def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
+    out, stdout = demo
+    listed = re.findall(r"^  (\S+)\s{2,}\S", stdout.split("Xem kết quả")[1], flags=re.M)
+    assert len(listed) == 6
+    for path in listed:
+        assert Path(path).exists(), path
+        assert Path(path).is_relative_to(out)
+
+
+def test_demo_scenarios(demo: tuple[Path, str]) -> None:
+    out, stdout = demo
+    findings = json.loads((out / "collect" / "findings.json").read_text(encoding="utf-8"))
+    by_agency: dict[str, set[str]] = {}
+    for f in findings:
+        by_agency.setdefault(f["agency"], set()).add(f["code"])
+    assert {"sum-mismatch", "unit-converted"} <= by_agency["cuc_thong_ke"]  # totals error + triệu đồng
+    assert by_agency["so_xay_dung"] == {"text-number"}  # numbers typed as Vietnamese text
+    assert by_agency["so_ke_hoach_dau_tu"] == {"value-invalid"}  # only in the first submission
+    assert "lien_minh_htx" not in by_agency
+    status = {
+        line.split("  ")[0]: line for line in stdout.splitlines() if "  đã nộp" in line or "chưa nộp" in line
+    }
+    assert "chưa nộp" in status["Liên minh Hợp tác xã thành phố"]
+    assert "muộn" in status["Sở Nội vụ"]
+    assert "cần sửa" in status["Cục Thống kê"] and "đã đạt" in status["Sở Kế hoạch và Đầu tư"]
+    frame = load_master(out / "master" / "master_long.csv")
+    assert "lien_minh_htx" not in set(frame.agency)  # never returned: nothing in the master is theirs
+    kh = frame[(frame.key == "tpkt.dn.so_luong.nha_nuoc") & (frame.column == "y2020")].iloc[0]
+    assert kh.source_file.endswith("_lan2.xlsx") and kh.status == "reported"
+    assert (out / "master" / "PL2_tong_hop.xlsx").exists() and (out / "status.html").exists()
+    assert len(list((out / "mail" / "drafts").glob("*.eml"))) == 18
+    assert sorted(p.stem for p in (out / "mail" / "reminders").glob("*.eml")) == [
+        "cuc_thong_ke",
+        "lien_minh_htx",
+    ]

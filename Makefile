@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(BIN)/indicator-kit generate --out $(OUT)/templates
 	$(BIN)/indicator-kit mail drafts --out $(OUT)/mail/drafts
 	rm -rf $(OUT)/demo/inbox
-	$(BIN)/indicator-kit simulate --templates $(OUT)/templates --inbox $(OUT)/demo/inbox
+	$(BIN)/indicator-kit simulate --templates $(OUT)/templates --inbox $(OUT)/demo/inbox --values examples/sample_values.csv
 	-$(BIN)/indicator-kit collect $(OUT)/demo/inbox --out $(OUT)/collect --master-out $(OUT)/master
 	-$(BIN)/indicator-kit status $(OUT)/demo/inbox --as-of 2024-05-03 --html $(OUT)/status.html
 	$(BIN)/indicator-kit mail reminders $(OUT)/demo/inbox --as-of 2024-05-03 --out $(OUT)/mail/reminders

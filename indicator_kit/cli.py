@@ -35,7 +35,7 @@ from indicator_kit.mail.outbox import (
 from indicator_kit.merge.core import merge
 from indicator_kit.merge.outputs import render_master, write_master
 from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
-from indicator_kit.simulate import simulate_returns
+from indicator_kit.simulate import load_values, simulate_returns
 from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -325,13 +325,24 @@ def print_collect_summary(
     "--templates", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_OUT
 )
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option(
+    "--values",
+    "values_csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Sample values (key, column, value), e.g. examples/sample_values.csv.",
+)
 @spec_dir_option
 @reports_errors
-def simulate_command(templates: Path, inbox: Path, spec_dir: Path) -> None:
+def simulate_command(templates: Path, inbox: Path, values_csv: Path | None, spec_dir: Path) -> None:
     """Fill every template as agencies would (sample data for the demo)."""
     loaded = load_spec(spec_dir)
-    written = simulate_returns(loaded, templates, inbox)
+    written, notes = simulate_returns(
+        loaded, templates, inbox, load_values(values_csv) if values_csv else None
+    )
     click.echo(f"Đã mô phỏng {len(written)} biểu nộp về trong {inbox}.")
+    for note in notes:
+        click.echo(f"Lưu ý: {note}")
 
 
 @main.group()

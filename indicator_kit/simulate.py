@@ -5,7 +5,11 @@ Most agencies fill correctly; a few make the mistakes the collector exists to ca
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,13 +61,52 @@ def _stamp(path: Path, moment: datetime) -> None:
     os.utime(path, (moment.timestamp(), moment.timestamp()))
 
 
-def simulate_returns(spec: Spec, templates: Path, inbox: Path) -> list[Path]:
+def load_values(path: Path) -> dict[tuple[str, str], float]:
+    """Sample values from a CSV with columns key, column, value (examples/sample_values.csv)."""
+    with path.open(encoding="utf-8") as handle:
+        return {(r["key"], r["column"]): float(r["value"]) for r in csv.DictReader(handle)}
+
+
+def save_with_libreoffice(path: Path, fmt: str) -> Path | None:
+    """Re-save a return as .xls or .ods the way an agency using LibreOffice would; None when
+    LibreOffice is not installed."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(path.parent),
+                str(path),
+            ],
+            capture_output=True,
+            timeout=300,
+            check=True,
+        )
+    converted = path.with_suffix(f".{fmt}")
+    os.utime(converted, (path.stat().st_atime, path.stat().st_mtime))
+    path.unlink()
+    return converted
+
+
+def simulate_returns(
+    spec: Spec, templates: Path, inbox: Path, values: Mapping[tuple[str, str], float] | None = None
+) -> tuple[list[Path], list[str]]:
     """The returns of a realistic campaign (scenarios listed in the README): most agencies fill
     correctly; one types numbers as Vietnamese text, one makes a totals error and changes a unit to
-    triệu đồng, one is late, one never returns, one resubmits a corrected file, and two
-    co-reporting agencies disagree on a cell."""
-    values = consistent_values(spec)
+    triệu đồng, one is late, one never returns, one resubmits a corrected file, two co-reporting
+    agencies disagree on a cell, and two save as .xls and .ods with LibreOffice. Returns the files
+    and notes on what could not be simulated here."""
+    values = values or consistent_values(spec)
     slugs = [a.slug for a in spec.agencies]
+    notes: list[str] = []
     missing, late = slugs[-2], slugs[-1]
     changes: dict[str, dict[tuple[str, str], object]] = {slug: {} for slug in slugs}
     units: dict[str, tuple[str, str]] = {}
@@ -89,6 +132,13 @@ def simulate_returns(spec: Spec, templates: Path, inbox: Path) -> list[Path]:
     shared = next((r for r in spec.input_rows if len(r.agencies) > 1 and missing not in r.agencies), None)
     if shared:
         changes[shared.agencies[1]][(shared.key, "y2019")] = values[(shared.key, "y2019")] + 1
+    plain = [
+        x
+        for x in slugs
+        if x not in {missing, late, text_agency, error_agency, resubmits}
+        and not any(x in r.agencies for r in ([shared] if shared else []))
+    ]
+    saved_as = dict(zip(plain[-2:], ("xls", "ods"), strict=False))  # two agencies use LibreOffice
     written = []
     for i, slug in enumerate(slugs):
         if slug == missing:
@@ -111,8 +161,14 @@ def simulate_returns(spec: Spec, templates: Path, inbox: Path) -> list[Path]:
             name = f"{name}_lan2"
         out = fill_return(spec, template, inbox / f"{name}.xlsx", values, slug, changes[slug], edit)
         _stamp(out, LATE if slug == late else ON_TIME + timedelta(minutes=17 * i))
+        fmt = saved_as.get(slug)
+        if fmt:
+            converted = save_with_libreoffice(out, fmt)
+            if converted is None:
+                notes.append(f"LibreOffice chưa cài: {out.name} vẫn là .xlsx (không lưu thành .{fmt}).")
+            out = converted or out
         written.append(out)
-    return written
+    return written, notes
 
 
 def _unit_edit(spec: Spec, slug: str, key: str, unit: str) -> Edit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,12 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
         by_agency.setdefault(f["agency"], set()).add(f["code"])
     assert {"sum-mismatch", "unit-converted"} <= by_agency["cuc_thong_ke"]  # totals error + triệu đồng
     assert by_agency["so_xay_dung"] == {"text-number"}  # numbers typed as Vietnamese text
+    saved_by_libreoffice = sorted(p.suffix for p in (out / "demo" / "inbox").iterdir() if p.suffix != ".xlsx")
+    if shutil.which("soffice"):
+        assert saved_by_libreoffice == [".ods", ".xls"]  # read like the others: no findings for them
+        assert not {f["file"] for f in findings} & {
+            p.name for p in (out / "demo" / "inbox").iterdir() if p.suffix in (".xls", ".ods")
+        }
     assert by_agency["so_ke_hoach_dau_tu"] == {"value-invalid"}  # only in the first submission
     assert "lien_minh_htx" not in by_agency
     status = {

@@ -33,3 +33,21 @@ def test_findings_doc_is_generated_from_the_registry() -> None:
     assert (ROOT / "docs" / "findings.md").read_text(encoding="utf-8") == docs_table(), (
         "run: python -m indicator_kit.findings > docs/findings.md"
     )
+
+
+def test_readme_commands_use_real_options() -> None:
+    """Every `indicator-kit …` in the README names a real command and only its real options."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"`(indicator-kit [^`]+)`", readme)
+    assert len(commands) >= 10
+    for text in commands:
+        words = text.split()[1:]
+        command: click.Command = main
+        while isinstance(command, click.Group) and words and words[0] in command.commands:
+            command = command.commands[words.pop(0)]
+        assert not isinstance(command, click.Group), text
+        known = {opt for param in command.params for opt in param.opts}
+        used = {w.split("=")[0] for w in words if w.startswith("--")}
+        assert used <= known, (text, used - known)

@@ -235,3 +235,23 @@ def test_status_page_renders_in_chromium(spec: Spec, inbox: Path, tmp_path: Path
     assert "còn 2 ngày đến hạn nộp" in dom
     assert dom.count("<tr") == len(spec.agencies) + 1
     assert "chưa nộp" in dom and "Sở Nội vụ" in dom
+
+
+def test_negative_values_survive_the_long_csv(spec: Spec, tmp_path: Path) -> None:
+    """Formula-injection neutralising must never touch numbers (a growth of -3,28 %)."""
+    generate(spec, tmp_path / "t", ["cuc_thong_ke"])
+    values = consistent_values(spec)
+    fill_return(
+        spec,
+        tmp_path / "t" / template_file_name("cuc_thong_ke"),
+        tmp_path / "in" / "ctk.xlsx",
+        values,
+        "cuc_thong_ke",
+        {("kt.nganh.nong_nghiep.dong_gop_tang_truong", "y2020"): -3.28},
+    )
+    master = merge(spec, collect_inbox(tmp_path / "in", spec))
+    frame = load_master(write_master(tmp_path / "m", render_master(spec, master, []))[1])
+    row = frame[(frame.key == "kt.nganh.nong_nghiep.dong_gop_tang_truong") & (frame.column == "y2020")].iloc[
+        0
+    ]
+    assert row.value == -3.28

@@ -58,19 +58,10 @@ def long_csv(spec: Spec, master: Master) -> bytes:
         for column in spec.campaign.columns:
             cell = master.cells[(row.key, column.id)]
             value = "" if cell.value is None else repr(cell.value)
-            fields = [
-                row.key,
-                row.tt,
-                row.label,
-                row.unit or "",
-                column.id,
-                value,
-                cell.status.value,
-                cell.agency,
-                cell.source_file,
-                cell.source_sha256,
-            ]
-            writer.writerow([neutralise(f) for f in fields])
+            text = [row.key, row.tt, row.label, row.unit or "", column.id]
+            provenance = [cell.status.value, cell.agency, cell.source_file, cell.source_sha256]
+            # Only text is neutralised: a number such as -3.28 is data, never a formula.
+            writer.writerow([*map(neutralise, text), value, *map(neutralise, provenance)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

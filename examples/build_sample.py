@@ -1,0 +1,343 @@
+"""Build examples/sample_values.csv: a complete, realistic set of values for every input row.
+
+Published figures (../shared/reference/published_figures_2018_2023.csv) are used where they
+exist; other values are plausible and deterministic. Related values are derived from the rules
+of checks.yaml so that no rule marked error fails; published series that disagree with each
+other keep their disagreement where only a warning results (e.g. investment 2019 vs its growth).
+
+    python examples/build_sample.py            # rewrites examples/sample_values.csv
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from indicator_kit.spec import load_spec  # noqa: E402
+from indicator_kit.spec.model import PeriodAggregate, Row, Spec, ValueType  # noqa: E402
+
+YEARS = list(range(2018, 2024))
+PUBLISHED = ROOT.parent / "shared" / "reference" / "published_figures_2018_2023.csv"
+OUT = ROOT / "examples" / "sample_values.csv"
+
+# Published indicator name (area Hải Phòng) → catalog key.
+HP_MAP = {
+    "Tốc độ tăng trưởng GRDP": "kt.tang_truong_grdp",
+    "GRDP theo giá so sánh 2010": "kt.grdp.gia_ss2010",
+    "GRDP theo giá hiện hành": "kt.grdp.gia_hh",
+    "Cơ cấu kinh tế - Nông nghiệp": "kt.co_cau_nganh.nong_nghiep",
+    "Cơ cấu kinh tế - Công nghiệp - Xây dựng": "kt.co_cau_nganh.cong_nghiep_xay_dung",
+    "Cơ cấu kinh tế - Dịch vụ": "kt.co_cau_nganh.dich_vu",
+    "Cơ cấu kinh tế - Thuế trừ trợ cấp sản phẩm": "kt.co_cau_nganh.thue_tru_tro_cap",
+    "Tăng trưởng ngành - Nông nghiệp": "kt.nganh.nong_nghiep.tang_truong",
+    "Tăng trưởng ngành - Công nghiệp - Xây dựng": "kt.nganh.cong_nghiep_xay_dung.tang_truong",
+    "Tăng trưởng ngành - Dịch vụ": "kt.nganh.dich_vu.tang_truong",
+    "Thu NSNN trên địa bàn": "kt.thu_ns.nsnn_dia_ban",
+    "Thu nội địa": "kt.thu_ns.noi_dia",
+    "Tổng vốn đầu tư toàn xã hội": "kt.von_dtxh.tong_von",
+    "Vốn FDI thu hút": "kt.fdi.so_von",
+    "Kim ngạch xuất khẩu trên địa bàn": "kt.xuat_khau.kim_ngach",
+    "Chỉ số PCI": "cchc.pci",
+    "Chỉ số cải cách hành chính (PAR INDEX)": "cchc.par_index",
+    "Số bác sĩ/vạn dân": "xh.bac_si_van_dan",
+}
+# Hải Phòng 2023 structures rounded to two decimals; other years drift towards them.
+STRUCTURES = {
+    "kt.von_dtxh.co_cau": [38.5, 45.2, 16.3],
+    "kt.xuat_khau.co_cau": [4.6, 21.8, 73.6],
+    "kt.nhap_khau.co_cau": [6.1, 24.5, 69.4],
+    "xh.lao_dong.co_cau": [14.2, 38.6, 47.2],
+    "kt.danh_gia_xnk.co_cau_nganh": [3.8, 71.5, 24.7],
+    "kt.danh_gia_xnk.co_cau_khu_vuc": [5.2, 18.9, 2.7, 73.2],
+}
+AREA_SCALE = {"gd2014_2018": 0.62, "gd2019_2023_cn": 24.0, "gd2019_2023_dbsh": 5.8}
+SCALED_UNITS = {"tỷ.đ", "tr.usd", "ha", "Dự án", "DN", "HTX", "Lao động", "lao động", "đơn vị"}
+
+
+def jitter(key: str, low: float, high: float, salt: str = "") -> float:
+    digest = hashlib.sha256(f"{key}{salt}".encode()).digest()
+    return low + (high - low) * int.from_bytes(digest[:4], "big") / 2**32
+
+
+def published() -> tuple[dict[str, dict[int, float]], dict[tuple[str, str, int], float]]:
+    hp: dict[str, dict[int, float]] = {}
+    other: dict[tuple[str, str, int], float] = {}
+    with PUBLISHED.open(encoding="utf-8") as handle:
+        for rec in csv.DictReader(handle):
+            year, value = int(rec["year"]), float(rec["value"])
+            if rec["area"] == "Hải Phòng" and rec["indicator"] in HP_MAP:
+                hp.setdefault(HP_MAP[rec["indicator"]], {})[year] = value
+            else:
+                other[(rec["area"], rec["indicator"], year)] = value
+    return hp, other
+
+
+def base_series(row: Row) -> dict[int, float]:
+    """Plausible values by unit and type, growing or drifting year by year."""
+    k, vt, unit = row.key, row.value_type, row.unit or ""
+    if vt is ValueType.AMOUNT:
+        level = {"tỷ.đ": 12000, "tr.usd": 1500, "tr.đ/người": 95, "tr.đ/lđ": 180, "ha": 6000}.get(unit, 1000)
+        level *= jitter(k, 0.4, 1.6)
+        out = {2018: level}
+        for y in YEARS[1:]:  # a different pace every year, as real series have
+            out[y] = out[y - 1] * (1 + (jitter(k, 0.02, 0.11, str(y)) if unit != "ha" else 0.02))
+        return out
+    if vt is ValueType.COUNT:
+        level = {"DN": 3000, "HTX": 450, "Lao động": 60000, "lao động": 1_100_000, "Dự án": 90}.get(unit, 25)
+        level *= jitter(k, 0.5, 1.5)
+        return {y: float(round(level * (1 + jitter(k, 0.0, 0.06, "g")) ** (y - 2018))) for y in YEARS}
+    if vt is ValueType.SHARE:
+        start = jitter(k, 55, 92)
+        return {y: min(99.5, start + (y - 2018) * jitter(k, 0.3, 1.5, "s")) for y in YEARS}
+    if vt is ValueType.GROWTH:
+        return {y: jitter(k, 3, 11, str(y)) for y in YEARS}
+    if vt is ValueType.RATE:
+        return {y: jitter(k, 2, 25, str(y)) for y in YEARS}
+    if vt is ValueType.INDEX:
+        if "hdi" in k:
+            return {y: 0.72 + 0.004 * (y - 2018) for y in YEARS}
+        return {y: jitter(k, 60, 115, str(y)) for y in YEARS}
+    return {y: jitter(k, 1.5, 6, str(y)) for y in YEARS}
+
+
+def through_anchors(series: dict[int, float], anchors: dict[int, float]) -> dict[int, float]:
+    """Rescale a series so it passes through published values, interpolating the ratio."""
+    known = sorted(anchors)
+    ratios = {y: anchors[y] / series[y] for y in known}
+    out = {}
+    for y in YEARS:
+        before = [a for a in known if a <= y]
+        after = [a for a in known if a >= y]
+        if before and after:
+            lo, hi = before[-1], after[0]
+            t = 0 if hi == lo else (y - lo) / (hi - lo)
+            ratio = ratios[lo] ** (1 - t) * ratios[hi] ** t
+        else:
+            ratio = ratios[(before or after)[-1 if before else 0]]
+        out[y] = anchors.get(y, series[y] * ratio)
+    return out
+
+
+def build(spec: Spec) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], str]]:
+    hp, other = published()
+    year_col = {c.first_year: c.id for c in spec.campaign.columns if c.is_year}
+    series = {r.key: base_series(r) for r in spec.input_rows}
+    source: dict[tuple[str, str], str] = {}
+    for key, anchors in hp.items():
+        if spec.row_by_key[key].value_type in (ValueType.GROWTH, ValueType.INDEX, ValueType.RATIO):
+            series[key].update(anchors)
+        else:
+            series[key] = through_anchors(series[key], anchors)
+        for y in anchors:
+            source[(key, year_col[y])] = "công bố"
+    # Levels at constant prices follow the published growth rates (GRDP 2020 anchored).
+    grdp = series["kt.grdp.gia_ss2010"]
+    for y in (2021, 2022, 2023):
+        grdp[y] = grdp[y - 1] * (1 + series["kt.tang_truong_grdp"][y] / 100)
+    for y in (2019, 2018):
+        grdp[y] = grdp[y + 1] / (1 + series["kt.tang_truong_grdp"][y + 1] / 100)
+    # Structures: fixed where amounts must match (share_of), drifting elsewhere.
+    tied = {s for r in spec.rules if r.kind == "share_of" for s in r.operands["shares"]}
+    for rule in spec.rules:
+        if rule.kind != "shares_100":
+            continue
+        parts = rule.operands["parts"]
+        group = spec.row_by_key[parts[0]].parent or ""
+        target = STRUCTURES.get(group)
+        if group == "kt.co_cau_nganh":
+            target = [hp[p][2023] for p in parts]
+        target = target or [round(100 / len(parts), 2)] * len(parts)
+        for y in YEARS:
+            drift = 0 if set(parts) & tied else (2023 - y) * 0.35
+            raw = [
+                max(0.5, t + (drift if i == 0 else -drift / (len(parts) - 1))) for i, t in enumerate(target)
+            ]
+            shares = largest_remainder(raw, 2)
+            for p, v in zip(parts, shares, strict=True):
+                series[p][y] = v
+    for rule in spec.rules:
+        if rule.kind == "same_value":
+            series[rule.operands["b"]] = dict(series[rule.operands["a"]])
+    years = {}
+    for key, by_year in series.items():
+        row = spec.row_by_key[key]
+        for y, v in by_year.items():
+            years[(key, year_col[y])] = round_for(row, v)
+    anchored = {(key, year_col[y]) for key in hp for y in YEARS}  # the whole published series stays put
+    relate(spec, years, [year_col[y] for y in YEARS], anchored)
+    # Growth against levels: a published growth sets that year's level; other years' growth
+    # follows the levels (GRDP, fully published, was chained above).
+    for rule in spec.rules:
+        if rule.kind != "growth" or set(hp.get(rule.operands["growth"], {})) >= set(YEARS):
+            continue
+        g, lv = rule.operands["growth"], rule.operands["level"]
+        for y in YEARS[1:]:
+            now, before = (lv, year_col[y]), (lv, year_col[y - 1])
+            if y in hp.get(g, {}):
+                years[now] = round(years[before] * (1 + years[(g, year_col[y])] / 100), 1)
+            else:
+                years[(g, year_col[y])] = round((years[now] / years[before] - 1) * 100, 2)
+    values = dict(years)
+    periods(spec, values, other, source)
+    return values, source
+
+
+def largest_remainder(raw: list[float], digits: int) -> list[float]:
+    unit = 10**digits
+    scaled = [v * 100 * unit / sum(raw) for v in raw]
+    floors = [math.floor(v) for v in scaled]
+    for i in sorted(range(len(raw)), key=lambda i: scaled[i] - floors[i], reverse=True)[
+        : 100 * unit - sum(floors)
+    ]:
+        floors[i] += 1
+    return [f / unit for f in floors]
+
+
+def round_for(row: Row, value: float) -> float:
+    if row.value_type is ValueType.COUNT:
+        return float(round(value))
+    if row.value_type is ValueType.SHARE:
+        return round(min(value, 100.0), 2)
+    if row.value_type is ValueType.INDEX and abs(value) < 2:
+        return round(value, 3)  # HDI-like indexes
+    two = (ValueType.GROWTH, ValueType.RATE, ValueType.RATIO, ValueType.INDEX)
+    return round(value, 2 if row.value_type in two else 1)
+
+
+def relate(
+    spec: Spec, values: dict[tuple[str, str], float], columns: list[str], fixed: set[tuple[str, str]]
+) -> None:
+    """Derive parts, totals and shares column by column, in an order that settles. A total in
+    `fixed` (published) keeps its value: its unpublished parts absorb the difference."""
+    grouped = {p for r in spec.rules if r.kind == "shares_100" for p in r.operands["parts"]}
+    for col in columns:
+        v = {k: values[(k, col)] for (k, c) in values if c == col}
+        for rule in spec.rules:
+            o = rule.operands
+            if rule.kind == "share_of" and set(o["shares"]) <= grouped:
+                parts = [round(v[s] * v[o["total"]] / 100, 1) for s in o["shares"]]
+                parts[-1] = round(v[o["total"]] - sum(parts[:-1]), 1)
+                v.update(zip(o["parts"], parts, strict=True))
+        for rule in spec.rules:
+            o = rule.operands
+            if rule.kind == "sum" and o["total"] not in {
+                r.operands["total"] for r in spec.rules if r.kind == "share_of"
+            }:
+                if (o["total"], col) in fixed:
+                    free = [p for p in o["parts"] if (p, col) not in fixed]
+                    rest = v[o["total"]] - sum(v[p] for p in o["parts"] if p not in free)
+                    scale = rest / sum(v[p] for p in free)
+                    for p in free:
+                        v[p] = round(v[p] * scale, 1)
+                    v[free[-1]] = round(rest - sum(v[p] for p in free[:-1]), 1)
+                else:
+                    v[o["total"]] = round(sum(v[p] for p in o["parts"]), 1)
+            elif rule.kind == "parts_within" and isinstance(o["whole"], str):
+                v[o["whole"]] = max(v[o["whole"]], round(sum(v[p] for p in o["parts"]) * 1.08, 1))
+            elif rule.kind == "parts_within" and sum(v[p] for p in o["parts"]) > o["whole"]:
+                scale = 0.95 * o["whole"] / sum(v[p] for p in o["parts"])
+                for p in o["parts"]:
+                    v[p] = round(v[p] * scale, 2)
+        for rule in spec.rules:
+            o = rule.operands
+            if rule.kind == "share_of" and not set(o["shares"]) <= grouped:
+                for s, p in zip(o["shares"], o["parts"], strict=True):
+                    v[o["total"]] = max(v[o["total"]], v[p] * 1.05)
+                    v[s] = round(v[p] / v[o["total"]] * 100, 2)
+        for rule in spec.rules:
+            if rule.kind == "sum" and rule.operands["total"] in {
+                r.operands["total"] for r in spec.rules if r.kind == "share_of"
+            }:
+                v[rule.operands["total"]] = round(sum(v[p] for p in rule.operands["parts"]), 1)
+        for k, x in v.items():
+            values[(k, col)] = x
+
+
+def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, source: dict) -> None:  # type: ignore[type-arg]
+    years = [c.id for c in spec.campaign.columns if c.is_year and c.first_year >= 2019]
+    grouped = {p for r in spec.rules if r.kind == "shares_100" for p in r.operands["parts"]}
+    hp = "gd2019_2023_hp"
+    for row in spec.input_rows:
+        ys = [values[(row.key, y)] for y in years]
+        if row.period is PeriodAggregate.SUM or (
+            row.period is PeriodAggregate.NONE and row.unit in ("tỷ.đ", "tr.usd")
+        ):
+            v = round(sum(ys), 1) if row.value_type is not ValueType.COUNT else float(sum(ys))
+        elif row.period is PeriodAggregate.AVERAGE_GROWTH:
+            v = round((math.prod(1 + g / 100 for g in ys) ** (1 / len(ys)) - 1) * 100, 2)
+        elif row.period is PeriodAggregate.LAST:
+            v = ys[-1]
+        else:
+            v = round_for(row, sum(ys) / len(ys))
+        values[(row.key, hp)] = v
+    for rule in spec.rules:  # untied structures: means, balanced to exactly 100
+        if rule.kind == "shares_100" and not set(rule.operands["parts"]) & {
+            s for r in spec.rules if r.kind == "share_of" for s in r.operands["shares"]
+        }:
+            parts = rule.operands["parts"]
+            for p, s in zip(parts, largest_remainder([values[(p, hp)] for p in parts], 2), strict=True):
+                values[(p, hp)] = s
+    relate(spec, values, [hp], set())
+    for column, scale in AREA_SCALE.items():
+        for row in spec.input_rows:
+            v = values[(row.key, hp)]
+            if (
+                row.unit in SCALED_UNITS
+                and row.value_type in (ValueType.AMOUNT, ValueType.COUNT)
+                and row.key not in grouped
+            ):
+                v = round(v * scale, 1) if row.value_type is not ValueType.COUNT else float(round(v * scale))
+            values[(row.key, column)] = v
+        relate(spec, values, [column], set())
+    national = {
+        ("kt.tang_truong_grdp", "gd2019_2023_cn"): round(
+            (math.prod(1 + g / 100 for g in (7.36, 2.87, 2.56, 8.02, 5.05)) ** 0.2 - 1) * 100, 2
+        ),
+        ("kt.co_cau_nganh.nong_nghiep", "gd2019_2023_cn"): 11.96,
+        ("kt.co_cau_nganh.cong_nghiep_xay_dung", "gd2019_2023_cn"): 37.12,
+        ("kt.co_cau_nganh.dich_vu", "gd2019_2023_cn"): 42.54,
+        ("kt.co_cau_nganh.thue_tru_tro_cap", "gd2019_2023_cn"): 8.38,
+        ("xh.bhyt", "gd2019_2023_cn"): 92.04,
+        ("xh.lao_dong_qua_dao_tao.co_bang_cap", "gd2019_2023_cn"): 27.0,
+        ("xh.giam_ngheo.ty_le_ngheo", "gd2019_2023_cn"): 5.71,
+        ("kt.tang_truong_grdp", "gd2019_2023_dbsh"): 6.28,
+        ("kt.grdp_dau_nguoi.muc.gia_hh", "gd2019_2023_dbsh"): 131.9,
+        ("xh.giam_ngheo.ty_le_ngheo", "gd2019_2023_dbsh"): 1.87,
+    }
+    for (key, column), value in national.items():
+        values[(key, column)] = value
+        source[(key, column)] = "công bố"
+    for rule in spec.rules:
+        if rule.kind == "same_value":
+            for c in spec.campaign.columns:
+                values[(rule.operands["b"], c.id)] = values[(rule.operands["a"], c.id)]
+    # the national "of which" figure must stay within the national whole
+    whole, part = (
+        ("xh.lao_dong_qua_dao_tao", "gd2019_2023_cn"),
+        ("xh.lao_dong_qua_dao_tao.co_bang_cap", "gd2019_2023_cn"),
+    )
+    values[whole] = max(values[whole], min(99.0, round(values[part] * 2.4, 2)))
+
+
+def main() -> None:
+    spec = load_spec(ROOT / "workbook_specs")
+    values, source = build(spec)
+    with OUT.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["key", "column", "value", "source"])
+        for row in spec.input_rows:
+            for column in spec.campaign.columns:
+                value = values[(row.key, column.id)]
+                text = repr(int(value)) if float(value).is_integer() else repr(value)
+                writer.writerow([row.key, column.id, text, source.get((row.key, column.id), "minh họa")])
+    print(f"{OUT}: {len(spec.input_rows) * len(spec.campaign.columns)} values")
+
+
+if __name__ == "__main__":
+    main()

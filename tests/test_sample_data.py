@@ -1,0 +1,57 @@
+"""examples/sample_values.csv: complete, consistent with every error rule, true to published figures."""
+
+from __future__ import annotations
+
+import csv
+
+from indicator_kit.checks import master_checks, return_checks, run_check
+from indicator_kit.spec import Spec
+from tests.conftest import ROOT, SEED
+
+SAMPLE = ROOT / "examples" / "sample_values.csv"
+PUBLISHED = SEED.parent.parent / "reference" / "published_figures_2018_2023.csv"
+
+
+def sample() -> dict[tuple[str, str], tuple[float, str]]:
+    with SAMPLE.open(encoding="utf-8") as handle:
+        return {(r["key"], r["column"]): (float(r["value"]), r["source"]) for r in csv.DictReader(handle)}
+
+
+def test_every_input_row_and_column(spec: Spec) -> None:
+    expected = {(r.key, c.id) for r in spec.input_rows for c in spec.campaign.columns}
+    assert set(sample()) == expected
+
+
+def test_no_error_rule_fails(spec: Spec) -> None:
+    values = {k: v for k, (v, _) in sample().items()}
+    checks = [c for a in spec.agencies for c in return_checks(spec, spec.rows_for(a.slug))] + master_checks(
+        spec
+    )
+    failing = [
+        (c.rule.id, c.column.id)
+        for c in checks
+        if (o := run_check(c, lambda r: values.get((r.key, r.column)))) is not None
+        and not o.passed
+        and c.rule.severity == "error"
+    ]
+    assert failing == []
+
+
+def test_published_figures_are_used_as_published(spec: Spec) -> None:
+    with PUBLISHED.open(encoding="utf-8") as handle:
+        published = {
+            (r["indicator"], int(r["year"])): float(r["value"])
+            for r in csv.DictReader(handle)
+            if r["area"] == "Hải Phòng"
+        }
+    values = sample()
+    checks = {("Tốc độ tăng trưởng GRDP", y): ("kt.tang_truong_grdp", f"y{y}") for y in range(2018, 2024)}
+    checks |= {
+        ("Thu NSNN trên địa bàn", 2020): ("kt.thu_ns.nsnn_dia_ban", "y2020"),
+        ("Tổng vốn đầu tư toàn xã hội", 2018): ("kt.von_dtxh.tong_von", "y2018"),
+        ("Kim ngạch xuất khẩu trên địa bàn", 2023): ("kt.xuat_khau.kim_ngach", "y2023"),
+        ("Chỉ số PCI", 2021): ("cchc.pci", "y2021"),
+        ("Cơ cấu kinh tế - Công nghiệp - Xây dựng", 2023): ("kt.co_cau_nganh.cong_nghiep_xay_dung", "y2023"),
+    }
+    for figure, cell in checks.items():
+        assert values[cell] == (published[figure], "công bố"), (figure, cell)

@@ -151,6 +151,8 @@ class Outcome:
 
 def run_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | None:
     """None when the check cannot run (an operand missing, or a zero divisor)."""
+    if isinstance(check.lhs, Ref) and isinstance(check.rhs, Num) and isinstance(check.tol, Num):
+        return _bound_check(check, lookup)  # range checks: most of the checks, kept cheap
     values: dict[Ref, float] = {}
     for ref in check.operands:
         value = lookup(ref)
@@ -171,6 +173,21 @@ def run_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | 
     else:
         passed = lhs >= rhs - tol
     return Outcome(check, passed, lhs, rhs, tol, shown)
+
+
+def _bound_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | None:
+    assert isinstance(check.lhs, Ref) and isinstance(check.rhs, Num) and isinstance(check.tol, Num)
+    value = lookup(check.lhs)
+    if value is None:
+        return None
+    bound, tol = check.rhs.value, check.tol.value + 1e-9 * max(1.0, abs(value), abs(check.rhs.value))
+    if check.relation == "eq":
+        passed = abs(value - bound) <= tol
+    elif check.relation == "le":
+        passed = value <= bound + tol
+    else:
+        passed = value >= bound - tol
+    return Outcome(check, passed, value, bound, tol, {name: value for name in check.shown})
 
 
 def _rounding(refs: list[Ref]) -> Expr:
@@ -463,16 +480,25 @@ def master_checks(spec: Spec) -> list[Check]:
     ]
 
 
+_RETURN_CHECKS: dict[tuple[int, frozenset[str]], tuple[Spec, list[Check]]] = {}
+
+
 def return_checks(spec: Spec, rows: list[Row]) -> list[Check]:
-    """Every check the collector runs on one agency's return: all operands in its rows."""
-    keys = {r.key for r in rows}
-    return [
+    """Every check the collector runs on one agency's return: all operands in its rows.
+    Cached per spec and row set: the same agency's returns share their checks."""
+    keys = frozenset(r.key for r in rows)
+    cached = _RETURN_CHECKS.get((id(spec), keys))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    found = [
         check
         for rule in spec.rules
         if rule.scope == "workbook"
         for check in expand(rule, spec)
         if {ref.key for ref in check.operands} <= keys
     ]
+    _RETURN_CHECKS[(id(spec), keys)] = (spec, found)  # holding `spec` keeps its id from being reused
+    return found
 
 
 def workbook_checks(spec: Spec, rows: list[Row]) -> list[Check]:

@@ -204,15 +204,24 @@ def _cell_index(ref: str) -> tuple[int, int]:
     return int(match.group(2)) - 1, col - 1
 
 
+_REF_ATTR = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
+
+
 def _formula_cells(sheet_xml: bytes) -> dict[tuple[int, int], bool]:
+    """Cells holding a formula → whether a computed value is cached. A byte scan from each
+    <f back to its <c> (formulas are few; parsing the whole sheet XML costs far more)."""
     found = {}
-    tag_c, tag_f, tag_v = (f"{{{_NS['main']}}}{t}" for t in ("c", "f", "v"))
-    for _, element in ElementTree.iterparse(io.BytesIO(sheet_xml)):
-        if element.tag == tag_c:
-            if element.find(tag_f) is not None:
-                value = element.find(tag_v)
-                found[_cell_index(element.get("r", ""))] = value is not None and bool(value.text)
-            element.clear()
+    pos = sheet_xml.find(b"<f")
+    while pos != -1:
+        start = sheet_xml.rfind(b"<c ", 0, pos)
+        end = sheet_xml.find(b"</c>", pos)
+        if start == -1 or end == -1:
+            break
+        ref = _REF_ATTR.search(sheet_xml, start, sheet_xml.find(b">", start) + 1)
+        if ref is not None:
+            body = sheet_xml[pos:end]
+            found[_cell_index(ref.group(1).decode())] = b"<v>" in body and b"<v></v>" not in body
+        pos = sheet_xml.find(b"<f", end)
     return found
 
 

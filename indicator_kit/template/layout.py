@@ -107,7 +107,20 @@ def build_master_layout(spec: Spec) -> TemplateLayout:
     return TemplateLayout(spec, recipient, tuple(rows), ())
 
 
+_LAYOUTS: dict[tuple[int, str], tuple[Spec, TemplateLayout]] = {}
+
+
 def build_layout(spec: Spec, agency_slug: str) -> TemplateLayout:
+    """The agency's layout (cached per spec: generate, collect and merge ask for it often)."""
+    cached = _LAYOUTS.get((id(spec), agency_slug))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    layout = _build_layout(spec, agency_slug)
+    _LAYOUTS[(id(spec), agency_slug)] = (spec, layout)
+    return layout
+
+
+def _build_layout(spec: Spec, agency_slug: str) -> TemplateLayout:
     agency = spec.agency_by_slug[agency_slug]
     inputs = spec.rows_for(agency_slug)
     wanted = {r.key for r in inputs}

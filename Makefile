@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= generated
 
-.PHONY: setup test lint demo clean
+.PHONY: setup test lint demo clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,8 @@ test: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check indicator_kit tests
-	$(BIN)/ruff format --check indicator_kit tests
+	$(BIN)/ruff check indicator_kit tests benchmarks examples
+	$(BIN)/ruff format --check indicator_kit tests benchmarks examples
 
 demo: $(STAMP)
 	$(BIN)/indicator-kit spec check
@@ -43,3 +43,6 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(OUT)/templates $(OUT)/collect $(OUT)/master $(OUT)/mail $(OUT)/demo
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py

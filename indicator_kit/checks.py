@@ -88,34 +88,57 @@ def decimals(value: float) -> int:
     return len(text.split(".")[1])
 
 
-def evaluate(expr: Expr, lookup: Callable[[Ref], float]) -> float:
-    """Evaluate with operands from `lookup`; ZeroDivisionError propagates (check is skipped)."""
+Compiled = Callable[[Callable[[Ref], float]], float]
+_COMPILED: dict[int, tuple[Expr, Compiled]] = {}
+
+
+def _compile(expr: Expr) -> Compiled:
+    """An expression tree as nested closures (built once per tree, no text is evaluated)."""
     match expr:
         case Ref():
-            return lookup(expr)
+            return lambda get: get(expr)
         case Num(value):
-            return value
+            return lambda get: value
         case Add(args):
-            return math.fsum(evaluate(a, lookup) for a in args)
+            parts = [_compile(a) for a in args]
+            return lambda get: math.fsum(f(get) for f in parts)
         case Sub(a, b):
-            return evaluate(a, lookup) - evaluate(b, lookup)
+            fa, fb = _compile(a), _compile(b)
+            return lambda get: fa(get) - fb(get)
         case Mul(a, b):
-            return evaluate(a, lookup) * evaluate(b, lookup)
+            fa, fb = _compile(a), _compile(b)
+            return lambda get: fa(get) * fb(get)
         case Div(a, b):
-            return evaluate(a, lookup) / evaluate(b, lookup)
+            fa, fb = _compile(a), _compile(b)
+            return lambda get: fa(get) / fb(get)
         case Abs(a):
-            return abs(evaluate(a, lookup))
+            fa = _compile(a)
+            return lambda get: abs(fa(get))
         case Max(args):
-            return max(evaluate(a, lookup) for a in args)
+            parts = [_compile(a) for a in args]
+            return lambda get: max(f(get) for f in parts)
         case HalfUnit(ref):
-            return 0.5 * 10 ** -decimals(lookup(ref))
+            return lambda get: 0.5 * 10 ** -decimals(get(ref))
         case AverageGrowth(args):
-            factors = [1 + evaluate(a, lookup) / 100 for a in args]
-            product = math.prod(factors)
-            if product <= 0:
-                raise ZeroDivisionError("growth below -100 %")
-            return (product ** (1 / len(factors)) - 1) * 100
+            parts = [_compile(a) for a in args]
+
+            def average(get: Callable[[Ref], float]) -> float:
+                product = math.prod(1 + f(get) / 100 for f in parts)
+                if product <= 0:
+                    raise ZeroDivisionError("growth below -100 %")
+                return (product ** (1 / len(parts)) - 1) * 100
+
+            return average
     raise TypeError(expr)
+
+
+def evaluate(expr: Expr, lookup: Callable[[Ref], float]) -> float:
+    """Evaluate with operands from `lookup`; ZeroDivisionError propagates (check is skipped)."""
+    cached = _COMPILED.get(id(expr))
+    if cached is None or cached[0] is not expr:
+        cached = (expr, _compile(expr))  # holding `expr` keeps its id from being reused
+        _COMPILED[id(expr)] = cached
+    return cached[1](lookup)
 
 
 # --- checks -----------------------------------------------------------------------------

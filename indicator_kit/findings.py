@@ -233,7 +233,7 @@ RULE_KIND_CODES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     file: str  # relative to the inbox
     code: str
@@ -251,7 +251,7 @@ class Finding:
         return {k: str(v) for k, v in asdict(self).items()}
 
 
-FIELDS = [f for f in Finding.__dataclass_fields__]
+FIELDS = list(Finding.__dataclass_fields__)
 
 
 def finding(code: str, message: str, *, severity: Severity | None = None, **where: str) -> Finding:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import median
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 from indicator_kit.checks import column_name
 from indicator_kit.collect import units
@@ -23,6 +24,17 @@ from indicator_kit.spec.model import Column, Row, ValueType
 from indicator_kit.template.layout import COLUMN_TITLES, LayoutRow, TemplateLayout
 
 PERCENT_UNITS = {"%", "%/năm"}
+
+
+@lru_cache(maxsize=256)
+def _column_letters(col: int) -> str:
+    return xl_col_to_name(col)
+
+
+def xl_rowcol_to_cell(row: int, col: int) -> str:
+    return f"{_column_letters(col)}{row + 1}"
+
+
 NUMBER_ROW_SCAN = 40
 
 
@@ -374,25 +386,27 @@ def _input_row(
             if usable and verdict.kind == "convert":
                 value = value * verdict.factor
         cells[(row.key, column)] = CellResult(row.key, column, cell, p.status, value, p.text, usable)
-    _scale_checks(row, r, smap, cells, year_cols, add)
+    row_cells = {column: cells[(row.key, column)] for column in parsed}
+    _scale_checks(row, r, smap, row_cells, year_cols, add)
 
 
 def _scale_checks(
     row: Row,
     r: int,
     smap: SheetMap,
-    cells: dict[tuple[str, str], CellResult],
+    cells: dict[str, CellResult],
     year_cols: set[str],
     add: Callable[..., None],
 ) -> None:
+    """`cells`: this row's cells by column id."""
     values = {
         col: c.value
-        for (key, col), c in cells.items()
-        if key == row.key and c.usable and c.status is Status.NUMBER and c.value is not None
+        for col, c in cells.items()
+        if c.usable and c.status is Status.NUMBER and c.value is not None
     }
     for column, value in values.items():
         others = [v for col, v in values.items() if col != column and v]
-        cell = cells[(row.key, column)].cell
+        cell = cells[column].cell
         if row.unit in PERCENT_UNITS and 0 < abs(value) < 1 and others:
             big = [abs(v) for v in others if abs(v) >= 1]
             if big and min(big) / 5 <= abs(value) * 100 <= max(big) * 5:

@@ -10,7 +10,7 @@ from indicator_kit.findings import Finding, Severity
 from indicator_kit.template.identity import TemplateIdentity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellResult:
     key: str
     column: str

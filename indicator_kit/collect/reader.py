@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -86,11 +87,19 @@ def sniff(data: bytes) -> Sniffed:
         return Sniffed(Kind.OTHER, "unknown")
 
 
-@dataclass
 class RawSheet:
-    name: str
-    visible: str  # "visible", "hidden", "veryhidden"
-    grid: list[list[object]]
+    """One sheet; its cells are read from the workbook the first time they are needed."""
+
+    def __init__(self, name: str, visible: str, load: Callable[[], list[list[object]]] | list[list[object]]):
+        self.name, self.visible = name, visible  # visible: "visible", "hidden", "veryhidden"
+        self._load = load
+        self._grid: list[list[object]] | None = load if isinstance(load, list) else None
+
+    @property
+    def grid(self) -> list[list[object]]:
+        if self._grid is None:
+            self._grid = self._load()  # type: ignore[operator]
+        return self._grid
 
     def at(self, row: int, col: int) -> object:
         if row < len(self.grid) and col < len(self.grid[row]):
@@ -119,14 +128,25 @@ class ReadError(Exception):
         super().__init__(reason)
 
 
+def _loader(book: CalamineWorkbook, name: str) -> Callable[[], list[list[object]]]:
+    def load() -> list[list[object]]:
+        try:
+            return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise ReadError(
+                "file-unreadable", f'Không đọc được sheet "{name}" ({type(exc).__name__}).'
+            ) from None
+
+    return load
+
+
 def read_workbook(data: bytes, kind: Kind) -> RawWorkbook:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for meta in book.sheets_metadata:
-            grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
             visible = str(meta.visible).rsplit(".", 1)[-1].lower()
-            sheets.append(RawSheet(meta.name, visible, grid))
+            sheets.append(RawSheet(meta.name, visible, _loader(book, meta.name)))
     except Exception as exc:  # calamine raises several types, some not exported
         text = str(exc).lower()
         if "password" in text or "encrypt" in text:

@@ -145,7 +145,12 @@ def _collect(sub: Submission, data: bytes, spec: Spec) -> None:
             )
         )
     layout = build_layout(spec, ident.agency)
-    result = extract(sheet, layout, set(spec.row_by_key), raw.formulas.get(sheet.name, {}), where)
+    try:
+        result = extract(sheet, layout, set(spec.row_by_key), raw.formulas.get(sheet.name, {}), where)
+    except ReadError as exc:
+        sub.refused = True
+        sub.findings.append(finding(exc.code, exc.reason, **where))
+        return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
     sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ _UNITS: list[tuple[Unit, tuple[str, ...]]] = [
 ]
 
 
+@lru_cache(maxsize=8192)
 def normalise(text: str) -> str:
     """Compare units and labels after NFC, case folding and whitespace/trailing-dot folding."""
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").strip().lower()

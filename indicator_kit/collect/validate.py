@@ -42,6 +42,15 @@ def validate(
 
     found = []
     for check in return_checks(spec, rows):
+        if check.rule.kind == "range":  # the bulk of the checks: only a failing one goes further
+            cell = cells.get((check.lhs.key, check.lhs.column))  # type: ignore[union-attr]
+            if cell is None or not cell.usable or cell.value is None or cell.status is not Status.NUMBER:
+                continue
+            bound = check.rhs.value  # type: ignore[union-attr]
+            if (check.relation == "ge" and cell.value >= bound) or (
+                check.relation == "le" and cell.value <= bound
+            ):
+                continue
         outcome = run_check(check, lookup)
         if outcome is None or outcome.passed:
             continue

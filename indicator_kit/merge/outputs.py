@@ -6,8 +6,8 @@ import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
@@ -20,6 +20,9 @@ from indicator_kit.merge.core import CellStatus, Master, MasterCell
 from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import build_master_layout
 from indicator_kit.template.xlsx import FONT, Formats, draw_header, draw_row_heading, row_style
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MASTER_XLSX = "PL2_tong_hop.xlsx"
 MASTER_CSV = "master_long.csv"
@@ -67,6 +70,8 @@ def long_csv(spec: Spec, master: Master) -> bytes:
 
 def load_master(path: Path | str) -> pd.DataFrame:
     """master_long.csv as a DataFrame: one row per key × column, `value` as float (NaN if none)."""
+    import pandas as pd  # only here: a large import the rest of the pipeline does not need
+
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     frame["value"] = pd.to_numeric(frame["value"].replace("", None), errors="raise").astype(float)
     return frame

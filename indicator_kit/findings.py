@@ -44,6 +44,18 @@ CODES: dict[str, Code] = {
             "Đề nghị đơn vị mở lại tệp trên máy của mình, lưu lại rồi gửi lại.",
         ),
         _C(
+            "file-too-large",
+            E,
+            "File, unzipped size or member count over a limit, or reading it needed too much memory.",
+            "Đề nghị đơn vị gửi lại đúng tệp biểu mẫu đã điền.",
+        ),
+        _C(
+            "file-too-slow",
+            E,
+            "Reading the file took longer than the per-file time limit; it was stopped.",
+            "Đề nghị đơn vị mở tệp, lưu lại bằng Excel rồi gửi lại.",
+        ),
+        _C(
             "file-encrypted",
             E,
             "Workbook is password-protected (encrypted).",

@@ -37,6 +37,8 @@ class Submission:
     notes: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False  # nothing could be read from it
+    seconds: float = 0.0  # time spent reading it (for the robustness report)
+    peak_kb: int = 0  # peak memory of the process that read it
 
     @property
     def errors(self) -> int:

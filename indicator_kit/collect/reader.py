@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from xml.etree import ElementTree
 
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -153,10 +154,17 @@ def read_workbook(data: bytes, kind: Kind) -> RawWorkbook:
             raise ReadError("file-encrypted", "Tệp được đặt mật khẩu.") from None
         raise ReadError("file-unreadable", f"Không mở được bảng tính ({type(exc).__name__}).") from None
     workbook = RawWorkbook(kind, sheets)
-    if kind in (Kind.XLSX, Kind.XLSM):
-        _read_xlsx_extras(data, workbook)
-    elif kind is Kind.ODS:
-        _read_ods_extras(data, workbook)
+    try:
+        if kind in (Kind.XLSX, Kind.XLSM):
+            _read_xlsx_extras(data, workbook)
+        elif kind is Kind.ODS:
+            _read_ods_extras(data, workbook)
+    except DefusedXmlException:
+        raise ReadError(
+            "file-unreadable", "Tệp chứa khai báo XML không an toàn (DTD/entity) nên không đọc."
+        ) from None
+    except (ElementTree.ParseError, KeyError, zipfile.BadZipFile, ValueError):
+        raise ReadError("file-unreadable", "Cấu trúc bên trong tệp bị hỏng.") from None
     return workbook
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
+from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
 from indicator_kit.collect.validate import validate
+from indicator_kit.collect.workers import run_isolated
 from indicator_kit.findings import finding
 from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
-
-PER_WORKER_MINIMUM = 16  # below this many files per core, a process pool costs more than it saves
 
 
 def inbox_files(inbox: Path) -> Iterator[Path]:
@@ -30,27 +29,41 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def collect_file(path: Path, inbox: Path, spec: Spec) -> Submission:
-    data = path.read_bytes()
+def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
+    """One file's verdict; never raises for anything the file contains."""
     relative = path.relative_to(inbox).as_posix()
-    sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), path.stat().st_mtime)
+    stat = path.stat()
+    if stat.st_size > limits.max_file_bytes:  # not even read into memory
+        sub = Submission(relative, "", stat.st_size, stat.st_mtime, refused=True)
+        message = (
+            f"Tệp quá lớn ({stat.st_size / 2**20:.0f} MB, giới hạn {limits.max_file_bytes / 2**20:.0f} MB)."
+        )
+        sub.findings.append(finding("file-too-large", message, file=relative))
+        return sub
+    data = path.read_bytes()
+    sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
     try:
-        _collect(sub, data, spec)
-    except Exception as exc:
-        sub.refused = True
+        _collect(sub, data, spec, limits)
+    except MemoryError:
+        sub.refused, sub.cells, sub.notes = True, {}, {}
         sub.findings.append(
             finding(
-                "file-unreadable",
-                f"Không đọc được tệp do lỗi không lường trước ({type(exc).__name__}).",
+                "file-too-large",
+                "Đọc tệp cần quá nhiều bộ nhớ nên đã dừng.",
                 file=relative,
                 sha256=sub.sha256,
-                agency=sub.agency or "",
             )
+        )
+    except Exception as exc:
+        sub.refused = True
+        message = f"Không đọc được tệp do lỗi không lường trước ({type(exc).__name__})."
+        sub.findings.append(
+            finding("file-unreadable", message, file=relative, sha256=sub.sha256, agency=sub.agency or "")
         )
     return sub
 
 
-def _collect(sub: Submission, data: bytes, spec: Spec) -> None:
+def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> None:
     where = {"file": sub.file, "sha256": sub.sha256}
     sniffed = sniff(data)
     sub.kind = sniffed.kind.value
@@ -66,6 +79,11 @@ def _collect(sub: Submission, data: bytes, spec: Spec) -> None:
     if sniffed.kind is Kind.ENCRYPTED:
         sub.refused = True
         sub.findings.append(finding("file-encrypted", "Tệp được đặt mật khẩu.", **where))
+        return
+    reason = too_large(data, sniffed.kind in (Kind.XLSX, Kind.XLSM, Kind.ODS), limits)
+    if reason is not None:
+        sub.refused = True
+        sub.findings.append(finding("file-too-large", reason, **where))
         return
     if sniffed.kind is Kind.CORRUPT:
         sub.refused = True
@@ -156,24 +174,13 @@ def _collect(sub: Submission, data: bytes, spec: Spec) -> None:
     sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
 
 
-_WORKER_SPEC: Spec | None = None
-
-
-def _init_worker(spec: Spec) -> None:
-    global _WORKER_SPEC
-    _WORKER_SPEC = spec
-
-
-def _collect_in_worker(path: Path, inbox: Path) -> Submission:
-    assert _WORKER_SPEC is not None
-    return collect_file(path, inbox, _WORKER_SPEC)
-
-
-def collect_inbox(inbox: Path, spec: Spec, workers: int | None = None) -> list[Submission]:
-    """One Submission per file, in file order. Large inboxes are read on every core."""
+def collect_inbox(
+    inbox: Path, spec: Spec, workers: int | None = None, limits: Limits = DEFAULT_LIMITS, isolate: bool = True
+) -> list[Submission]:
+    """One Submission per file, in file order. Each file is read in a worker process that is
+    stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
+    crash the run; large inboxes use every core."""
     paths = list(inbox_files(inbox))
-    workers = min(workers or os.cpu_count() or 1, len(paths) // PER_WORKER_MINIMUM or 1)
-    if workers <= 1:
-        return [collect_file(path, inbox, spec) for path in paths]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(spec,)) as pool:
-        return list(pool.map(_collect_in_worker, paths, [inbox] * len(paths), chunksize=8))
+    if not isolate:
+        return [collect_file(path, inbox, spec, limits) for path in paths]
+    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1)

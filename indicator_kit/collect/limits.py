@@ -1,0 +1,48 @@
+"""Limits that keep a hostile or broken file from hanging the run or exhausting the machine.
+
+Sizes are checked from the zip directory before any parser runs; time and memory are bounded by
+reading each file in a worker process that is stopped when it overruns. Defaults are generous
+for real returns (a template is ~50 KB) and small next to the machine.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 25 * MB  # the file as received
+    max_uncompressed_bytes: int = 200 * MB  # all zip members together, as the directory states
+    max_members: int = 2000  # zip members (a workbook has a few dozen)
+    seconds_per_file: float = 30.0  # a worker reading one file longer than this is stopped
+    memory_per_file_bytes: int = 1024 * MB  # address space a worker may add while reading a file
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def too_large(data: bytes, is_zip: bool, limits: Limits) -> str | None:
+    """A Vietnamese reason when the file exceeds a size limit, from the zip directory only."""
+    if len(data) > limits.max_file_bytes:
+        return f"Tệp quá lớn ({len(data) / MB:.0f} MB, giới hạn {limits.max_file_bytes / MB:.0f} MB)."
+    if not is_zip:
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # not for this check to judge: the reader reports a damaged file
+    if len(members) > limits.max_members:
+        return f"Tệp nén chứa quá nhiều thành phần ({len(members)}, giới hạn {limits.max_members})."
+    inflated = sum(m.file_size for m in members)
+    if inflated > limits.max_uncompressed_bytes:
+        return (
+            f"Tệp bung ra {inflated / MB:.0f} MB khi giải nén (giới hạn "
+            f"{limits.max_uncompressed_bytes / MB:.0f} MB) — không phải một biểu số liệu bình thường."
+        )
+    return None

@@ -1,0 +1,134 @@
+"""Read files in worker processes that can be stopped: the time and memory bounds of collect."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from indicator_kit.collect.limits import Limits
+from indicator_kit.collect.model import Submission
+from indicator_kit.findings import finding
+
+if TYPE_CHECKING:
+    from indicator_kit.spec.model import Spec
+
+
+def _limit_memory(extra_bytes: int) -> None:
+    """Cap the worker's address space at what it uses now plus `extra_bytes` (POSIX only)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as handle:
+            current = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (current + extra_bytes, current + extra_bytes))
+    except (ImportError, OSError, ValueError):
+        pass  # Windows and unusual systems: the time limit still applies
+
+
+def _peak_kb() -> int:
+    try:
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    except ImportError:
+        return 0
+
+
+def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
+    from indicator_kit.collect.run import collect_file
+
+    _limit_memory(limits.memory_per_file_bytes)
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        path, inbox = task
+        started = time.perf_counter()
+        sub = collect_file(path, inbox, spec, limits)
+        sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
+        conn.send(sub)
+
+
+class _Slot:
+    def __init__(self, context: Any, spec: Spec, limits: Limits) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, spec, limits), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: tuple[int, Path] | None = None
+        self.started = 0.0
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -> Submission:
+    relative = path.relative_to(inbox).as_posix()
+    sub = Submission(relative, "", path.stat().st_size, path.stat().st_mtime, refused=True, seconds=seconds)
+    sub.findings.append(finding(code, message, file=relative))
+    return sub
+
+
+def run_isolated(
+    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
+) -> list[Submission]:
+    # fork shares the loaded spec and modules with the workers at no cost; elsewhere, spawn
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    context = multiprocessing.get_context(method)
+    slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
+    pending = deque(enumerate(paths))
+    results: list[Submission | None] = [None] * len(paths)
+    try:
+        while pending or any(slot.task for slot in slots):
+            for slot in slots:
+                if slot.task is None and pending:
+                    slot.task = pending.popleft()
+                    slot.started = time.perf_counter()
+                    slot.conn.send((slot.task[1], inbox))
+            busy = [slot for slot in slots if slot.task]
+            ready = wait([slot.conn for slot in busy], timeout=0.5)
+            now = time.perf_counter()
+            for i, slot in enumerate(slots):
+                if slot.task is None:
+                    continue
+                index, path = slot.task
+                if slot.conn in ready:
+                    try:
+                        results[index] = slot.conn.recv()
+                    except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader
+                        results[index] = _refused(
+                            path,
+                            inbox,
+                            "file-too-large",
+                            "Đọc tệp làm tiến trình đọc dừng đột ngột (thường do cần quá nhiều bộ nhớ).",
+                            now - slot.started,
+                        )
+                        slot.stop()
+                        slots[i] = _Slot(context, spec, limits)
+                        continue
+                    slot.task = None
+                elif now - slot.started > limits.seconds_per_file:
+                    results[index] = _refused(
+                        path,
+                        inbox,
+                        "file-too-slow",
+                        f"Đọc tệp quá {limits.seconds_per_file:.0f} giây nên đã dừng.",
+                        now - slot.started,
+                    )
+                    slot.stop()
+                    slots[i] = _Slot(context, spec, limits)
+    finally:
+        for slot in slots:
+            if slot.process.is_alive() and slot.task is None:
+                slot.conn.send(None)
+            slot.stop() if slot.task else slot.process.join(timeout=5)
+    return [r for r in results if r is not None]

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from indicator_kit import __version__
+from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
 from indicator_kit.collect.run import collect_inbox
@@ -79,6 +80,14 @@ MASTER_STATUS_NAMES = {
     "rejected": "bị loại",
     "missing": "chưa có",
 }
+
+accept_option = click.option(
+    "--accept",
+    "accepted",
+    multiple=True,
+    metavar="FILE",
+    help="Accept this file although its identity does not verify (path, name or sha256; repeatable).",
+)
 
 master_out_option = click.option(
     "--master-out",
@@ -203,14 +212,22 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
     help="json: print the findings to stdout for scripts.",
 )
 @master_out_option
+@accept_option
 @spec_dir_option
 @reports_errors
-def collect_command(inbox: Path, out_dir: Path, output_format: str, master_out: Path, spec_dir: Path) -> None:
+def collect_command(
+    inbox: Path,
+    out_dir: Path,
+    output_format: str,
+    master_out: Path,
+    accepted: tuple[str, ...],
+    spec_dir: Path,
+) -> None:
     """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX).
 
     Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
-    submissions = collect_inbox(inbox, loaded)
+    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
     master = merge(loaded, submissions)
     findings = all_findings(submissions) + master.findings
     master_outputs = render_master(loaded, master, findings)
@@ -234,12 +251,13 @@ def collect_command(inbox: Path, out_dir: Path, output_format: str, master_out: 
     show_default=True,
     help="Output folder for the master table.",
 )
+@accept_option
 @spec_dir_option
 @reports_errors
-def merge_command(inbox: Path, master_out: Path, spec_dir: Path) -> None:
+def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec_dir: Path) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     loaded = load_spec(spec_dir)
-    submissions = collect_inbox(inbox, loaded)
+    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
     master = merge(loaded, submissions)
     paths = write_master(
         master_out, render_master(loaded, master, all_findings(submissions) + master.findings)
@@ -271,13 +289,16 @@ def merge_command(inbox: Path, master_out: Path, spec_dir: Path) -> None:
     show_default=True,
     help="Where to write the status page.",
 )
+@accept_option
 @spec_dir_option
 @reports_errors
-def status_command(inbox: Path, as_of: datetime | None, html_path: Path, spec_dir: Path) -> None:
+def status_command(
+    inbox: Path, as_of: datetime | None, html_path: Path, accepted: tuple[str, ...], spec_dir: Path
+) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
-    master = merge(loaded, collect_inbox(inbox, loaded))
+    master = merge(loaded, collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted))))
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
     click.echo(

@@ -81,6 +81,14 @@ CODES: dict[str, Code] = {
             "Xác minh với đơn vị gửi; biểu mẫu có dấu hiệu bị sửa mã nhận dạng.",
         ),
         _C(
+            "identity-unverified",
+            E,
+            "The identity's signature (HMAC with the office's key) is missing or wrong; values not merged "
+            "unless the officer accepts the file (--accept).",
+            "Xác minh với đơn vị; nếu đúng là của đơn vị, chạy lại với --accept <tệp>.",
+        ),
+        _C("identity-accepted", INFO, "The officer accepted a file whose identity does not verify.", "—"),
+        _C(
             "unknown-agency",
             E,
             "File claims an agency that is not in agencies.yaml.",

@@ -33,7 +33,7 @@ def template_file_name(slug: str) -> str:
 
 def identity_for(spec: Spec, slug: str) -> TemplateIdentity:
     c = spec.campaign
-    return TemplateIdentity(c.id, slug, spec.spec_hash, c.template_version)
+    return TemplateIdentity(c.id, slug, spec.spec_hash, c.template_version).signed()
 
 
 def render_agency(spec: Spec, slug: str) -> tuple[TemplateLayout, bytes]:

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from indicator_kit.spec import Spec, load_spec
+
+# One office key for the whole test session (all xdist workers and subprocesses share it).
+os.environ.setdefault(
+    "INDICATOR_KIT_KEY_FILE", str(Path(tempfile.gettempdir()) / f"ik-test-{os.getuid()}.key")
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "workbook_specs"

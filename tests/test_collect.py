@@ -313,8 +313,12 @@ def test_rows_copied_into_own_workbook(spec: Spec, templates: Path, values: dict
     own.save(out)
     sub = collect_file(out, out.parent, spec)
     assert sub.agency == "so_y_te" and sub.identified_by == "title"
-    assert codes_and_cells(sub) == {("identity-fallback", ""), ("sheet-renamed", "")}
-    assert sub.answered == 40
+    assert codes_and_cells(sub) == {
+        ("identity-fallback", ""),
+        ("sheet-renamed", ""),
+        ("identity-unverified", ""),
+    }
+    assert sub.answered == 40 and not sub.verified
 
 
 def retag(path: Path, out: Path, old: str, new: str) -> Path:
@@ -338,8 +342,9 @@ def test_other_campaign_and_unknown_agency(spec: Spec, templates: Path, values: 
     subs = {s.file: s for s in collect_inbox(inbox, spec)}
     assert codes_and_cells(subs["a.xlsx"]) == {("other-campaign", "")}
     assert codes_and_cells(subs["b.xlsx"]) == {("unknown-agency", "")}
-    assert codes_and_cells(subs["c.xlsx"]) == {("spec-version-mismatch", "")}
-    assert subs["c.xlsx"].answered == 40
+    # the hash was changed by hand, so the signature no longer verifies
+    assert codes_and_cells(subs["c.xlsx"]) == {("spec-version-mismatch", ""), ("identity-unverified", "")}
+    assert subs["c.xlsx"].answered == 40 and not subs["c.xlsx"].verified
 
 
 def test_identity_edited_by_hand_conflicts(spec: Spec, templates: Path, values: dict, tmp_path: Path) -> None:
@@ -436,3 +441,23 @@ def test_feedback_workbook(spec: Spec, templates: Path, values: dict, tmp_path: 
     shutil.copy(tmp_path / "out" / "feedback" / "so_xay_dung.xlsx", tmp_path / "again.xlsx")
     sub = collect_file(tmp_path / "again.xlsx", tmp_path, spec)
     assert codes_and_cells(sub) == {("value-invalid", cell(spec, "so_xay_dung", *key))}
+
+
+def test_identity_signature(spec: Spec, templates: Path, values: dict, tmp_path: Path) -> None:
+    """A consistent hand edit of every identity field to another agency is caught by the HMAC;
+    the officer can accept a file explicitly, and that is recorded."""
+    from indicator_kit.collect.limits import Limits
+
+    filled = make_return(spec, templates, values, "so_y_te", tmp_path / "src.xlsx")
+    forged = (
+        retag(filled, tmp_path / "inbox" / "forged.xlsx", "so_y_te", "so_xay_dung")
+        if (tmp_path / "inbox").mkdir() is None
+        else None
+    )
+    sub = collect_file(forged, tmp_path / "inbox", spec)
+    assert sub.agency == "so_xay_dung" and not sub.verified
+    assert ("identity-unverified", "") in codes_and_cells(sub)
+    accepted = collect_file(forged, tmp_path / "inbox", spec, Limits(accepted=frozenset({"forged.xlsx"})))
+    assert accepted.verified and ("identity-accepted", "") in codes_and_cells(accepted, include_info=True)
+    genuine = collect_file(filled, tmp_path, spec)
+    assert genuine.verified and genuine.identity is not None and genuine.identity.token

@@ -197,7 +197,7 @@ def test_template_content(spec: Spec, templates: Path, slug: str) -> None:
 
     # Identity in custom properties and in the very hidden metadata sheet
     props = {p.name: p.value for p in wb.custom_doc_props.props}
-    expected = TemplateIdentity(campaign.id, slug, spec.spec_hash, campaign.template_version)
+    expected = TemplateIdentity(campaign.id, slug, spec.spec_hash, campaign.template_version).signed()
     assert TemplateIdentity.from_properties(props) == expected
     meta = wb["_ik_meta"]
     assert meta.sheet_state == "veryHidden"

@@ -166,9 +166,8 @@ def test_identity_survives_xls_and_ods(spec: Spec, converted: dict[str, list[Pat
         assert wb.sheet_names == ["Phụ lục 2", "Hướng dẫn", "_ik_meta"]
         meta = {r[0]: r[1] for r in wb.get_sheet_by_name("_ik_meta").to_python() if r[0]}
         identity = TemplateIdentity.from_properties(meta)
-        assert identity == TemplateIdentity(
-            spec.campaign.id, slug, spec.spec_hash, spec.campaign.template_version
-        )
+        expected = TemplateIdentity(spec.campaign.id, slug, spec.spec_hash, spec.campaign.template_version)
+        assert identity == expected.signed() and identity.verifies()
         grid = wb.get_sheet_by_name("Phụ lục 2").to_python()
         assert identity.visible_line() == grid[6][0]
         layout = build_layout(spec, slug)

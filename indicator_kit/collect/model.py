@@ -37,6 +37,7 @@ class Submission:
     notes: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False  # nothing could be read from it
+    verified: bool = False  # identity signed with the office's key, or accepted by the officer
     seconds: float = 0.0  # time spent reading it (for the robustness report)
     peak_kb: int = 0  # peak memory of the process that read it
 

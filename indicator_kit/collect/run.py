@@ -139,6 +139,26 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
                 **where,
             )
         )
+    if ident.identity is not None and ident.identity.verifies():
+        sub.verified = True
+    elif limits.accept(sub.file, sub.sha256):
+        sub.verified = True
+        sub.findings.append(
+            finding(
+                "identity-accepted",
+                "Cán bộ tổng hợp đã chấp nhận tệp dù mã nhận dạng không xác thực được.",
+                **where,
+            )
+        )
+    else:
+        sub.findings.append(
+            finding(
+                "identity-unverified",
+                "Mã nhận dạng của tệp không xác thực được (không có "
+                "hoặc sai chữ ký); số liệu chưa được đưa vào bảng tổng hợp.",
+                **where,
+            )
+        )
     if ident.method != "embedded":
         how = 'tiêu đề "Đơn vị báo cáo"' if ident.method == "title" else "tên các chỉ tiêu"
         sub.findings.append(

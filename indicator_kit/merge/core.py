@@ -152,7 +152,7 @@ def merge(spec: Spec, submissions: list[Submission], deadline: date | None = Non
     deadline = deadline or spec.campaign.deadline
     by_agency: dict[str, list[Submission]] = {}
     for sub in submissions:
-        if sub.agency in spec.agency_by_slug and not sub.refused:
+        if sub.agency in spec.agency_by_slug and not sub.refused and sub.verified:
             by_agency.setdefault(sub.agency, []).append(sub)
     current = {slug: newest(subs) for slug, subs in by_agency.items()}
 

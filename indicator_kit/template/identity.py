@@ -19,14 +19,32 @@ class TemplateIdentity:
     agency: str
     spec_hash: str
     template_version: str
+    token: str = ""  # HMAC of the fields above with the office's key (indicator_kit.secret)
 
     def as_properties(self) -> dict[str, str]:
-        return {
+        props = {
             f"{PROPERTY_PREFIX}campaign": self.campaign_id,
             f"{PROPERTY_PREFIX}agency": self.agency,
             f"{PROPERTY_PREFIX}spec_hash": self.spec_hash,
             f"{PROPERTY_PREFIX}template_version": self.template_version,
         }
+        if self.token:
+            props[f"{PROPERTY_PREFIX}token"] = self.token
+        return props
+
+    def signed(self) -> TemplateIdentity:
+        from indicator_kit.secret import sign
+
+        return TemplateIdentity(
+            self.campaign_id,
+            self.agency,
+            self.spec_hash,
+            self.template_version,
+            sign(self.campaign_id, self.agency, self.spec_hash, self.template_version),
+        )
+
+    def verifies(self) -> bool:
+        return bool(self.token) and self.signed().token == self.token
 
     @classmethod
     def from_properties(cls, props: dict[str, object]) -> TemplateIdentity | None:
@@ -42,7 +60,7 @@ class TemplateIdentity:
         fields = [get(n) for n in ("campaign", "agency", "spec_hash", "template_version")]
         if any(f is None for f in fields):
             return None
-        return cls(*fields)  # type: ignore[arg-type]
+        return cls(*fields, token=get("token") or "")  # type: ignore[arg-type]
 
     def visible_line(self) -> str:
         return (

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from indicator_kit import __version__
+from indicator_kit import __version__, ledger
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
@@ -33,7 +33,7 @@ from indicator_kit.mail.outbox import (
     write_drafts,
     write_reminders,
 )
-from indicator_kit.merge.core import merge
+from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
 from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
 from indicator_kit.simulate import load_values, simulate_returns
@@ -227,12 +227,12 @@ def collect_command(
 
     Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
-    master = merge(loaded, submissions)
-    findings = all_findings(submissions) + master.findings
-    master_outputs = render_master(loaded, master, findings)
-    feedback = write_reports(out_dir, loaded, submissions)
-    master_paths = write_master(master_out, master_outputs)
+    with ledger.exclusive(out_dir.parent):
+        submissions, master = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
+        findings = all_findings(submissions) + master.findings
+        master_outputs = render_master(loaded, master, findings)
+        feedback = write_reports(out_dir, loaded, submissions)
+        master_paths = write_master(master_out, master_outputs)
     if output_format == "json":
         click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
     else:
@@ -257,11 +257,10 @@ def collect_command(
 def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec_dir: Path) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     loaded = load_spec(spec_dir)
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
-    master = merge(loaded, submissions)
-    paths = write_master(
-        master_out, render_master(loaded, master, all_findings(submissions) + master.findings)
-    )
+    with ledger.exclusive(master_out.parent):
+        submissions, master = collect_and_merge(loaded, inbox, accepted, master_out.parent)
+        findings = all_findings(submissions) + master.findings
+        paths = write_master(master_out, render_master(loaded, master, findings))
     counts = Counter(cell.status.value for cell in master.cells.values())
     click.echo(f"Bảng tổng hợp: {paths[0]}")
     click.echo(f"Dạng dài (CSV): {paths[1]}")
@@ -298,7 +297,8 @@ def status_command(
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
-    master = merge(loaded, collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted))))
+    with ledger.exclusive(html_path.parent):
+        _, master = collect_and_merge(loaded, inbox, accepted, html_path.parent)
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
     click.echo(
@@ -313,6 +313,20 @@ def status_command(
     write_atomic(html_path, status_html(loaded, master, day))
     click.echo(f"Trang tình hình nộp: {html_path}")
     sys.exit(EXIT_OK if all_done(master) else EXIT_FINDINGS)
+
+
+def collect_and_merge(
+    loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path
+) -> tuple[list[Submission], Master]:
+    """Read the inbox, archive and record every file in the ledger, and merge (lateness from the
+    ledger's first arrival). The caller holds the state folder's lock."""
+    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
+    arrivals = ledger.record(state_dir, inbox, submissions)
+    master = merge(loaded, submissions, arrivals=arrivals)
+    ledger.mark_superseded(
+        state_dir, [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
+    )
+    return submissions, master
 
 
 def print_collect_summary(

@@ -231,11 +231,12 @@ CODES: dict[str, Code] = {
             "Two agencies reported the same cell differently, or a cross-agency rule fails (`same_value`).",
             "Các đơn vị liên quan thống nhất lại số liệu.",
         ),
+        _C("duplicate-file", INFO, "The same bytes arrived under another name; counted once.", "—"),
         _C(
-            "value-superseded",
-            INFO,
-            "A resubmitted file changed or removed a value of the agency's earlier file.",
-            "—",
+            "return-empty",
+            W,
+            "A return with no value filled in (e.g. a blank template sent back); it supersedes nothing.",
+            "Đề nghị đơn vị gửi biểu đã điền số liệu.",
         ),
     ]
 }

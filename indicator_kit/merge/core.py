@@ -96,8 +96,10 @@ class Master:
     findings: list[Finding] = field(default_factory=list)  # merge-time findings (cross-agency)
 
 
-def received_time(sub: Submission) -> datetime:
-    """When the file arrived: its modification time in the inbox."""
+def received_time(sub: Submission, arrivals: dict[str, datetime] | None = None) -> datetime:
+    """When the file first arrived: from the ledger when there is one, else its time in the inbox."""
+    if arrivals and sub.sha256 in arrivals:
+        return arrivals[sub.sha256]
     return datetime.fromtimestamp(sub.mtime, tz=UTC)
 
 
@@ -148,12 +150,37 @@ def _describe(cell: CellResult | None) -> str:
     return cell.text or ""
 
 
-def merge(spec: Spec, submissions: list[Submission], deadline: date | None = None) -> Master:
+def merge(
+    spec: Spec,
+    submissions: list[Submission],
+    deadline: date | None = None,
+    arrivals: dict[str, datetime] | None = None,
+) -> Master:
     deadline = deadline or spec.campaign.deadline
     by_agency: dict[str, list[Submission]] = {}
-    for sub in submissions:
-        if sub.agency in spec.agency_by_slug and not sub.refused and sub.verified:
-            by_agency.setdefault(sub.agency, []).append(sub)
+    first_copy: dict[str, Submission] = {}
+    extra_findings: list[Finding] = []
+    # Identical files count once (the first to arrive); an empty return supersedes nothing.
+    for sub in sorted(submissions, key=lambda s: (received_time(s, arrivals), s.mtime, s.file)):
+        if sub.agency not in spec.agency_by_slug or sub.refused or not sub.verified:
+            continue
+        where = {"file": sub.file, "sha256": sub.sha256, "agency": sub.agency or ""}
+        if sub.sha256 in first_copy:
+            extra_findings.append(
+                finding(
+                    "duplicate-file",
+                    f"Trùng nội dung với tệp {first_copy[sub.sha256].file}; chỉ tính một lần.",
+                    **where,
+                )
+            )
+            continue
+        first_copy[sub.sha256] = sub
+        if sub.answered == 0:
+            extra_findings.append(
+                finding("return-empty", "Tệp chưa có số liệu nào; không thay thế tệp đã nộp.", **where)
+            )
+            continue
+        by_agency.setdefault(sub.agency, []).append(sub)
     current = {slug: newest(subs) for slug, subs in by_agency.items()}
 
     changes: list[Change] = []
@@ -212,12 +239,12 @@ def merge(spec: Spec, submissions: list[Submission], deadline: date | None = Non
                     )
                 )
 
-    master = Master(cells, [], disagreements, changes)
+    master = Master(cells, [], disagreements, changes, extra_findings)
     _cross_agency(spec, master)
     for agency in spec.agencies:
         sub = current.get(agency.slug)
         expected = len(spec.rows_for(agency.slug)) * len(spec.campaign.columns)
-        arrived = received_time(sub) if sub else None
+        arrived = received_time(sub, arrivals) if sub else None
         master.statuses.append(
             AgencyStatus(
                 agency.slug,

@@ -1,0 +1,93 @@
+"""Evidence that outlives the inbox: a content-addressed archive and a submission ledger (SQLite).
+
+Every file read is copied to `archive/<sha256>.<ext>` and recorded once with the time it first
+arrived, so the inbox can be cleaned without losing anything and lateness is judged from the first
+arrival. A lock keeps two runs from writing the same state at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from indicator_kit.collect.model import Submission
+from indicator_kit.errors import IndicatorKitError
+from indicator_kit.files import write_atomic
+
+LEDGER = "ledger.sqlite"
+ARCHIVE = "archive"
+LOCK = ".indicator-kit.lock"
+
+
+class BusyError(IndicatorKitError):
+    """Another collect/merge/status run is using the same output folder."""
+
+
+@contextmanager
+def exclusive(state_dir: Path) -> Iterator[None]:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(state_dir / LOCK))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise BusyError(
+            f"Đang có một lần chạy khác dùng thư mục {state_dir}. Hãy đợi lần chạy đó xong rồi chạy lại."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _connect(state_dir: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(state_dir / LEDGER)
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS submissions (sha256 TEXT PRIMARY KEY, file_name TEXT NOT NULL, "
+        "first_seen TEXT NOT NULL, arrived TEXT NOT NULL, agency TEXT, verdict TEXT, superseded_by TEXT)"
+    )
+    return db
+
+
+def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> dict[str, datetime]:
+    """Archive and record every read file; return each file's first arrival by sha256."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with _connect(state_dir) as db:
+        for sub in submissions:
+            if not sub.sha256:
+                continue
+            suffix = Path(sub.file).suffix.lower() or ".bin"
+            target = state_dir / ARCHIVE / f"{sub.sha256}{suffix}"
+            if not target.exists():
+                write_atomic(target, (inbox / sub.file).read_bytes())
+            arrived = datetime.fromtimestamp(sub.mtime, UTC).isoformat(timespec="seconds")
+            db.execute(
+                "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) "
+                "VALUES (?, ?, ?, ?)",
+                (sub.sha256, sub.file, now, arrived),
+            )
+            db.execute(
+                "UPDATE submissions SET agency = ?, verdict = ? WHERE sha256 = ?",
+                (sub.agency or "", sub.verdict, sub.sha256),
+            )
+        rows = db.execute("SELECT sha256, arrived FROM submissions").fetchall()
+    return {sha: datetime.fromisoformat(arrived) for sha, arrived in rows}
+
+
+def mark_superseded(state_dir: Path, pairs: list[tuple[str, str]]) -> None:
+    with _connect(state_dir) as db:
+        db.executemany(
+            "UPDATE submissions SET superseded_by = ? WHERE sha256 = ?", [(new, old) for old, new in pairs]
+        )
+
+
+def entries(state_dir: Path) -> list[tuple[str, ...]]:
+    with _connect(state_dir) as db:
+        return db.execute(
+            "SELECT sha256, file_name, first_seen, arrived, agency, verdict, superseded_by "
+            "FROM submissions ORDER BY arrived, file_name"
+        ).fetchall()

@@ -1,0 +1,98 @@
+"""Nothing lost: archive, ledger, first arrival, one run at a time, duplicates and blank returns."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+from filelock import FileLock
+
+from indicator_kit import ledger
+from indicator_kit.cli import main
+from indicator_kit.generate import generate, template_file_name
+from indicator_kit.merge.outputs import load_master
+from indicator_kit.sample import consistent_values
+from indicator_kit.simulate import fill_return
+from indicator_kit.spec import Spec
+from tests.test_merge import stamp
+
+
+def returns(spec: Spec, tmp: Path) -> Path:
+    generate(spec, tmp / "t", ["so_y_te", "so_noi_vu"])
+    values = consistent_values(spec)
+    for slug, day in (("so_y_te", "2024-05-02T08:00:00"), ("so_noi_vu", "2024-05-03T08:00:00")):
+        path = fill_return(
+            spec, tmp / "t" / template_file_name(slug), tmp / "inbox" / f"{slug}.xlsx", values, slug
+        )
+        stamp(path, day)
+    return tmp / "inbox"
+
+
+def collect(inbox: Path, state: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["collect", str(inbox), "--out", str(state / "collect"), "--master-out", str(state / "master")]
+    )
+    return result.exit_code, result.output
+
+
+def test_archive_and_ledger_survive_a_cleaned_inbox(spec: Spec, tmp_path: Path) -> None:
+    inbox, state = returns(spec, tmp_path), tmp_path / "state"
+    collect(inbox, state)
+    archived = sorted(p.name for p in (state / "archive").iterdir())
+    assert len(archived) == 2 and all(len(name) == 64 + len(".xlsx") for name in archived)
+    for path in inbox.iterdir():
+        assert (
+            state / "archive" / f"{__import__('hashlib').sha256(path.read_bytes()).hexdigest()}.xlsx"
+        ).exists()
+    shutil.rmtree(inbox)
+    inbox.mkdir()
+    collect(inbox, state)
+    rows = ledger.entries(state)
+    assert sorted(r[1] for r in rows) == ["so_noi_vu.xlsx", "so_y_te.xlsx"]
+    assert {r[4] for r in rows} == {"so_y_te", "so_noi_vu"} and {r[5] for r in rows} == {"read"}
+
+
+def test_lateness_from_first_arrival(spec: Spec, tmp_path: Path) -> None:
+    inbox, state = returns(spec, tmp_path), tmp_path / "state"
+    collect(inbox, state)
+    stamp(inbox / "so_y_te.xlsx", "2024-05-09T08:00:00")  # re-saved from the mail client later
+    result = CliRunner().invoke(
+        main, ["status", str(inbox), "--as-of", "2024-05-10", "--html", str(state / "status.html")]
+    )
+    line = next(x for x in result.output.splitlines() if x.startswith("Sở Y tế"))
+    assert "đúng hạn" in line  # judged from when the file first arrived, not its new time
+
+
+def test_second_run_is_refused_while_one_is_running(spec: Spec, tmp_path: Path) -> None:
+    inbox, state = returns(spec, tmp_path), tmp_path / "state"
+    state.mkdir()
+    with FileLock(str(state / ledger.LOCK)):
+        code, output = collect(inbox, state)
+    assert code == 2 and "Đang có một lần chạy khác" in output
+    assert not (state / "master").exists()
+    assert collect(inbox, state)[0] == 0
+
+
+def test_duplicates_count_once_and_blank_returns_supersede_nothing(spec: Spec, tmp_path: Path) -> None:
+    inbox, state = returns(spec, tmp_path), tmp_path / "state"
+    shutil.copy(inbox / "so_y_te.xlsx", inbox / "Bản sao của so_y_te.xlsx")
+    stamp(inbox / "Bản sao của so_y_te.xlsx", "2024-05-04T08:00:00")
+    shutil.copy(tmp_path / "t" / template_file_name("so_noi_vu"), inbox / "noi_vu_moi.xlsx")
+    stamp(inbox / "noi_vu_moi.xlsx", "2024-05-04T09:00:00")
+    code, _ = collect(inbox, state)
+    frame = load_master(state / "master" / "master_long.csv")
+    assert set(frame[frame.agency == "so_y_te"].source_file) == {"so_y_te.xlsx"}
+    assert set(frame[frame.agency == "so_noi_vu"].source_file) == {"so_noi_vu.xlsx"}
+    import json
+
+    codes = {f["code"]: f["file"] for f in json.loads((state / "collect" / "findings.json").read_text())}
+    assert "duplicate-file" not in codes  # merge-time notes live in the master's "Lỗi" sheet
+    import openpyxl
+
+    errors = openpyxl.load_workbook(state / "master" / "PL2_tong_hop.xlsx")["Lỗi"]
+    noted = {(r[7].value, r[0].value) for r in errors.iter_rows(min_row=2)}
+    assert ("duplicate-file", "Bản sao của so_y_te.xlsx") in noted
+    assert ("return-empty", "noi_vu_moi.xlsx") in noted
+    assert os.path.exists(state / "ledger.sqlite")

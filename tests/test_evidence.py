@@ -82,6 +82,7 @@ def test_duplicates_count_once_and_blank_returns_supersede_nothing(spec: Spec, t
     shutil.copy(tmp_path / "t" / template_file_name("so_noi_vu"), inbox / "noi_vu_moi.xlsx")
     stamp(inbox / "noi_vu_moi.xlsx", "2024-05-04T09:00:00")
     code, _ = collect(inbox, state)
+    assert code == 0  # duplicates and blank returns are notes, not errors
     frame = load_master(state / "master" / "master_long.csv")
     assert set(frame[frame.agency == "so_y_te"].source_file) == {"so_y_te.xlsx"}
     assert set(frame[frame.agency == "so_noi_vu"].source_file) == {"so_noi_vu.xlsx"}

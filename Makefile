@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= generated
 
-.PHONY: setup test lint demo clean bench
+.PHONY: setup test lint demo clean bench robustness
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(OUT)/templates $(OUT)/collect $(OUT)/master $(OUT)/mail $(OUT)/demo
+
+robustness: $(STAMP)
+	$(BIN)/python -m tests.hostile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

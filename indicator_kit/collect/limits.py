@@ -20,6 +20,7 @@ class Limits:
     max_file_bytes: int = 25 * MB  # the file as received
     max_uncompressed_bytes: int = 200 * MB  # all zip members together, as the directory states
     max_members: int = 2000  # zip members (a workbook has a few dozen)
+    max_cells: int = 500_000  # cells in one sheet, from its dimensions (a template has ~3 000)
     seconds_per_file: float = 30.0  # a worker reading one file longer than this is stopped
     memory_per_file_bytes: int = 1024 * MB  # address space a worker may add while reading a file
     accepted: frozenset[str] = frozenset()  # files (path, name or sha256) accepted despite their identity

@@ -129,10 +129,18 @@ class ReadError(Exception):
         super().__init__(reason)
 
 
-def _loader(book: CalamineWorkbook, name: str) -> Callable[[], list[list[object]]]:
+def _loader(book: CalamineWorkbook, name: str, max_cells: int) -> Callable[[], list[list[object]]]:
     def load() -> list[list[object]]:
         try:
-            return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(name)
+            end = sheet.end or (0, 0)
+            if (end[0] + 1) * (end[1] + 1) > max_cells:  # checked before any Python object is made
+                raise ReadError(
+                    "file-too-large", f'Sheet "{name}" quá lớn ({end[0] + 1} dòng × {end[1] + 1} cột).'
+                )
+            return sheet.to_python(skip_empty_area=False)
+        except ReadError:
+            raise
         except Exception as exc:
             raise ReadError(
                 "file-unreadable", f'Không đọc được sheet "{name}" ({type(exc).__name__}).'
@@ -141,13 +149,13 @@ def _loader(book: CalamineWorkbook, name: str) -> Callable[[], list[list[object]
     return load
 
 
-def read_workbook(data: bytes, kind: Kind) -> RawWorkbook:
+def read_workbook(data: bytes, kind: Kind, max_cells: int = 500_000) -> RawWorkbook:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for meta in book.sheets_metadata:
             visible = str(meta.visible).rsplit(".", 1)[-1].lower()
-            sheets.append(RawSheet(meta.name, visible, _loader(book, meta.name)))
+            sheets.append(RawSheet(meta.name, visible, _loader(book, meta.name, max_cells)))
     except Exception as exc:  # calamine raises several types, some not exported
         text = str(exc).lower()
         if "password" in text or "encrypt" in text:

@@ -44,6 +44,11 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
     sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
     try:
         _collect(sub, data, spec, limits)
+    except ReadError as exc:  # found late, e.g. when a sheet is read on demand
+        sub.refused, sub.cells, sub.notes = True, {}, {}
+        sub.findings.append(
+            finding(exc.code, exc.reason, file=relative, sha256=sub.sha256, agency=sub.agency or "")
+        )
     except MemoryError:
         sub.refused, sub.cells, sub.notes = True, {}, {}
         sub.findings.append(
@@ -90,7 +95,7 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
         sub.findings.append(finding("file-unreadable", "Tệp bảng tính bị hỏng hoặc không đầy đủ.", **where))
         return
     try:
-        raw = read_workbook(data, sniffed.kind)
+        raw = read_workbook(data, sniffed.kind, limits.max_cells)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))

@@ -1,0 +1,80 @@
+"""Property-based tests: the number parser and the unit converter on arbitrary input."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indicator_kit.collect import units
+from indicator_kit.collect.numbers import Status, parse_cell
+
+settings.register_profile("ci", max_examples=300, deadline=None)
+settings.load_profile("ci")
+
+DIGITS = set("0123456789")
+
+
+@given(st.text())
+def test_parsing_text_never_raises_and_never_invents_a_number(text: str) -> None:
+    parsed = parse_cell(text)
+    assert parsed.status in set(Status)
+    if parsed.status is Status.NUMBER:
+        assert DIGITS & set(text)  # a number always comes from digits the clerk typed
+        assert parsed.value is not None and math.isfinite(parsed.value)
+
+
+@given(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.dates(), st.binary()))
+def test_parsing_any_cell_value_never_raises(value: object) -> None:
+    parse_cell(value)
+
+
+def vietnamese(value: float, decimals: int) -> str:
+    text = f"{abs(value):,.{decimals}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return ("-" if value < 0 else "") + text
+
+
+def english(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+@given(st.integers(-(10**12), 10**12), st.integers(1, 4))
+def test_numbers_round_trip_in_both_notations(cents: int, decimals: int) -> None:
+    value = cents / 10**decimals
+    for text in (vietnamese(value, decimals), english(value, decimals)):
+        parsed = parse_cell(text)
+        assert parsed.status is Status.NUMBER, text
+        candidates = {parsed.value, parsed.alternative}
+        assert any(
+            c is not None and math.isclose(c, value, rel_tol=1e-12, abs_tol=1e-9) for c in candidates
+        ), text
+
+
+@given(st.integers(0, 999), st.integers(1, 999).map(lambda x: f"{x:03d}"))
+def test_three_decimals_are_flagged_ambiguous(whole: int, frac: str) -> None:
+    if whole == 0:
+        return
+    parsed = parse_cell(f"{whole}.{frac}")
+    assert (
+        parsed.ambiguous
+        and parsed.value == float(f"{whole}.{frac}")
+        and parsed.alternative == float(f"{whole}{frac}")
+    )
+
+
+@given(st.text())
+def test_unit_comparison_never_raises(text: str) -> None:
+    verdict = units.compare(text, "tỷ.đ")
+    assert verdict.kind in {"same", "variant", "convert", "unknown"}
+    if verdict.kind == "convert":
+        assert verdict.factor > 0 and verdict.factor != 1
+
+
+@given(
+    st.sampled_from(["tỷ.đ", "tr.đ", "nghìn đồng", "đồng"]),
+    st.sampled_from(["tỷ.đ", "tr.đ", "nghìn đồng", "đồng"]),
+)
+def test_conversions_are_consistent(a: str, b: str) -> None:
+    there, back = units.compare(a, b), units.compare(b, a)
+    assert math.isclose(there.factor * back.factor, 1.0)

@@ -1,0 +1,83 @@
+"""The hostile corpus: the run finishes, every file gets one verdict, the master is unchanged."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indicator_kit.cli import main
+from indicator_kit.collect.run import collect_inbox, inbox_files
+from indicator_kit.merge.core import CellStatus, merge
+from indicator_kit.spec import Spec
+from tests.hostile import build
+
+
+@pytest.fixture(scope="module")
+def corpus(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    return build(spec, tmp_path_factory.mktemp("hostile"))
+
+
+def run(inbox: Path, state: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, ["collect", str(inbox), "--out", str(state / "collect"), "--master-out", str(state / "master")]
+    )
+    return result.exit_code, result.output
+
+
+def test_master_identical_with_and_without_hostile_files(
+    corpus: tuple[Path, Path, list[str]], tmp_path: Path
+) -> None:
+    good, inbox, made = corpus
+    assert len(made) >= 200
+    code_good, _ = run(good, tmp_path / "good")
+    code_all, output = run(inbox, tmp_path / "all")
+    assert code_good == 0 and code_all == 1  # errors found, but the run completed
+    assert "Traceback" not in output
+    assert (tmp_path / "good/master/master_long.csv").read_bytes() == (
+        tmp_path / "all/master/master_long.csv"
+    ).read_bytes()
+    assert f"Tổng cộng: {len(list(inbox_files(inbox)))} tệp" in output
+    with (tmp_path / "all/collect/findings.csv").open(encoding="utf-8-sig") as handle:
+        for record in csv.DictReader(handle):
+            for value in record.values():
+                assert not value.startswith(("=", "+", "-", "@")), value  # formula injection neutralised
+
+
+def test_every_file_has_one_verdict(spec: Spec, corpus: tuple[Path, Path, list[str]]) -> None:
+    _, inbox, _ = corpus
+    subs = {s.file: s for s in collect_inbox(inbox, spec)}
+    assert set(subs) == {p.relative_to(inbox).as_posix() for p in inbox_files(inbox)}
+    assert {s.verdict for s in subs.values()} <= {"read", "read-with-findings", "refused"}
+    first = {name: sub.findings[0].code for name, sub in subs.items() if sub.findings}
+    assert first["mat_khau.xlsx"] == "file-encrypted"
+    assert (
+        first["bom_nen.xlsx"]
+        == first["nhieu_thanh_phan.xlsx"]
+        == first["trieu_dong.xlsx"]
+        == "file-too-large"
+    )
+    assert first["tham_cuoi.xlsx"] == first["thuc_the_ngoai.xlsx"] == "file-unreadable"
+    assert first["quet.xlsx"] == first["van_ban.xlsx"] == first["bang.xlsx"] == "not-a-workbook"
+    assert first["rong.xlsx"] == "file-empty"
+    assert "identity-unverified" in {f.code for f in subs["mao_danh.xlsx"].findings}
+    assert subs["PL2_so_y_te.xlsx"].agency == "so_noi_vu"  # identified by content, not by name
+    assert not subs["macro.xlsm"].refused and not subs["lien_ket_ngoai.xlsx"].refused
+    assert max(s.seconds for s in subs.values()) < 30
+
+
+def test_another_agencys_rows_are_never_merged(
+    spec: Spec, corpus: tuple[Path, Path, list[str]], tmp_path: Path
+) -> None:
+    _, inbox, _ = corpus
+    alone = tmp_path / "inbox"
+    alone.mkdir()
+    (alone / "dien_dong_khac.xlsx").write_bytes((inbox / "dien_dong_khac.xlsx").read_bytes())
+    subs = collect_inbox(alone, spec)
+    outside = [f for f in subs[0].findings if f.code == "value-outside-input"]
+    assert {f.row_key for f in outside} >= {"kt.grdp.gia_hh", "xh"}
+    master = merge(spec, subs)
+    assert master.cells[("kt.grdp.gia_hh", "y2019")].status is CellStatus.MISSING
+    assert master.cells[("xh.bhyt", "y2019")].agency == "so_y_te"  # its own rows still count

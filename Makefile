@@ -26,7 +26,7 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/indicator-kit spec check
 	$(BIN)/indicator-kit generate --out $(OUT)/templates
-	$(BIN)/indicator-kit mail drafts --out $(OUT)/mail/drafts
+	$(BIN)/indicator-kit mail drafts --templates $(OUT)/templates --out $(OUT)/mail/drafts
 	rm -rf $(OUT)/demo/inbox
 	$(BIN)/indicator-kit simulate --templates $(OUT)/templates --inbox $(OUT)/demo/inbox --values examples/sample_values.csv
 	-$(BIN)/indicator-kit collect $(OUT)/demo/inbox --out $(OUT)/collect --master-out $(OUT)/master

@@ -143,19 +143,43 @@ import sys
 from pathlib import Path
 import xlsxwriter
 from indicator_kit.spec import load_spec
+from indicator_kit.generate import identity_for
 from indicator_kit.template.layout import build_layout
 spec = load_spec("workbook_specs")
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 out.mkdir(parents=True, exist_ok=True)
+c = spec.campaign
 for i in range(n):
     layout = build_layout(spec, spec.agencies[i % len(spec.agencies)].slug)
+    identity = identity_for(spec, layout.agency.slug)
     wb = xlsxwriter.Workbook(str(out / f"b{i:05d}.xlsx"))
     ws = wb.add_worksheet("Phụ lục 2")
-    for lr in layout.rows:  # the same texts in the same cells, no formats, validation or formulas
-        ws.write_string(lr.sheet_row, 0, lr.row.tt)
-        ws.write_string(lr.sheet_row, 1, lr.row.label)
-        ws.write_string(lr.sheet_row, 2, lr.row.unit or "")
-        ws.write_string(lr.sheet_row, layout.col["key"], lr.row.key)
+    # every content cell of the template (titles, headers, rows, check formulas), no formatting
+    for r, text in enumerate([c.annex, c.annex_title, c.legal_basis, layout.agency.name, c.deadline_text,
+                              c.recipient.short_name, identity.visible_line()]):
+        ws.write_string(r, 0, text)
+    for j, column in enumerate(c.columns):
+        ws.write_string(8, 3 + j, column.header)
+        ws.write_string(10, 3 + j, column.number)
+    for lr in layout.rows:
+        r, col = lr.sheet_row, layout.col
+        ws.write_string(r, col["tt"], lr.row.tt)
+        ws.write_string(r, col["label"], lr.row.label)
+        ws.write_string(r, col["unit"], lr.row.unit or "")
+        ws.write_string(r, col["agencies"], layout.agencies_text(lr) if not lr.is_context else "")
+        ws.write_string(r, col["key"], lr.row.key)
+        if lr.row.key in layout.check_formulas:
+            ws.write_formula(r, col["check"], layout.check_formulas[lr.row.key], None, "OK")
+    guide = wb.add_worksheet("Hướng dẫn")
+    for r in range(14):
+        guide.write_string(r, 0, "Hướng dẫn điền biểu " * 6)
+    meta = wb.add_worksheet("_ik_meta")
+    for r, (name, value) in enumerate(identity.as_properties().items()):
+        meta.write_string(r, 0, name)
+        meta.write_string(r, 1, value)
+    for r, lr in enumerate(layout.rows, start=10):
+        meta.write_string(r, 0, "row." + lr.row.key)
+        meta.write_number(r, 1, lr.sheet_row + 1)
     wb.close()
 """
 

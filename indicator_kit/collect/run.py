@@ -10,7 +10,7 @@ from pathlib import Path
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
-from indicator_kit.collect.model import Submission
+from indicator_kit.collect.model import CellTable, Submission
 from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
@@ -197,6 +197,7 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
     sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
+    sub.cells = CellTable(sub.cells)
 
 
 def collect_inbox(

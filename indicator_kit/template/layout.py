@@ -90,6 +90,14 @@ class TemplateLayout:
             grouped.setdefault(check.anchor, []).append(check)
         return grouped
 
+    @cached_property
+    def check_formulas(self) -> dict[str, str]:
+        """The live "Kiểm tra" formula of each anchor row (rendered once per layout)."""
+        from indicator_kit.template.formulas import cell_address, check_formula
+
+        address = cell_address(self.row_of, self.col)
+        return {anchor: check_formula(checks, address) for anchor, checks in self.checks_by_anchor.items()}
+
     def agencies_text(self, lr: LayoutRow) -> str:
         by_slug = self.spec.agency_by_slug
         if lr.role == "co":

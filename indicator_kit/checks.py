@@ -184,18 +184,24 @@ def run_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | 
         values[ref] = value
     get = values.__getitem__
     try:
-        lhs, rhs, tol = evaluate(check.lhs, get), evaluate(check.rhs, get), evaluate(check.tol, get)
-        shown = {name: evaluate(e, get) for name, e in check.shown.items()}
+        lhs, rhs = evaluate(check.lhs, get), evaluate(check.rhs, get)
+        epsilon = 1e-9 * max(1.0, abs(lhs), abs(rhs))  # binary floating point, not a tolerance
+        if _holds(check.relation, lhs, rhs, epsilon):  # exact: the tolerance is not needed
+            return Outcome(check, True, lhs, rhs, epsilon, {})
+        tol = evaluate(check.tol, get) + epsilon
+        passed = _holds(check.relation, lhs, rhs, tol)
+        shown = {} if passed else {name: evaluate(e, get) for name, e in check.shown.items()}
     except ZeroDivisionError:
         return None
-    tol += 1e-9 * max(1.0, abs(lhs), abs(rhs))  # binary floating point, not a tolerance
-    if check.relation == "eq":
-        passed = abs(lhs - rhs) <= tol
-    elif check.relation == "le":
-        passed = lhs <= rhs + tol
-    else:
-        passed = lhs >= rhs - tol
     return Outcome(check, passed, lhs, rhs, tol, shown)
+
+
+def _holds(relation: Relation, lhs: float, rhs: float, tol: float) -> bool:
+    if relation == "eq":
+        return abs(lhs - rhs) <= tol
+    if relation == "le":
+        return lhs <= rhs + tol
+    return lhs >= rhs - tol
 
 
 def _bound_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | None:

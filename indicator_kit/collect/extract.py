@@ -316,9 +316,11 @@ def _input_row(
     if note:
         notes[row.key] = note
     parsed: dict[str, tuple[Parsed, int]] = {}
+    row_values = sheet.grid[r]
+    width = len(row_values)
     for spec_column in smap.columns:
         c = smap.col_of[spec_column.id]
-        parsed[spec_column.id] = (parse_cell(sheet.at(r, c)), c)
+        parsed[spec_column.id] = (parse_cell(row_values[c] if c < width else None), c)
     numbers = {
         col: p.value for col, (p, _) in parsed.items() if p.status is Status.NUMBER and not p.ambiguous
     }
@@ -327,24 +329,27 @@ def _input_row(
     for column, (p, c) in parsed.items():
         cell = xl_rowcol_to_cell(r, c)
         name = column_names[column]
-        place = f'Ô {cell} ("{row.label}", cột {name})'
+
+        def place(cell: str = cell, name: str = name) -> str:  # built only when a finding needs it
+            return f'Ô {cell} ("{row.label}", cột {name})'
+
         usable, value = verdict.kind != "unknown", p.value
         has_formula = formulas.get((r, c))
         if has_formula is False:
-            add("formula-no-value", f"{place} chứa công thức chưa có kết quả tính.", r, c, row.key, column)
+            add("formula-no-value", f"{place()} chứa công thức chưa có kết quả tính.", r, c, row.key, column)
             cells[(row.key, column)] = CellResult(row.key, column, cell, Status.INVALID, None, None, False)
             continue
         if p.status is Status.INVALID:
-            add("value-invalid", f'{place} có nội dung "{p.text}" không phải là số.', r, c, row.key, column)
+            add("value-invalid", f'{place()} có nội dung "{p.text}" không phải là số.', r, c, row.key, column)
             usable = False
         elif p.status is Status.NO_DATA:
-            add("no-data", f'{place} được đánh dấu không có số liệu ("{p.text}").', r, c, row.key, column)
+            add("no-data", f'{place()} được đánh dấu không có số liệu ("{p.text}").', r, c, row.key, column)
         elif p.status is Status.NUMBER:
             assert value is not None
             if p.percent_sign and row.unit not in PERCENT_UNITS:
                 add(
                     "value-invalid",
-                    f'{place} có dấu % ("{p.text}") nhưng ĐVT là {row.unit}.',
+                    f'{place()} có dấu % ("{p.text}") nhưng ĐVT là {row.unit}.',
                     r,
                     c,
                     row.key,
@@ -356,7 +361,7 @@ def _input_row(
                 value, reason = resolve_ambiguous(p, others, row.value_type is ValueType.COUNT)
                 add(
                     "number-ambiguous",
-                    f'{place} ghi "{p.text}", có thể hiểu là '
+                    f'{place()} ghi "{p.text}", có thể hiểu là '
                     f"{format_number(p.value or 0)} hoặc {format_number(p.alternative or 0)}; đã đọc là "
                     f"{format_number(value)} ({reason}).",
                     r,
@@ -367,7 +372,7 @@ def _input_row(
             elif p.from_text:
                 add(
                     "text-number",
-                    f'{place} được nhập dạng chữ "{p.text}"; đã đọc là {format_number(value)}.',
+                    f'{place()} được nhập dạng chữ "{p.text}"; đã đọc là {format_number(value)}.',
                     r,
                     c,
                     row.key,
@@ -376,7 +381,7 @@ def _input_row(
             if usable and row.value_type is ValueType.COUNT and not float(value).is_integer():
                 add(
                     "count-not-whole",
-                    f"{place} là {format_number(value)}, nhưng chỉ tiêu là số đếm.",
+                    f"{place()} là {format_number(value)}, nhưng chỉ tiêu là số đếm.",
                     r,
                     c,
                     row.key,
@@ -404,6 +409,16 @@ def _scale_checks(
         for col, c in cells.items()
         if c.usable and c.status is Status.NUMBER and c.value is not None
     }
+    sizes = [abs(v) for v in values.values() if v]
+    if not sizes:
+        return
+    # Either slip needs the row's values to differ a lot; most rows are ruled out here at once.
+    fraction_possible = row.unit in PERCENT_UNITS and min(sizes) < 1 <= max(sizes)
+    slip_possible = row.value_type in (ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO) and (
+        max(sizes) >= 300 * min(sizes)
+    )
+    if not (fraction_possible or slip_possible):
+        return
     for column, value in values.items():
         others = [v for col, v in values.items() if col != column and v]
         cell = cells[column].cell

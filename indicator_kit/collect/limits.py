@@ -8,8 +8,8 @@ for real returns (a template is ~50 KB) and small next to the machine.
 
 from __future__ import annotations
 
-import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MB = 2**20
@@ -32,17 +32,10 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def too_large(data: bytes, is_zip: bool, limits: Limits) -> str | None:
+def too_large(data: bytes, members: Sequence[zipfile.ZipInfo], limits: Limits) -> str | None:
     """A Vietnamese reason when the file exceeds a size limit, from the zip directory only."""
     if len(data) > limits.max_file_bytes:
         return f"Tệp quá lớn ({len(data) / MB:.0f} MB, giới hạn {limits.max_file_bytes / MB:.0f} MB)."
-    if not is_zip:
-        return None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return None  # not for this check to judge: the reader reports a damaged file
     if len(members) > limits.max_members:
         return f"Tệp nén chứa quá nhiều thành phần ({len(members)}, giới hạn {limits.max_members})."
     inflated = sum(m.file_size for m in members)

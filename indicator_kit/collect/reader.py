@@ -47,6 +47,7 @@ KIND_NAMES = {
 class Sniffed:
     kind: Kind
     detail: str = ""  # for OTHER: pdf, docx, image…; for CORRUPT: why
+    members: tuple[zipfile.ZipInfo, ...] = ()  # the zip directory, read once here
 
 
 def sniff(data: bytes) -> Sniffed:
@@ -57,13 +58,14 @@ def sniff(data: bytes) -> Sniffed:
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
-                names = set(z.namelist())
+                members = tuple(z.infolist())
+                names = {m.filename for m in members}
                 if "xl/workbook.xml" in names:
-                    return Sniffed(Kind.XLSM if "xl/vbaProject.bin" in names else Kind.XLSX)
+                    return Sniffed(Kind.XLSM if "xl/vbaProject.bin" in names else Kind.XLSX, members=members)
                 if "mimetype" in names:
                     mime = z.read("mimetype")[:100]
                     if b"opendocument.spreadsheet" in mime:
-                        return Sniffed(Kind.ODS)
+                        return Sniffed(Kind.ODS, members=members)
                     return Sniffed(Kind.OTHER, "docx" if b"text" in mime else "zip")
                 if any(n.startswith("word/") for n in names):
                     return Sniffed(Kind.OTHER, "docx")

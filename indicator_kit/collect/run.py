@@ -85,7 +85,7 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
         sub.refused = True
         sub.findings.append(finding("file-encrypted", "Tệp được đặt mật khẩu.", **where))
         return
-    reason = too_large(data, sniffed.kind in (Kind.XLSX, Kind.XLSM, Kind.ODS), limits)
+    reason = too_large(data, sniffed.members, limits)
     if reason is not None:
         sub.refused = True
         sub.findings.append(finding("file-too-large", reason, **where))

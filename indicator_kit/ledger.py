@@ -7,6 +7,8 @@ arrival. A lock keeps two runs from writing the same state at once.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,6 @@ from filelock import FileLock, Timeout
 
 from indicator_kit.collect.model import Submission
 from indicator_kit.errors import IndicatorKitError
-from indicator_kit.files import write_atomic
 
 LEDGER = "ledger.sqlite"
 ARCHIVE = "archive"
@@ -63,7 +64,7 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> dict[
             suffix = Path(sub.file).suffix.lower() or ".bin"
             target = state_dir / ARCHIVE / f"{sub.sha256}{suffix}"
             if not target.exists():
-                write_atomic(target, (inbox / sub.file).read_bytes())
+                _archive(target, inbox / sub.file)
             arrived = datetime.fromtimestamp(sub.mtime, UTC).isoformat(timespec="seconds")
             db.execute(
                 "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) "
@@ -76,6 +77,15 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> dict[
             )
         rows = db.execute("SELECT sha256, arrived FROM submissions").fetchall()
     return {sha: datetime.fromisoformat(arrived) for sha, arrived in rows}
+
+
+def _archive(target: Path, source: Path) -> None:
+    """Copy into the archive under a temporary name, then rename: a reader never sees half a
+    file. No fsync per file: the original is still in the inbox while the run lasts."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
 
 
 def mark_superseded(state_dir: Path, pairs: list[tuple[str, str]]) -> None:

@@ -24,13 +24,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         try:
             os.replace(tmp, path)
         except PermissionError:
-            raise OutputLockedError(
-                f"Không ghi được tệp {path}: tệp đang mở (thường là trong Excel). "
-                "Hãy đóng tệp rồi chạy lại lệnh; tệp cũ vẫn được giữ nguyên."
-            ) from None
+            raise OutputLockedError(_locked_message(path)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def ensure_replaceable(path: Path) -> None:
+    """Raise OutputLockedError if an existing output cannot be written (open in Excel on Windows)."""
+    if not path.exists():
+        return
+    try:
+        with path.open("ab"):
+            pass
+    except PermissionError:
+        raise OutputLockedError(_locked_message(path)) from None
+
+
+def _locked_message(path: Path) -> str:
+    return (
+        f"Không ghi được tệp {path}: tệp đang mở (thường là trong Excel). "
+        "Hãy đóng tệp rồi chạy lại lệnh; tệp cũ vẫn được giữ nguyên."
+    )
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:

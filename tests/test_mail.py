@@ -156,6 +156,11 @@ def smtp_server():
         controller.stop()
 
 
+def use_local_server(controller: Controller, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("HOST", "127.0.0.1"), ("PORT", str(controller.port)), ("SECURITY", "none")):
+        monkeypatch.setenv(f"INDICATOR_KIT_SMTP_{name}", value)
+
+
 def test_send_dry_run_then_really_then_nothing_twice(
     specs: Path,
     tmp_path: Path,
@@ -189,8 +194,7 @@ def test_send_dry_run_then_really_then_nothing_twice(
         in output
     )
     assert handler.received == []
-    for name, value in (("HOST", "127.0.0.1"), ("PORT", str(controller.port)), ("SECURITY", "none")):
-        monkeypatch.setenv(f"INDICATOR_KIT_SMTP_{name}", value)
+    use_local_server(controller, monkeypatch)
     code, output = run("mail", "send", "--really", "--dir", str(mail_dir))
     assert code == 0, output
     assert "Đã gửi 2 thư." in output and "so_noi_vu.eml → —: không có địa chỉ email" in output
@@ -239,8 +243,7 @@ def test_one_failing_recipient_does_not_stop_the_others(
         "--spec-dir",
         str(specs),
     )
-    for name, value in (("HOST", "127.0.0.1"), ("PORT", str(controller.port)), ("SECURITY", "none")):
-        monkeypatch.setenv(f"INDICATOR_KIT_SMTP_{name}", value)
+    use_local_server(controller, monkeypatch)
     code, output = run("mail", "send", "--really", "--dir", str(tmp_path / "mail"))
     assert code == 0
     assert "so_y_te.eml → " in output and "gửi không được" in output

@@ -255,3 +255,50 @@ def test_negative_values_survive_the_long_csv(spec: Spec, tmp_path: Path) -> Non
         0
     ]
     assert row.value == -3.28
+
+
+def test_master_open_in_excel_is_a_clear_message(
+    spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Windows a file open in Excel cannot be replaced: the run says so and changes nothing."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    import indicator_kit.files as files
+
+    real_replace = files.os.replace
+
+    def locked(source: str, target: object) -> None:
+        if str(target).endswith(outputs.MASTER_XLSX):
+            raise PermissionError(13, "The process cannot access the file")
+        real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", locked)
+    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert (
+        "đang mở" in result.output
+        and outputs.MASTER_XLSX in result.output
+        and "Traceback" not in result.output
+    )
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_any_locked_output_stops_before_anything_is_replaced(
+    spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    real_open = Path.open
+
+    def locked_csv(self: Path, mode: str = "r", *args: object, **kwargs: object):
+        if self.name == outputs.MASTER_CSV and "a" in mode:
+            raise PermissionError(13, "locked by Excel")
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", locked_csv)
+    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and outputs.MASTER_CSV in result.output
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before  # xlsx untouched too

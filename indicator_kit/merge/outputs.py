@@ -14,12 +14,19 @@ from xlsxwriter.worksheet import Worksheet
 from indicator_kit.checks import column_name
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.collect.report import neutralise
-from indicator_kit.files import write_atomic
+from indicator_kit.files import ensure_replaceable, write_atomic
 from indicator_kit.findings import Finding
 from indicator_kit.merge.core import CellStatus, Master, MasterCell
 from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import build_master_layout
-from indicator_kit.template.xlsx import FONT, Formats, draw_header, draw_row_heading, row_style
+from indicator_kit.template.xlsx import (
+    FONT,
+    Formats,
+    draw_header,
+    draw_row_heading,
+    row_style,
+    text_safe_workbook,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,15 +99,7 @@ def _comment(spec: Spec, cell: MasterCell) -> str | None:
 
 def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> bytes:
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    wb = text_safe_workbook(buffer)
     c = spec.campaign
     wb.set_properties(
         {
@@ -372,7 +371,10 @@ def render_master(spec: Spec, master: Master, findings: list[Finding]) -> dict[s
 
 
 def write_master(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:
-    """Everything is rendered before anything is written: a failure leaves the old master intact."""
+    """Everything is rendered before anything is written, and every target is checked first: a
+    file open in Excel (Windows locks it) stops the run before any output is replaced."""
+    for name in outputs:
+        ensure_replaceable(out_dir / name)
     paths = []
     for name, data in outputs.items():
         write_atomic(out_dir / name, data)

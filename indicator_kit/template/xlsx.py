@@ -50,6 +50,18 @@ _TYPE_HINT = {
 }
 
 
+def text_safe_workbook(buffer: io.BytesIO) -> xlsxwriter.Workbook:
+    """An in-memory workbook where text is always written as text: no guessing of numbers,
+    formulas or links, so a value like "=cmd|..." from a returned file can never become a formula."""
+    options = {
+        "in_memory": True,
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    return xlsxwriter.Workbook(buffer, options)
+
+
 class ClassicFormulaWorksheet(Worksheet):
     """Our check formulas use only Excel 2007 functions (IF, IFERROR, AND, COUNT, ABS, MAX, LEN,
     TRUNC). xlsxwriter rewrites every formula with ~30 regular expressions to prefix newer
@@ -149,15 +161,7 @@ def render_template(
 ) -> bytes:
     """The workbook as bytes; with `feedback`, pre-filled and annotated for the agency to fix."""
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    wb = text_safe_workbook(buffer)
     campaign = layout.spec.campaign
     issued = datetime(campaign.issued.year, campaign.issued.month, campaign.issued.day, tzinfo=UTC)
     wb.set_properties(

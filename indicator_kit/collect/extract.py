@@ -58,7 +58,11 @@ def _text(value: object) -> str:
 
 
 def _filled(value: object) -> bool:
-    return value is not None and _text(value).strip() != ""
+    if value is None or value == "":
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return True  # numbers, dates, booleans
 
 
 def _find_number_row(sheet: RawSheet) -> tuple[int, int] | None:

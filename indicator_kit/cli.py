@@ -36,7 +36,6 @@ from indicator_kit.mail.outbox import (
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
 from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
-from indicator_kit.simulate import load_values, simulate_returns
 from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -371,6 +370,8 @@ def print_collect_summary(
 @reports_errors
 def simulate_command(templates: Path, inbox: Path, values_csv: Path | None, spec_dir: Path) -> None:
     """Fill every template as agencies would (sample data for the demo)."""
+    from indicator_kit.simulate import load_values, simulate_returns  # openpyxl: only this command needs it
+
     loaded = load_spec(spec_dir)
     written, notes = simulate_returns(
         loaded, templates, inbox, load_values(values_csv) if values_csv else None

@@ -46,6 +46,7 @@ def exclusive(state_dir: Path) -> Iterator[None]:
 
 
 def _connect(state_dir: Path) -> sqlite3.Connection:
+    state_dir.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(state_dir / LEDGER)
     db.execute(
         "CREATE TABLE IF NOT EXISTS submissions (sha256 TEXT PRIMARY KEY, file_name TEXT NOT NULL, "

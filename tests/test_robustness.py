@@ -81,3 +81,44 @@ def test_another_agencys_rows_are_never_merged(
     master = merge(spec, subs)
     assert master.cells[("kt.grdp.gia_hh", "y2019")].status is CellStatus.MISSING
     assert master.cells[("xh.bhyt", "y2019")].agency == "so_y_te"  # its own rows still count
+
+
+def test_time_limit_stops_a_worker_and_the_others_go_on(
+    spec: Spec, corpus: tuple[Path, Path, list[str]], tmp_path: Path
+) -> None:
+    from indicator_kit.collect.limits import Limits
+
+    good, _, _ = corpus
+    subs = collect_inbox(good, spec, limits=Limits(seconds_per_file=0.0001), workers=2)
+    assert len(subs) == len(list(good.iterdir()))  # every file, including those queued behind a stopped one
+    slow = [s for s in subs if s.findings and s.findings[0].code == "file-too-slow"]
+    assert slow and all(s.refused for s in slow)
+
+
+def test_memory_bound_stops_a_greedy_file_and_the_next_file_is_read(
+    spec: Spec, corpus: tuple[Path, Path, list[str]], tmp_path: Path
+) -> None:
+    from indicator_kit.collect.limits import Limits
+    from indicator_kit.generate import template_file_name
+    from tests.hostile import _col, _rezip, _sheet
+
+    good, _, _ = corpus
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    letters = [_col(c).encode() for c in range(1000)]
+    rows = b"".join(
+        b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (c, r, r) for c in letters) + b"</row>"
+        for r in range(1, 401)
+    )
+    template = (good.parent / "templates" / template_file_name("so_noi_vu")).read_bytes()
+    (inbox / "a_greedy.xlsx").write_bytes(_rezip(template, {"xl/worksheets/sheet1.xml": _sheet(rows)}))
+    (inbox / "b_normal.xlsx").write_bytes((good / "so_noi_vu.xlsx").read_bytes())
+    subs = {
+        s.file: s
+        for s in collect_inbox(inbox, spec, limits=Limits(memory_per_file_bytes=5 * 2**20), workers=1)
+    }
+    assert subs["a_greedy.xlsx"].refused and subs["a_greedy.xlsx"].findings[0].code in {
+        "file-too-large",
+        "file-unreadable",
+    }
+    assert subs["b_normal.xlsx"].agency == "so_noi_vu"

@@ -61,8 +61,8 @@ class _Slot:
         self.process = context.Process(target=_worker, args=(child, spec, limits), daemon=True)
         self.process.start()
         child.close()
-        self.task: tuple[int, Path] | None = None
-        self.started = 0.0
+        self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
+        self.started = 0.0  # when the head started
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -78,6 +78,9 @@ def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -
     return sub
 
 
+QUEUE_DEPTH = 2  # files sent ahead to each worker, so it never waits for the parent
+
+
 def run_isolated(
     paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
 ) -> list[Submission]:
@@ -87,48 +90,48 @@ def run_isolated(
     slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)
+
+    def replace(i: int, verdict: Submission, index: int) -> None:
+        """The head file gets `verdict`; files queued behind it go to a fresh worker."""
+        results[index] = verdict
+        slots[i].tasks.popleft()
+        pending.extendleft(reversed(slots[i].tasks))
+        slots[i].stop()
+        slots[i] = _Slot(context, spec, limits)
+
     try:
-        while pending or any(slot.task for slot in slots):
+        while pending or any(slot.tasks for slot in slots):
             for slot in slots:
-                if slot.task is None and pending:
-                    slot.task = pending.popleft()
-                    slot.started = time.perf_counter()
-                    slot.conn.send((slot.task[1], inbox))
-            busy = [slot for slot in slots if slot.task]
-            ready = wait([slot.conn for slot in busy], timeout=0.5)
+                while len(slot.tasks) < QUEUE_DEPTH and pending:
+                    if not slot.tasks:
+                        slot.started = time.perf_counter()
+                    slot.tasks.append(pending.popleft())
+                    slot.conn.send((slot.tasks[-1][1], inbox))
+            ready = wait([slot.conn for slot in slots if slot.tasks], timeout=0.5)
             now = time.perf_counter()
             for i, slot in enumerate(slots):
-                if slot.task is None:
+                if not slot.tasks:
                     continue
-                index, path = slot.task
+                index, path = slot.tasks[0]
                 if slot.conn in ready:
                     try:
                         results[index] = slot.conn.recv()
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader
-                        results[index] = _refused(
-                            path,
-                            inbox,
-                            "file-too-large",
-                            "Đọc tệp làm tiến trình đọc dừng đột ngột (thường do cần quá nhiều bộ nhớ).",
-                            now - slot.started,
+                        message = "Đọc tệp làm tiến trình đọc dừng đột ngột (thường do cần quá nhiều bộ nhớ)."
+                        replace(
+                            i, _refused(path, inbox, "file-too-large", message, now - slot.started), index
                         )
-                        slot.stop()
-                        slots[i] = _Slot(context, spec, limits)
                         continue
-                    slot.task = None
+                    slot.tasks.popleft()
+                    slot.started = now
                 elif now - slot.started > limits.seconds_per_file:
-                    results[index] = _refused(
-                        path,
-                        inbox,
-                        "file-too-slow",
-                        f"Đọc tệp quá {limits.seconds_per_file:.0f} giây nên đã dừng.",
-                        now - slot.started,
-                    )
-                    slot.stop()
-                    slots[i] = _Slot(context, spec, limits)
+                    message = f"Đọc tệp quá {limits.seconds_per_file:.0f} giây nên đã dừng."
+                    replace(i, _refused(path, inbox, "file-too-slow", message, now - slot.started), index)
     finally:
         for slot in slots:
-            if slot.process.is_alive() and slot.task is None:
+            if slot.tasks:
+                slot.stop()
+            else:
                 slot.conn.send(None)
-            slot.stop() if slot.task else slot.process.join(timeout=5)
+                slot.process.join(timeout=5)
     return [r for r in results if r is not None]

@@ -7,6 +7,7 @@ turns those errors into Vietnamese messages with exit code 2 (usage/spec) — ne
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -483,5 +484,53 @@ def require_agency(loaded: Spec, slug: str) -> Any:
     return loaded.agency_by_slug[slug]
 
 
+_USAGE_PATTERNS = [
+    (
+        re.compile(r"Invalid value for '([^']+)': (?:Directory|Path|File) '(.+)' does not exist\."),
+        "không tìm thấy thư mục hoặc tệp '{1}' (tham số {0})",
+    ),
+    (
+        re.compile(r"No such option:? '?(-[\w-]+)'?\.? Did you mean '([^']+)'\?"),
+        "không có tùy chọn {0} (có phải là {1}?)",
+    ),
+    (re.compile(r"No such option:? '?(-[\w-]+)'?"), "không có tùy chọn {0}"),
+    (re.compile(r"Missing argument '([^']+)'\."), "thiếu tham số {0}"),
+    (re.compile(r"Missing option '([^']+)'\."), "thiếu tùy chọn {0}"),
+    (re.compile(r"No such command '([^']+)'\."), "không có lệnh '{0}'"),
+    (re.compile(r"Option '([^']+)' requires an argument\."), "tùy chọn {0} cần một giá trị"),
+    (
+        re.compile(r"Invalid value for '([^']+)': '([^']*)' is not one of (.+)\."),
+        "giá trị '{1}' của {0} không hợp lệ; chọn một trong {2}",
+    ),
+    (
+        re.compile(r"Invalid value for '([^']+)': '([^']*)' does not match the formats (.+)\."),
+        "ngày '{1}' của {0} không đúng dạng; dùng YYYY-MM-DD hoặc DD/MM/YYYY",
+    ),
+]
+
+
+def vietnamese_usage(message: str) -> str:
+    for pattern, template in _USAGE_PATTERNS:
+        match = pattern.search(message)
+        if match:
+            return template.format(*match.groups())
+    return message
+
+
+def run() -> None:
+    """Console entry point: click's usage errors are shown in Vietnamese, with exit code 2."""
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Đã dừng.", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "indicator-kit"
+        click.secho("Lỗi:", fg="red", bold=True, err=True)
+        click.echo(f"Lệnh chưa đúng: {vietnamese_usage(exc.format_message()).rstrip('.')}.", err=True)
+        click.echo(f"Xem hướng dẫn: {command} --help", err=True)
+        sys.exit(EXIT_USAGE)
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -35,9 +35,23 @@ def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
     out, stdout = demo
     listed = re.findall(r"^  (\S+)\s{2,}\S", stdout.split("Xem kết quả")[1], flags=re.M)
     assert len(listed) == 6
-    for path in listed:
-        assert Path(path).exists(), path
-        assert Path(path).is_relative_to(out)
+    from email import message_from_bytes
+
+    import openpyxl
+
+    for path in map(Path, listed):
+        assert path.exists() and path.is_relative_to(out), path
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        assert files, f"{path} is empty"
+        for file in files:  # every printed output opens
+            if file.suffix == ".xlsx":
+                assert openpyxl.load_workbook(file, read_only=True).sheetnames
+            elif file.suffix == ".csv":
+                assert file.read_text(encoding="utf-8-sig").count("\n") > 1
+            elif file.suffix == ".html":
+                assert "<table>" in file.read_text(encoding="utf-8")
+            elif file.suffix == ".eml":
+                assert message_from_bytes(file.read_bytes())["Subject"]
 
 
 def test_demo_scenarios(demo: tuple[Path, str]) -> None:

@@ -89,12 +89,21 @@ accept_option = click.option(
     help="Accept this file although its identity does not verify (path, name or sha256; repeatable).",
 )
 
-master_out_option = click.option(
-    "--master-out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("generated/master"),
-    show_default=True,
-    help="Output folder for the master table.",
+
+def folder_option(flag: str, dest: str, default: Path, help_text: str) -> Callable[[F], F]:
+    """An output-folder option (created when written to)."""
+    return click.option(
+        flag,
+        dest,
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+master_out_option = folder_option(
+    "--master-out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table."
 )
 
 spec_dir_option = click.option(
@@ -174,14 +183,7 @@ def spec_show(slug: str, spec_dir: Path) -> None:
 
 @main.command("generate")
 @click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_OUT,
-    show_default=True,
-    help="Output folder.",
-)
+@folder_option("--out", "out_dir", DEFAULT_OUT, "Output folder.")
 @spec_dir_option
 @reports_errors
 def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> None:
@@ -195,14 +197,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
 
 @main.command("collect")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_COLLECT_OUT,
-    show_default=True,
-    help="Output folder.",
-)
+@folder_option("--out", "out_dir", DEFAULT_COLLECT_OUT, "Output folder.")
 @click.option(
     "--format",
     "output_format",
@@ -243,14 +238,7 @@ def collect_command(
 
 @main.command("merge")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "master_out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_MASTER_OUT,
-    show_default=True,
-    help="Output folder for the master table.",
-)
+@folder_option("--out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table.")
 @accept_option
 @spec_dir_option
 @reports_errors
@@ -392,13 +380,7 @@ def mail() -> None:
 @click.option(
     "--templates", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_MAIL_OUT / "drafts",
-    show_default=True,
-)
+@folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "drafts", "Output folder.")
 @spec_dir_option
 @reports_errors
 def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir: Path) -> None:
@@ -418,13 +400,7 @@ def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir
 @mail.command("reminders")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_MAIL_OUT / "reminders",
-    show_default=True,
-)
+@folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "reminders", "Output folder.")
 @spec_dir_option
 @reports_errors
 def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir: Path) -> None:

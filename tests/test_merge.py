@@ -257,13 +257,17 @@ def test_negative_values_survive_the_long_csv(spec: Spec, tmp_path: Path) -> Non
     assert row.value == -3.28
 
 
+def merged_once(inbox: Path, out: Path) -> dict[str, bytes]:
+    """Run merge into `out` and return what it wrote (name → bytes)."""
+    assert CliRunner().invoke(main, ["merge", str(inbox), "--out", str(out)]).exit_code == 0
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+
 def test_master_open_in_excel_is_a_clear_message(
     spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On Windows a file open in Excel cannot be replaced: the run says so and changes nothing."""
-    runner = CliRunner()
-    assert runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)]).exit_code == 0
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    runner, before = CliRunner(), merged_once(inbox, tmp_path)
     import indicator_kit.files as files
 
     real_replace = files.os.replace
@@ -288,9 +292,7 @@ def test_master_open_in_excel_is_a_clear_message(
 def test_any_locked_output_stops_before_anything_is_replaced(
     spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runner = CliRunner()
-    assert runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)]).exit_code == 0
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    runner, before = CliRunner(), merged_once(inbox, tmp_path)
     real_open = Path.open
 
     def locked_csv(self: Path, mode: str = "r", *args: object, **kwargs: object):

@@ -9,7 +9,7 @@ is written once.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -88,57 +88,50 @@ def decimals(value: float) -> int:
     return len(text.split(".")[1])
 
 
-Compiled = Callable[[Callable[[Ref], float]], float]
-_COMPILED: dict[int, tuple[Expr, Compiled]] = {}
+Compiled = Callable[[list[float]], float]
 
 
-def _compile(expr: Expr) -> Compiled:
-    """An expression tree as nested closures (built once per tree, no text is evaluated)."""
+def _compile(expr: Expr, slot: dict[Ref, int]) -> Compiled:
+    """An expression tree as nested closures over the check's operand values, by position
+    (built once per check; no text is evaluated and no cell is looked up twice)."""
     match expr:
         case Ref():
-            return lambda get: get(expr)
+            i = slot[expr]
+            return lambda v: v[i]
         case Num(value):
-            return lambda get: value
+            return lambda v: value
         case Add(args):
-            parts = [_compile(a) for a in args]
-            return lambda get: math.fsum(f(get) for f in parts)
+            parts = [_compile(a, slot) for a in args]
+            return lambda v: math.fsum(f(v) for f in parts)
         case Sub(a, b):
-            fa, fb = _compile(a), _compile(b)
-            return lambda get: fa(get) - fb(get)
+            fa, fb = _compile(a, slot), _compile(b, slot)
+            return lambda v: fa(v) - fb(v)
         case Mul(a, b):
-            fa, fb = _compile(a), _compile(b)
-            return lambda get: fa(get) * fb(get)
+            fa, fb = _compile(a, slot), _compile(b, slot)
+            return lambda v: fa(v) * fb(v)
         case Div(a, b):
-            fa, fb = _compile(a), _compile(b)
-            return lambda get: fa(get) / fb(get)
+            fa, fb = _compile(a, slot), _compile(b, slot)
+            return lambda v: fa(v) / fb(v)
         case Abs(a):
-            fa = _compile(a)
-            return lambda get: abs(fa(get))
+            fa = _compile(a, slot)
+            return lambda v: abs(fa(v))
         case Max(args):
-            parts = [_compile(a) for a in args]
-            return lambda get: max(f(get) for f in parts)
+            parts = [_compile(a, slot) for a in args]
+            return lambda v: max(f(v) for f in parts)
         case HalfUnit(ref):
-            return lambda get: 0.5 * 10 ** -decimals(get(ref))
+            i = slot[ref]
+            return lambda v: 0.5 * 10 ** -decimals(v[i])
         case AverageGrowth(args):
-            parts = [_compile(a) for a in args]
+            parts = [_compile(a, slot) for a in args]
 
-            def average(get: Callable[[Ref], float]) -> float:
-                product = math.prod(1 + f(get) / 100 for f in parts)
+            def average(v: list[float]) -> float:
+                product = math.prod(1 + f(v) / 100 for f in parts)
                 if product <= 0:
                     raise ZeroDivisionError("growth below -100 %")
                 return (product ** (1 / len(parts)) - 1) * 100
 
             return average
     raise TypeError(expr)
-
-
-def evaluate(expr: Expr, lookup: Callable[[Ref], float]) -> float:
-    """Evaluate with operands from `lookup`; ZeroDivisionError propagates (check is skipped)."""
-    cached = _COMPILED.get(id(expr))
-    if cached is None or cached[0] is not expr:
-        cached = (expr, _compile(expr))  # holding `expr` keeps its id from being reused
-        _COMPILED[id(expr)] = cached
-    return cached[1](lookup)
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -163,6 +156,31 @@ class Check:
 
 
 @dataclass(frozen=True)
+class _Program:
+    lhs: Compiled
+    rhs: Compiled
+    tol: Compiled
+    shown: tuple[tuple[str, Compiled], ...]
+
+
+_PROGRAMS: dict[int, tuple[Check, _Program]] = {}
+
+
+def _program(check: Check) -> _Program:
+    cached = _PROGRAMS.get(id(check))
+    if cached is None or cached[0] is not check:
+        slot = {ref: i for i, ref in enumerate(check.operands)}
+        program = _Program(
+            _compile(check.lhs, slot),
+            _compile(check.rhs, slot),
+            _compile(check.tol, slot),
+            tuple((name, _compile(e, slot)) for name, e in check.shown.items()),
+        )
+        cached = _PROGRAMS[id(check)] = (check, program)  # holding `check` keeps its id its own
+    return cached[1]
+
+
+@dataclass(frozen=True)
 class Outcome:
     check: Check
     passed: bool
@@ -176,21 +194,21 @@ def run_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | 
     """None when the check cannot run (an operand missing, or a zero divisor)."""
     if isinstance(check.lhs, Ref) and isinstance(check.rhs, Num) and isinstance(check.tol, Num):
         return _bound_check(check, lookup)  # range checks: most of the checks, kept cheap
-    values: dict[Ref, float] = {}
+    values: list[float] = []
     for ref in check.operands:
         value = lookup(ref)
         if value is None:
             return None
-        values[ref] = value
-    get = values.__getitem__
+        values.append(value)
+    program = _program(check)
     try:
-        lhs, rhs = evaluate(check.lhs, get), evaluate(check.rhs, get)
+        lhs, rhs = program.lhs(values), program.rhs(values)
         epsilon = 1e-9 * max(1.0, abs(lhs), abs(rhs))  # binary floating point, not a tolerance
         if _holds(check.relation, lhs, rhs, epsilon):  # exact: the tolerance is not needed
             return Outcome(check, True, lhs, rhs, epsilon, {})
-        tol = evaluate(check.tol, get) + epsilon
+        tol = program.tol(values) + epsilon
         passed = _holds(check.relation, lhs, rhs, tol)
-        shown = {} if passed else {name: evaluate(e, get) for name, e in check.shown.items()}
+        shown = {} if passed else {name: f(values) for name, f in program.shown}
     except ZeroDivisionError:
         return None
     return Outcome(check, passed, lhs, rhs, tol, shown)
@@ -497,22 +515,37 @@ def _same_value_checks(rule: Rule, spec: Spec) -> Iterator[Check]:
         )
 
 
+_EXPANDED: dict[int, tuple[Spec, list[tuple[Rule, Check, frozenset[str]]]]] = {}
+
+
+def _expanded(spec: Spec) -> list[tuple[Rule, Check, frozenset[str]]]:
+    """Every check of every rule with its operands' row keys, expanded once per spec (each
+    worker process would otherwise expand all rules again for every agency)."""
+    cached = _EXPANDED.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        found = [
+            (rule, check, frozenset(ref.key for ref in check.operands))
+            for rule in spec.rules
+            for check in expand(rule, spec)
+        ]
+        cached = _EXPANDED[id(spec)] = (spec, found)  # holding `spec` keeps its id from being reused
+    return cached[1]
+
+
 def master_checks(spec: Spec) -> list[Check]:
     """Checks no single return can run: operands from several agencies, and `merge` rules."""
-    per_agency = [{r.key for r in spec.rows_for(a.slug)} for a in spec.agencies]
+    per_agency = [frozenset(r.key for r in spec.rows_for(a.slug)) for a in spec.agencies]
     return [
         check
-        for rule in spec.rules
-        for check in expand(rule, spec)
-        if rule.scope == "merge"
-        or not any({ref.key for ref in check.operands} <= keys for keys in per_agency)
+        for rule, check, operand_keys in _expanded(spec)
+        if rule.scope == "merge" or not any(operand_keys <= keys for keys in per_agency)
     ]
 
 
 _RETURN_CHECKS: dict[tuple[int, frozenset[str]], tuple[Spec, list[Check]]] = {}
 
 
-def return_checks(spec: Spec, rows: list[Row]) -> list[Check]:
+def return_checks(spec: Spec, rows: Sequence[Row]) -> list[Check]:
     """Every check the collector runs on one agency's return: all operands in its rows.
     Cached per spec and row set: the same agency's returns share their checks."""
     keys = frozenset(r.key for r in rows)
@@ -521,21 +554,18 @@ def return_checks(spec: Spec, rows: list[Row]) -> list[Check]:
         return cached[1]
     found = [
         check
-        for rule in spec.rules
-        if rule.scope == "workbook"
-        for check in expand(rule, spec)
-        if {ref.key for ref in check.operands} <= keys
+        for rule, check, operand_keys in _expanded(spec)
+        if rule.scope == "workbook" and operand_keys <= keys
     ]
     _RETURN_CHECKS[(id(spec), keys)] = (spec, found)  # holding `spec` keeps its id from being reused
     return found
 
 
-def workbook_checks(spec: Spec, rows: list[Row]) -> list[Check]:
+def workbook_checks(spec: Spec, rows: Sequence[Row]) -> list[Check]:
     """Checks whose every operand is one of `rows`: the ones a template can show live."""
     keys = {r.key for r in rows}
     return [
         check
-        for rule in spec.rules
+        for rule, check, _ in _expanded(spec)
         if rule.kind in CELL_RULE_KINDS and rule.scope == "workbook" and set(rule.operand_keys()) <= keys
-        for check in expand(rule, spec)
     ]

@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from statistics import median
 
-from xlsxwriter.utility import xl_col_to_name
-
 from indicator_kit.checks import column_name
 from indicator_kit.collect import units
-from indicator_kit.collect.model import CellResult
-from indicator_kit.collect.numbers import Parsed, Status, format_number, parse_cell, resolve_ambiguous
+from indicator_kit.collect.model import CellTable, CellTableBuilder, column_letters
+from indicator_kit.collect.numbers import Status, format_number, parse_cell, resolve_ambiguous
 from indicator_kit.collect.reader import RawSheet
 from indicator_kit.findings import Finding, Severity, finding
 from indicator_kit.spec.model import Column, Row, ValueType
@@ -26,9 +24,7 @@ from indicator_kit.template.layout import COLUMN_TITLES, LayoutRow, TemplateLayo
 PERCENT_UNITS = {"%", "%/năm"}
 
 
-@lru_cache(maxsize=256)
-def _column_letters(col: int) -> str:
-    return xl_col_to_name(col)
+_column_letters = lru_cache(maxsize=256)(column_letters)
 
 
 def xl_rowcol_to_cell(row: int, col: int) -> str:
@@ -66,7 +62,12 @@ def _filled(value: object) -> bool:
 
 
 def _find_number_row(sheet: RawSheet) -> tuple[int, int] | None:
-    for r, row in enumerate(sheet.grid[:NUMBER_ROW_SCAN]):
+    for r, row in enumerate(sheet.grid[:NUMBER_ROW_SCAN]):  # as the template wrote it
+        if "A" in row:
+            c = row.index("A")
+            if row[c + 1 : c + 3] == ["B", "C"]:
+                return r, c
+    for r, row in enumerate(sheet.grid[:NUMBER_ROW_SCAN]):  # as someone retyped it
         texts = [_text(v).strip() for v in row]
         for c in range(len(texts) - 2):
             if texts[c : c + 3] == ["A", "B", "C"]:
@@ -108,7 +109,8 @@ def map_sheet(sheet: RawSheet, layout: TemplateLayout, keys: set[str]) -> SheetM
     layout_keys = {lr.row.key for lr in layout.rows}
     key_col = col_of["key"]
     for r in range(data_start, len(sheet.grid)):
-        value = sheet.at(r, key_col)
+        row_values = sheet.grid[r]
+        value = row_values[key_col] if key_col < len(row_values) else None
         if isinstance(value, str) and value in keys:
             if value in layout_keys and value not in row_of:
                 row_of[value] = r
@@ -129,19 +131,33 @@ def map_sheet(sheet: RawSheet, layout: TemplateLayout, keys: set[str]) -> SheetM
     return SheetMap(row_of, col_of, data_start, known, layout.value_columns, by_labels, extra)
 
 
+FormulaState = Callable[[int, int], bool | None]
+"""(row, col) → None: no formula there; True: a formula with a computed value; False: without."""
+
+
 @dataclass
 class Extraction:
-    cells: dict[tuple[str, str], CellResult]
+    cells: CellTable
     notes: dict[str, str]
     findings: list[Finding]
     sheet_map: SheetMap
+
+
+@dataclass(frozen=True)
+class _ValueColumns:
+    """The value columns as found in this sheet, worked out once per extraction."""
+
+    ids: tuple[str, ...]
+    positions: tuple[int, ...]  # grid column of each
+    names: tuple[str, ...]  # for messages
+    years: frozenset[str]
 
 
 def extract(
     sheet: RawSheet,
     layout: TemplateLayout,
     keys: set[str],
-    formulas: dict[tuple[int, int], bool],
+    formula_state: FormulaState,
     where: dict[str, str],
 ) -> Extraction:
     smap = map_sheet(sheet, layout, keys)
@@ -193,18 +209,27 @@ def extract(
             )
         highest = max(highest, order[key])
 
-    cells: dict[tuple[str, str], CellResult] = {}
+    builder = CellTableBuilder(tuple(c.id for c in smap.columns))
     notes: dict[str, str] = {}
     row_at = {r: key for key, r in smap.row_of.items()}
     layout_row = {lr.row.key: lr for lr in layout.rows}
     value_cols = {smap.col_of[c.id]: c for c in layout.value_columns}
-    last_row = max((r for r, row in enumerate(sheet.grid) if any(_filled(v) for v in row)), default=-1)
+    columns = _ValueColumns(
+        tuple(c.id for c in smap.columns),
+        tuple(smap.col_of[c.id] for c in smap.columns),
+        tuple(column_name(c) for c in smap.columns),
+        frozenset(c.id for c in smap.columns if c.is_year),
+    )
+    grid = sheet.grid
+    last_row = next((r for r in range(len(grid) - 1, -1, -1) if any(_filled(v) for v in grid[r])), -1)
     ignored_cols = {smap.col_of[n] for n in ("agencies", "check", "key")}
+    width = max((len(row) for row in grid), default=0)
+    outside = [c for c in range(width) if c not in smap.known_cols]
     for r in range(smap.data_start, last_row + 1):
-        row_values = sheet.grid[r]
+        row_values = grid[r]
         key = row_at.get(r)
         if key is not None and not layout_row[key].is_context:
-            _input_row(sheet, layout_row[key], r, smap, formulas, cells, notes, add)
+            _input_row(sheet, layout_row[key], r, smap, columns, formula_state, builder, notes, add)
         elif key is not None:
             _compare_texts(sheet, layout_row[key].row, r, smap, add, unit=False)
             for c, column in value_cols.items():
@@ -242,8 +267,9 @@ def extract(
                         other or "",
                         value_cols[c].id,
                     )
-        for c, v in enumerate(row_values):
-            if c not in smap.known_cols and _filled(v):
+        for c in outside:
+            v = row_values[c] if c < len(row_values) else None
+            if _filled(v):
                 numeric = parse_cell(v).status is Status.NUMBER
                 add(
                     "value-outside-input",
@@ -253,14 +279,14 @@ def extract(
                     c,
                     severity=None if numeric else Severity.WARNING,
                 )
-    return Extraction(cells, notes, findings, smap)
+    return Extraction(builder.build(smap.row_of, smap.col_of), notes, findings, smap)
 
 
 def _compare_texts(
     sheet: RawSheet, row: Row, r: int, smap: SheetMap, add: Callable[..., None], unit: bool
 ) -> units.UnitVerdict:
     tt, label = _text(sheet.at(r, smap.col_of["tt"])), _text(sheet.at(r, smap.col_of["label"]))
-    if units.normalise(tt) != units.normalise(row.tt):
+    if tt != row.tt and units.normalise(tt) != units.normalise(row.tt):
         add(
             "tt-edited",
             f'Cột TT của dòng "{row.label}" là "{tt}", biểu mẫu là "{row.tt}".',
@@ -268,7 +294,7 @@ def _compare_texts(
             smap.col_of["tt"],
             row.key,
         )
-    if not smap.by_labels and units.normalise(label) != units.normalise(row.label):
+    if not smap.by_labels and label != row.label and units.normalise(label) != units.normalise(row.label):
         add(
             "label-edited",
             f'Tên chỉ tiêu bị sửa thành "{label}" (biểu mẫu: "{row.label}").',
@@ -277,8 +303,10 @@ def _compare_texts(
             row.key,
         )
     if not unit or row.unit is None:
-        return units.UnitVerdict("same")
+        return units.SAME
     typed = _text(sheet.at(r, smap.col_of["unit"]))
+    if typed == row.unit:
+        return units.SAME
     verdict = units.compare(typed, row.unit)
     where = (r, smap.col_of["unit"], row.key)
     if verdict.kind == "variant":
@@ -304,13 +332,17 @@ def _compare_texts(
     return verdict
 
 
+_NUMBER_FAST = frozenset({"same", "variant"})  # unit verdicts under which typed numbers stand as they are
+
+
 def _input_row(
     sheet: RawSheet,
     lr: LayoutRow,
     r: int,
     smap: SheetMap,
-    formulas: dict[tuple[int, int], bool],
-    cells: dict[tuple[str, str], CellResult],
+    columns: _ValueColumns,
+    formula_state: FormulaState,
+    builder: CellTableBuilder,
     notes: dict[str, str],
     add: Callable[..., None],
 ) -> None:
@@ -319,29 +351,38 @@ def _input_row(
     note = _text(sheet.at(r, smap.col_of["note"])).strip()
     if note:
         notes[row.key] = note
-    parsed: dict[str, tuple[Parsed, int]] = {}
     row_values = sheet.grid[r]
     width = len(row_values)
-    for spec_column in smap.columns:
-        c = smap.col_of[spec_column.id]
-        parsed[spec_column.id] = (parse_cell(row_values[c] if c < width else None), c)
+    raw = [row_values[c] if c < width else None for c in columns.positions]
+    # Most cells of most returns are plain numbers in the catalog's unit: no finding is possible
+    # for them except a count with decimals, so they skip the parser.
+    if (
+        verdict.kind in _NUMBER_FAST
+        and all(type(v) is float and v - v == 0.0 for v in raw)  # finite floats
+        and (row.value_type is not ValueType.COUNT or all(v.is_integer() for v in raw))  # type: ignore[union-attr]
+    ):
+        builder.add_numbers(row.key, raw)  # type: ignore[arg-type]
+        _scale_checks(row, r, smap, dict(zip(columns.ids, raw, strict=True)), columns.years, add)  # type: ignore[arg-type]
+        return
+    parsed = [parse_cell(v) for v in raw]
     numbers = {
-        col: p.value for col, (p, _) in parsed.items() if p.status is Status.NUMBER and not p.ambiguous
+        col: p.value
+        for col, p in zip(columns.ids, parsed, strict=True)
+        if p.status is Status.NUMBER and not p.ambiguous
     }
-    year_cols = {c.id for c in smap.columns if c.is_year}
-    column_names = {c.id: column_name(c) for c in smap.columns}
-    for column, (p, c) in parsed.items():
+    usable_numbers: dict[str, float] = {}
+    builder.start_row(row.key)
+    for column, c, name, p in zip(columns.ids, columns.positions, columns.names, parsed, strict=True):
         cell = xl_rowcol_to_cell(r, c)
-        name = column_names[column]
 
         def place(cell: str = cell, name: str = name) -> str:  # built only when a finding needs it
             return f'Ô {cell} ("{row.label}", cột {name})'
 
         usable, value = verdict.kind != "unknown", p.value
-        has_formula = formulas.get((r, c))
-        if has_formula is False:
+        # A formula without a computed value reads as blank, so only blank cells are looked up.
+        if p.status is Status.BLANK and formula_state(r, c) is False:
             add("formula-no-value", f"{place()} chứa công thức chưa có kết quả tính.", r, c, row.key, column)
-            cells[(row.key, column)] = CellResult(row.key, column, cell, Status.INVALID, None, None, False)
+            builder.add(Status.INVALID, None, None, False)
             continue
         if p.status is Status.INVALID:
             add("value-invalid", f'{place()} có nội dung "{p.text}" không phải là số.', r, c, row.key, column)
@@ -394,25 +435,21 @@ def _input_row(
                 usable = False
             if usable and verdict.kind == "convert":
                 value = value * verdict.factor
-        cells[(row.key, column)] = CellResult(row.key, column, cell, p.status, value, p.text, usable)
-    row_cells = {column: cells[(row.key, column)] for column in parsed}
-    _scale_checks(row, r, smap, row_cells, year_cols, add)
+            if usable:
+                usable_numbers[column] = value
+        builder.add(p.status, value, p.text, usable)
+    _scale_checks(row, r, smap, usable_numbers, columns.years, add)
 
 
 def _scale_checks(
     row: Row,
     r: int,
     smap: SheetMap,
-    cells: dict[str, CellResult],
-    year_cols: set[str],
+    values: dict[str, float],
+    year_cols: frozenset[str],
     add: Callable[..., None],
 ) -> None:
-    """`cells`: this row's cells by column id."""
-    values = {
-        col: c.value
-        for col, c in cells.items()
-        if c.usable and c.status is Status.NUMBER and c.value is not None
-    }
+    """`values`: this row's usable numbers by column id."""
     sizes = [abs(v) for v in values.values() if v]
     if not sizes:
         return
@@ -425,7 +462,7 @@ def _scale_checks(
         return
     for column, value in values.items():
         others = [v for col, v in values.items() if col != column and v]
-        cell = cells[column].cell
+        cell = xl_rowcol_to_cell(r, smap.col_of[column])
         if row.unit in PERCENT_UNITS and 0 < abs(value) < 1 and others:
             big = [abs(v) for v in others if abs(v) >= 1]
             if big and min(big) / 5 <= abs(value) * 100 <= max(big) * 5:

@@ -56,7 +56,7 @@ def _visible_identity(sheet: RawSheet | None) -> TemplateIdentity | None:
         return None
     for row in sheet.grid[:SCAN_ROWS]:
         for value in row:
-            if isinstance(value, str) and (m := VISIBLE_LINE.search(value)):
+            if isinstance(value, str) and "nhận dạng" in value and (m := VISIBLE_LINE.search(value)):
                 return TemplateIdentity(m.group(1), m.group(2), m.group(4), m.group(3))
     return None
 

@@ -25,82 +25,182 @@ class CellResult:
 
 
 _STATUSES = list(Status)
-_SHARED: dict[tuple[object, ...], tuple[object, ...]] = {}
+STATUS_CODE = {status: i for i, status in enumerate(_STATUSES)}
+NUMBER = STATUS_CODE[Status.NUMBER]
+_SHARED: dict[tuple[object, ...], tuple[tuple[object, ...], dict[object, int]]] = {}
 
 
-def _shared(items: tuple[object, ...]) -> tuple[object, ...]:
-    """One copy of a key or address tuple for all files of an agency (memory stays flat)."""
-    return _SHARED.setdefault(items, items)
+def _shared(items: tuple[object, ...]) -> tuple[tuple[object, ...], dict[object, int]]:
+    """One copy of a tuple of row keys (or column ids or positions) and of its index, for all
+    files of the same shape: memory stays flat however many files there are."""
+    found = _SHARED.get(items)
+    if found is None:
+        found = _SHARED[items] = (items, {item: i for i, item in enumerate(items)})
+    return found
+
+
+def column_letters(col: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class CellTableBuilder:
+    """Collects one return's cells row by row (every value column of each input row, in column
+    order), straight into the compact columns of a `CellTable`."""
+
+    __slots__ = ("columns", "rows", "status", "texts", "usable", "values")
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.rows: list[str] = []
+        self.values = array("d")
+        self.status = bytearray()
+        self.usable = bytearray()
+        self.texts: dict[int, str] = {}
+
+    def start_row(self, key: str) -> None:
+        """The next len(columns) cells added belong to row `key`."""
+        self.rows.append(key)
+
+    def add(self, status: Status, value: float | None, text: str | None, usable: bool) -> None:
+        if text is not None:
+            self.texts[len(self.values)] = text
+        self.values.append(math.nan if value is None else value)
+        self.status.append(STATUS_CODE[status])
+        self.usable.append(usable)
+
+    def add_numbers(self, key: str, values: list[float]) -> None:
+        """A whole row of plain, usable numbers."""
+        self.rows.append(key)
+        self.values.extend(values)
+        self.status.extend(bytes([NUMBER]) * len(values))
+        self.usable.extend(b"\x01" * len(values))
+
+    def build(self, sheet_rows: dict[str, int], sheet_cols: dict[str, int]) -> CellTable:
+        """`sheet_rows`/`sheet_cols`: where each catalog row and column was found (0-based)."""
+        rows = tuple(self.rows)
+        table = CellTable.__new__(CellTable)
+        table._set(
+            rows,
+            self.columns,
+            tuple(sheet_rows[k] for k in rows),
+            tuple(sheet_cols[c] for c in self.columns),
+            self.values,
+            bytes(self.status),
+            bytes(self.usable),
+            self.texts,
+        )
+        return table
 
 
 class CellTable(Mapping[tuple[str, str], CellResult]):
-    """A return's cells, compact: a float, a status byte and a flag per cell in layout order,
-    with the keys and addresses shared between files. Reads like a dict of CellResult."""
+    """A return's cells, compact: a float, a status byte and a flag per cell (row by row), with
+    the row keys, column ids and positions shared between files of the same shape. Reads like a
+    dict of CellResult keyed by (row key, column id)."""
 
-    __slots__ = ("_addresses", "_index", "_keys", "_status", "_texts", "_usable", "_values")
-
-    def __init__(self, cells: Mapping[tuple[str, str], CellResult]) -> None:
-        ordered = list(cells.values())
-        self._set(
-            tuple((c.key, c.column) for c in ordered),
-            tuple(c.cell for c in ordered),
-            array("d", [math.nan if c.value is None else c.value for c in ordered]),
-            bytes(_STATUSES.index(c.status) for c in ordered),
-            bytes(c.usable for c in ordered),
-            {i: c.text for i, c in enumerate(ordered) if c.text is not None},
-        )
+    __slots__ = (
+        "_col_at",
+        "_col_index",
+        "_columns",
+        "_row_at",
+        "_row_index",
+        "_rows",
+        "_status",
+        "_texts",
+        "_usable",
+        "_values",
+    )
 
     def _set(
         self,
-        keys: tuple[object, ...],
-        addresses: tuple[object, ...],
-        values: array,
-        status: bytes,  # type: ignore[type-arg]
+        rows: tuple[str, ...],
+        columns: tuple[str, ...],
+        row_at: tuple[int, ...],
+        col_at: tuple[int, ...],
+        values: array,  # type: ignore[type-arg]
+        status: bytes,
         usable: bytes,
         texts: dict[int, str],
     ) -> None:
-        self._keys = _shared(keys)
-        self._addresses = _shared(addresses)
-        self._index = {k: i for i, k in enumerate(self._keys)}
+        self._rows, self._row_index = _shared(rows)  # type: ignore[assignment]
+        self._columns, self._col_index = _shared(columns)  # type: ignore[assignment]
+        self._row_at, self._col_at = _shared(row_at)[0], _shared(col_at)[0]
         self._values, self._status, self._usable, self._texts = values, status, usable, texts
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (
-            _rebuild,
-            (self._keys, self._addresses, self._values, self._status, self._usable, self._texts),
-        )
+        # Only row keys and column ids cross the process boundary, not one key per cell.
+        state = (self._rows, self._columns, self._row_at, self._col_at)
+        return (_rebuild, (*state, self._values, self._status, self._usable, self._texts))
+
+    def position(self, key: tuple[str, str]) -> int | None:
+        """Where the cell sits in `values_array` (None when the table has no such cell)."""
+        r, c = self._row_index.get(key[0]), self._col_index.get(key[1])
+        if r is None or c is None:
+            return None
+        return r * len(self._columns) + c
+
+    def address(self, key: tuple[str, str]) -> str:
+        """The cell's A1 address in the returned sheet."""
+        row, col = self._row_at[self._row_index[key[0]]], self._col_at[self._col_index[key[1]]]
+        return f"{column_letters(col)}{row + 1}"
 
     def __getitem__(self, key: tuple[str, str]) -> CellResult:
-        i = self._index[key]
+        i = self.position(key)
+        if i is None:
+            raise KeyError(key)
         value = self._values[i]
         return CellResult(
             key[0],
             key[1],
-            self._addresses[i],
-            _STATUSES[self._status[i]],  # type: ignore[arg-type]
+            self.address(key),
+            _STATUSES[self._status[i]],
             None if math.isnan(value) else value,
             self._texts.get(i),
             bool(self._usable[i]),
         )
 
+    def number(self, key: tuple[str, str]) -> float | None:
+        """The cell's value when it is a usable number (what the rules compute with), else None."""
+        i = self.position(key)
+        if i is None or self._status[i] != NUMBER or not self._usable[i]:
+            return None
+        return self._values[i]
+
+    @property
+    def shape(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Row keys and column ids: the same objects for every table of the same shape."""
+        return self._rows, self._columns
+
+    @property
+    def values_array(self) -> array:  # type: ignore[type-arg]
+        return self._values
+
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._keys)  # type: ignore[arg-type]
+        return ((key, column) for key in self._rows for column in self._columns)
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._rows) * len(self._columns)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._index
+        return isinstance(key, tuple) and len(key) == 2 and self.position(key) is not None  # type: ignore[arg-type]
 
     def count(self, *statuses: Status) -> int:
         """Cells with one of these statuses, without building a CellResult for each."""
-        return sum(self._status.count(_STATUSES.index(status)) for status in statuses)
+        return sum(self._status.count(STATUS_CODE[status]) for status in statuses)
 
 
 def _rebuild(*state: object) -> CellTable:
     table = CellTable.__new__(CellTable)
     table._set(*state)  # type: ignore[arg-type]
     return table
+
+
+EMPTY_TABLE = CellTableBuilder(()).build({}, {})
 
 
 @dataclass
@@ -115,7 +215,7 @@ class Submission:
     identified_by: str = ""
     saved_at: datetime | None = None
     sheet: str = ""
-    cells: Mapping[tuple[str, str], CellResult] = field(default_factory=dict)
+    cells: CellTable = field(default_factory=lambda: EMPTY_TABLE)
     notes: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     refused: bool = False  # nothing could be read from it
@@ -133,9 +233,7 @@ class Submission:
 
     @property
     def answered(self) -> int:
-        if isinstance(self.cells, CellTable):
-            return self.cells.count(Status.NUMBER, Status.NO_DATA)
-        return sum(1 for c in self.cells.values() if c.status in (Status.NUMBER, Status.NO_DATA))
+        return self.cells.count(Status.NUMBER, Status.NO_DATA)
 
     @property
     def verdict(self) -> str:

@@ -114,7 +114,7 @@ def parse_cell(value: object) -> Parsed:
         negative, body = True, body[1:-1]
     percent = body.endswith("%")
     body = body.rstrip("%")
-    if body[:1] in "+-":
+    if body and body[0] in "+-":  # ("" is in every string)
         negative = negative != (body[0] == "-")
         body = body[1:]
     parsed = _number_text(body)

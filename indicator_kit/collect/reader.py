@@ -48,6 +48,7 @@ class Sniffed:
     kind: Kind
     detail: str = ""  # for OTHER: pdf, docx, image…; for CORRUPT: why
     members: tuple[zipfile.ZipInfo, ...] = ()  # the zip directory, read once here
+    archive: zipfile.ZipFile | None = None  # xlsx/ods: the open (in-memory) zip, reused by the reader
 
 
 def sniff(data: bytes) -> Sniffed:
@@ -57,19 +58,20 @@ def sniff(data: bytes) -> Sniffed:
     head = data[:8]
     if head.startswith(b"PK"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                members = tuple(z.infolist())
-                names = {m.filename for m in members}
-                if "xl/workbook.xml" in names:
-                    return Sniffed(Kind.XLSM if "xl/vbaProject.bin" in names else Kind.XLSX, members=members)
-                if "mimetype" in names:
-                    mime = z.read("mimetype")[:100]
-                    if b"opendocument.spreadsheet" in mime:
-                        return Sniffed(Kind.ODS, members=members)
-                    return Sniffed(Kind.OTHER, "docx" if b"text" in mime else "zip")
-                if any(n.startswith("word/") for n in names):
-                    return Sniffed(Kind.OTHER, "docx")
-                return Sniffed(Kind.OTHER, "zip")
+            z = zipfile.ZipFile(io.BytesIO(data))  # in memory: nothing to close; kept for the reader
+            members = tuple(z.infolist())
+            names = {m.filename for m in members}
+            if "xl/workbook.xml" in names:
+                kind = Kind.XLSM if "xl/vbaProject.bin" in names else Kind.XLSX
+                return Sniffed(kind, members=members, archive=z)
+            if "mimetype" in names:
+                mime = z.read("mimetype")[:100]
+                if b"opendocument.spreadsheet" in mime:
+                    return Sniffed(Kind.ODS, members=members, archive=z)
+                return Sniffed(Kind.OTHER, "docx" if b"text" in mime else "zip")
+            if any(n.startswith("word/") for n in names):
+                return Sniffed(Kind.OTHER, "docx")
+            return Sniffed(Kind.OTHER, "zip")
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             return Sniffed(Kind.CORRUPT, f"zip: {exc}")
     if head == OLE_MAGIC:
@@ -105,8 +107,11 @@ class RawSheet:
         return self._grid
 
     def at(self, row: int, col: int) -> object:
-        if row < len(self.grid) and col < len(self.grid[row]):
-            return self.grid[row][col]
+        grid = self.grid
+        if row < len(grid):
+            values = grid[row]
+            if col < len(values):
+                return values[col]
         return None
 
 
@@ -116,11 +121,29 @@ class RawWorkbook:
     sheets: list[RawSheet]
     properties: dict[str, str] = field(default_factory=dict)
     saved_at: datetime | None = None
-    # (sheet name) → {(row, col): has a cached value}; xlsx only
-    formulas: dict[str, dict[tuple[int, int], bool]] = field(default_factory=dict)
+    # xlsx: a sheet's XML by sheet name, read only if a formula has to be looked up
+    sheet_xml: Callable[[str], bytes | None] = lambda name: None
+    _formulas: dict[str, dict[tuple[int, int], bool]] = field(default_factory=dict)
 
     def sheet(self, name: str) -> RawSheet | None:
         return next((s for s in self.sheets if s.name == name), None)
+
+    def formula_state(self, sheet_name: str) -> Callable[[int, int], bool | None]:
+        """(row, col) → None: no formula; True: a formula with a computed value; False: one
+        without (calamine shows it as blank). The sheet's XML is scanned on the first question."""
+
+        def state(row: int, col: int) -> bool | None:
+            found = self._formulas.get(sheet_name)
+            if found is None:
+                try:
+                    xml = self.sheet_xml(sheet_name)
+                    found = _formula_cells(xml) if xml else {}
+                except Exception:  # the zip was read once already; anything now is damage
+                    raise ReadError("file-unreadable", "Cấu trúc bên trong tệp bị hỏng.") from None
+                self._formulas[sheet_name] = found
+            return found.get((row, col))
+
+        return state
 
 
 class ReadError(Exception):
@@ -151,7 +174,10 @@ def _loader(book: CalamineWorkbook, name: str, max_cells: int) -> Callable[[], l
     return load
 
 
-def read_workbook(data: bytes, kind: Kind, max_cells: int = 500_000) -> RawWorkbook:
+def read_workbook(
+    data: bytes, kind: Kind, max_cells: int = 500_000, archive: zipfile.ZipFile | None = None
+) -> RawWorkbook:
+    """`archive`: the file's zip when the caller has it open already (see `sniff`)."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -165,10 +191,12 @@ def read_workbook(data: bytes, kind: Kind, max_cells: int = 500_000) -> RawWorkb
         raise ReadError("file-unreadable", f"Không mở được bảng tính ({type(exc).__name__}).") from None
     workbook = RawWorkbook(kind, sheets)
     try:
+        if kind in (Kind.XLSX, Kind.XLSM, Kind.ODS) and archive is None:
+            archive = zipfile.ZipFile(io.BytesIO(data))
         if kind in (Kind.XLSX, Kind.XLSM):
-            _read_xlsx_extras(data, workbook)
+            _read_xlsx_extras(archive, workbook)  # type: ignore[arg-type]
         elif kind is Kind.ODS:
-            _read_ods_extras(data, workbook)
+            _read_ods_extras(archive, workbook)  # type: ignore[arg-type]
     except DefusedXmlException:
         raise ReadError(
             "file-unreadable", "Tệp chứa khai báo XML không an toàn (DTD/entity) nên không đọc."
@@ -200,21 +228,23 @@ def _parse_time(text: str | None) -> datetime | None:
         return None
 
 
-def _read_xlsx_extras(data: bytes, wb: RawWorkbook) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        names = set(z.namelist())
-        if "docProps/custom.xml" in names:
-            root = ElementTree.fromstring(z.read("docProps/custom.xml"))
-            for prop in root.findall("cp:property", _NS):
-                value = next(iter(prop), None)
-                if value is not None and value.text is not None:
-                    wb.properties[prop.get("name", "")] = value.text
-        if "docProps/core.xml" in names:
-            root = ElementTree.fromstring(z.read("docProps/core.xml"))
-            wb.saved_at = _parse_time(root.findtext("dcterms:modified", None, _NS))
-        for name, path in _sheet_paths(z).items():
-            if path in names:
-                wb.formulas[name] = _formula_cells(z.read(path))
+def _read_xlsx_extras(z: zipfile.ZipFile, wb: RawWorkbook) -> None:
+    names = set(z.namelist())
+    if "docProps/custom.xml" in names:
+        root = ElementTree.fromstring(z.read("docProps/custom.xml"))
+        for prop in root.findall("cp:property", _NS):
+            value = next(iter(prop), None)
+            if value is not None and value.text is not None:
+                wb.properties[prop.get("name", "")] = value.text
+    if "docProps/core.xml" in names:
+        root = ElementTree.fromstring(z.read("docProps/core.xml"))
+        wb.saved_at = _parse_time(root.findtext("dcterms:modified", None, _NS))
+
+    def sheet_xml(name: str) -> bytes | None:
+        path = _sheet_paths(z).get(name)
+        return z.read(path) if path in names else None
+
+    wb.sheet_xml = sheet_xml
 
 
 def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
@@ -243,14 +273,15 @@ def _cell_index(ref: str) -> tuple[int, int]:
 
 
 _REF_ATTR = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
+_FORMULA_START = re.compile(rb"<f[\s>/]")
 
 
 def _formula_cells(sheet_xml: bytes) -> dict[tuple[int, int], bool]:
     """Cells holding a formula → whether a computed value is cached. A byte scan from each
     <f back to its <c> (formulas are few; parsing the whole sheet XML costs far more)."""
     found = {}
-    pos = sheet_xml.find(b"<f")
-    while pos != -1:
+    for match in _FORMULA_START.finditer(sheet_xml):
+        pos = match.start()
         start = sheet_xml.rfind(b"<c ", 0, pos)
         end = sheet_xml.find(b"</c>", pos)
         if start == -1 or end == -1:
@@ -259,18 +290,16 @@ def _formula_cells(sheet_xml: bytes) -> dict[tuple[int, int], bool]:
         if ref is not None:
             body = sheet_xml[pos:end]
             found[_cell_index(ref.group(1).decode())] = b"<v>" in body and b"<v></v>" not in body
-        pos = sheet_xml.find(b"<f", end)
     return found
 
 
-def _read_ods_extras(data: bytes, wb: RawWorkbook) -> None:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        if "meta.xml" not in z.namelist():
-            return
-        root = ElementTree.fromstring(z.read("meta.xml"))
-        meta = root.find("office:meta", _NS)
-        if meta is None:
-            return
-        wb.saved_at = _parse_time(meta.findtext("dc:date", None, _NS))
-        for prop in meta.findall("meta:user-defined", _NS):
-            wb.properties[prop.get(f"{{{_NS['meta']}}}name", "")] = prop.text or ""
+def _read_ods_extras(z: zipfile.ZipFile, wb: RawWorkbook) -> None:
+    if "meta.xml" not in z.namelist():
+        return
+    root = ElementTree.fromstring(z.read("meta.xml"))
+    meta = root.find("office:meta", _NS)
+    if meta is None:
+        return
+    wb.saved_at = _parse_time(meta.findtext("dc:date", None, _NS))
+    for prop in meta.findall("meta:user-defined", _NS):
+        wb.properties[prop.get(f"{{{_NS['meta']}}}name", "")] = prop.text or ""

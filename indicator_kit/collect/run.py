@@ -10,7 +10,7 @@ from pathlib import Path
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
-from indicator_kit.collect.model import CellTable, Submission
+from indicator_kit.collect.model import EMPTY_TABLE, Submission
 from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
@@ -45,12 +45,12 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
     try:
         _collect(sub, data, spec, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
-        sub.refused, sub.cells, sub.notes = True, {}, {}
+        sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
             finding(exc.code, exc.reason, file=relative, sha256=sub.sha256, agency=sub.agency or "")
         )
     except MemoryError:
-        sub.refused, sub.cells, sub.notes = True, {}, {}
+        sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
             finding(
                 "file-too-large",
@@ -95,7 +95,7 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
         sub.findings.append(finding("file-unreadable", "Tệp bảng tính bị hỏng hoặc không đầy đủ.", **where))
         return
     try:
-        raw = read_workbook(data, sniffed.kind, limits.max_cells)
+        raw = read_workbook(data, sniffed.kind, limits.max_cells, sniffed.archive)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
@@ -189,7 +189,7 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
         )
     layout = build_layout(spec, ident.agency)
     try:
-        result = extract(sheet, layout, set(spec.row_by_key), raw.formulas.get(sheet.name, {}), where)
+        result = extract(sheet, layout, spec.key_set, raw.formula_state(sheet.name), where)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
@@ -197,7 +197,6 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
     sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
-    sub.cells = CellTable(sub.cells)
 
 
 def collect_inbox(

@@ -69,9 +69,12 @@ class UnitVerdict:
     factor: float = 1.0  # multiply returned values by this to get the catalog unit
 
 
+SAME = UnitVerdict("same")
+
+
 def compare(returned: str, expected: str) -> UnitVerdict:
     if normalise(returned) == normalise(expected):
-        return UnitVerdict("same")
+        return SAME
     got, want = lookup(returned), lookup(expected)
     if got is None or want is None or got.dimension != want.dimension:
         return UnitVerdict("unknown")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from indicator_kit.checks import Check, Ref, return_checks, run_check
-from indicator_kit.collect.model import CellResult
-from indicator_kit.collect.numbers import Status, format_number
+from indicator_kit.checks import Check, Num, Ref, return_checks, run_check
+from indicator_kit.collect.model import CellTable
+from indicator_kit.collect.numbers import format_number
 from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
 from indicator_kit.spec.model import Row, Spec
 
@@ -27,42 +28,69 @@ def message_for(check: Check, lhs: float, rhs: float, shown: dict[str, float]) -
     return _FORMATTER.format(check.rule.message, **check.texts, **values, diff=format_number(lhs - rhs))
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """One agency's checks laid over its cell table: range checks as (position, bound) pairs so
+    the ~190 of them cost a float comparison each; the others run through `run_check`."""
+
+    at_least: tuple[tuple[int, float, int], ...]  # (cell position, bound, check number)
+    at_most: tuple[tuple[int, float, int], ...]
+    others: tuple[int, ...]  # check numbers
+
+
+_PLANS: dict[tuple[int, ...], tuple[object, ...]] = {}
+
+
+def _plan(checks: list[Check], cells: CellTable) -> _Plan:
+    rows, columns = cells.shape
+    cache_key = (id(checks), id(rows), id(columns))
+    cached = _PLANS.get(cache_key)
+    if cached is not None and cached[0] is checks and cached[1] is rows and cached[2] is columns:
+        return cached[3]  # type: ignore[return-value]
+    bounds: dict[str, list[tuple[int, float, int]]] = {"ge": [], "le": []}
+    others = []
+    for number, check in enumerate(checks):
+        if check.rule.kind == "range" and isinstance(check.lhs, Ref) and isinstance(check.rhs, Num):
+            i = cells.position((check.lhs.key, check.lhs.column))
+            if i is not None:  # a missing row has nothing to check
+                bounds[check.relation].append((i, check.rhs.value, number))
+        else:
+            others.append(number)
+    plan = _Plan(tuple(bounds["ge"]), tuple(bounds["le"]), tuple(others))
+    _PLANS[cache_key] = (checks, rows, columns, plan)  # holding them keeps their ids theirs
+    return plan
+
+
 def validate(
     spec: Spec,
-    rows: list[Row],
-    cells: Mapping[tuple[str, str], CellResult],
+    rows: Sequence[Row],
+    cells: CellTable,
     where: dict[str, str],
     sheet: str,
 ) -> list[Finding]:
     def lookup(ref: Ref) -> float | None:
-        cell = cells.get((ref.key, ref.column))
-        if cell is None or not cell.usable or cell.status is not Status.NUMBER:
-            return None
-        return cell.value
+        return cells.number((ref.key, ref.column))
 
+    checks = return_checks(spec, rows)
+    plan = _plan(checks, cells)
+    values = cells.values_array
+    # A blank cell holds NaN, for which every comparison is false: only a real breach goes on.
+    suspects = [number for i, bound, number in plan.at_least if values[i] < bound]
+    suspects += [number for i, bound, number in plan.at_most if values[i] > bound]
     found = []
-    for check in return_checks(spec, rows):
-        if check.rule.kind == "range":  # the bulk of the checks: only a failing one goes further
-            cell = cells.get((check.lhs.key, check.lhs.column))  # type: ignore[union-attr]
-            if cell is None or not cell.usable or cell.value is None or cell.status is not Status.NUMBER:
-                continue
-            bound = check.rhs.value  # type: ignore[union-attr]
-            if (check.relation == "ge" and cell.value >= bound) or (
-                check.relation == "le" and cell.value <= bound
-            ):
-                continue
+    for number in sorted((*suspects, *plan.others)) if suspects else plan.others:
+        check = checks[number]
         outcome = run_check(check, lookup)
         if outcome is None or outcome.passed:
             continue
         first = check.operands[0]
-        cell = cells[(first.key, first.column)]
         found.append(
             finding(
                 RULE_KIND_CODES[check.rule.kind],
                 message_for(check, outcome.lhs, outcome.rhs, outcome.values),
                 severity=Severity(check.rule.severity),
                 sheet=sheet,
-                cell=cell.cell,
+                cell=cells.address((first.key, first.column)),
                 row_key=first.key,
                 column=first.column,
                 rule=check.rule.id,

@@ -159,13 +159,24 @@ class Spec:
     def agency_by_slug(self) -> dict[str, Agency]:
         return {a.slug: a for a in self.agencies}
 
+    @cached_property
+    def key_set(self) -> frozenset[str]:
+        return frozenset(self.row_by_key)
+
     @property
     def input_rows(self) -> list[Row]:
         return [r for r in self.rows if r.is_input]
 
-    def rows_for(self, slug: str) -> list[Row]:
+    @cached_property
+    def _rows_by_agency(self) -> dict[str, tuple[Row, ...]]:
+        return {a.slug: tuple(r for r in self.input_rows if a.slug in r.agencies) for a in self.agencies}
+
+    def rows_for(self, slug: str) -> tuple[Row, ...]:
         """Input rows an agency reports, as lead or co-reporter, in printed order."""
-        return [r for r in self.input_rows if slug in r.agencies]
+        found = self._rows_by_agency.get(slug)
+        if found is None:  # not an agency of the spec: whoever names it in a row
+            return tuple(r for r in self.input_rows if slug in r.agencies)
+        return found
 
     def ancestors(self, key: str) -> list[Row]:
         chain: list[Row] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from indicator_kit.spec.model import Column, PeriodAggregate, Row, Rule, Spec
 
@@ -180,26 +180,28 @@ def _program(check: Check) -> _Program:
     return cached[1]
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     check: Check
     passed: bool
     lhs: float
     rhs: float
     tol: float
-    values: dict[str, float]
+    values: dict[str, float]  # the message's computed placeholders (only for a failure)
 
 
 def run_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | None:
     """None when the check cannot run (an operand missing, or a zero divisor)."""
-    if isinstance(check.lhs, Ref) and isinstance(check.rhs, Num) and isinstance(check.tol, Num):
-        return _bound_check(check, lookup)  # range checks: most of the checks, kept cheap
     values: list[float] = []
     for ref in check.operands:
         value = lookup(ref)
         if value is None:
             return None
         values.append(value)
+    return check_values(check, values)
+
+
+def check_values(check: Check, values: list[float]) -> Outcome | None:
+    """`run_check` with every operand's value given, in `check.operands` order."""
     program = _program(check)
     try:
         lhs, rhs = program.lhs(values), program.rhs(values)
@@ -220,21 +222,6 @@ def _holds(relation: Relation, lhs: float, rhs: float, tol: float) -> bool:
     if relation == "le":
         return lhs <= rhs + tol
     return lhs >= rhs - tol
-
-
-def _bound_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | None:
-    assert isinstance(check.lhs, Ref) and isinstance(check.rhs, Num) and isinstance(check.tol, Num)
-    value = lookup(check.lhs)
-    if value is None:
-        return None
-    bound, tol = check.rhs.value, check.tol.value + 1e-9 * max(1.0, abs(value), abs(check.rhs.value))
-    if check.relation == "eq":
-        passed = abs(value - bound) <= tol
-    elif check.relation == "le":
-        passed = value <= bound + tol
-    else:
-        passed = value >= bound - tol
-    return Outcome(check, passed, value, bound, tol, {name: value for name in check.shown})
 
 
 def _rounding(refs: list[Ref]) -> Expr:

@@ -88,11 +88,14 @@ def map_sheet(sheet: RawSheet, layout: TemplateLayout, keys: set[str]) -> SheetM
         for column in layout.value_columns:
             if column.number in texts[c + 3 :]:
                 col_of[column.id] = texts.index(column.number, c + 3)
+        titles = {}  # header text → its column (the lowest header row, then the rightmost, wins)
+        for header_row in sheet.grid[max(0, r - 2) : r]:
+            for j, v in enumerate(header_row):
+                if v:
+                    titles[_text(v).strip()] = j
         for name in ("note", "agencies", "check"):
-            for header_row in sheet.grid[max(0, r - 2) : r]:
-                for j, v in enumerate(header_row):
-                    if _text(v).strip() == COLUMN_TITLES[name]:
-                        col_of[name] = j
+            if COLUMN_TITLES[name] in titles:
+                col_of[name] = titles[COLUMN_TITLES[name]]
 
     # The key column: where the template put it, else wherever catalog keys are.
     def key_count(col: int) -> int:
@@ -233,12 +236,12 @@ def extract(
         elif key is not None:
             _compare_texts(sheet, layout_row[key].row, r, smap, add, unit=False)
             for c, column in value_cols.items():
-                if _filled(sheet.at(r, c)):
+                if c < len(row_values) and _filled(row_values[c]):
                     add(
                         "value-outside-input",
                         f"Ô {xl_rowcol_to_cell(r, c)} thuộc dòng tiêu đề "
                         f'"{layout_row[key].row.label}" (không phải ô nhập) có giá trị '
-                        f'"{_text(sheet.at(r, c))}"; giá trị này không được dùng.',
+                        f'"{_text(row_values[c])}"; giá trị này không được dùng.',
                         r,
                         c,
                         key,

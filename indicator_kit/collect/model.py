@@ -53,12 +53,13 @@ class CellTableBuilder:
     """Collects one return's cells row by row (every value column of each input row, in column
     order), straight into the compact columns of a `CellTable`."""
 
-    __slots__ = ("columns", "rows", "status", "texts", "usable", "values")
+    __slots__ = ("columns", "numbers", "rows", "status", "texts", "usable", "values")
 
     def __init__(self, columns: tuple[str, ...]) -> None:
         self.columns = columns
         self.rows: list[str] = []
         self.values = array("d")
+        self.numbers = array("d")  # the value where it is a usable number, else NaN (for the rules)
         self.status = bytearray()
         self.usable = bytearray()
         self.texts: dict[int, str] = {}
@@ -71,6 +72,7 @@ class CellTableBuilder:
         if text is not None:
             self.texts[len(self.values)] = text
         self.values.append(math.nan if value is None else value)
+        self.numbers.append(value if status is Status.NUMBER and usable and value is not None else math.nan)
         self.status.append(STATUS_CODE[status])
         self.usable.append(usable)
 
@@ -78,6 +80,7 @@ class CellTableBuilder:
         """A whole row of plain, usable numbers."""
         self.rows.append(key)
         self.values.extend(values)
+        self.numbers.extend(values)
         self.status.extend(bytes([NUMBER]) * len(values))
         self.usable.extend(b"\x01" * len(values))
 
@@ -95,6 +98,7 @@ class CellTableBuilder:
             bytes(self.usable),
             self.texts,
         )
+        table._numbers = self.numbers
         return table
 
 
@@ -107,6 +111,7 @@ class CellTable(Mapping[tuple[str, str], CellResult]):
         "_col_at",
         "_col_index",
         "_columns",
+        "_numbers",
         "_row_at",
         "_row_index",
         "_rows",
@@ -131,6 +136,7 @@ class CellTable(Mapping[tuple[str, str], CellResult]):
         self._columns, self._col_index = _shared(columns)  # type: ignore[assignment]
         self._row_at, self._col_at = _shared(row_at)[0], _shared(col_at)[0]
         self._values, self._status, self._usable, self._texts = values, status, usable, texts
+        self._numbers: array | None = None  # type: ignore[type-arg]
 
     def __reduce__(self) -> tuple[object, ...]:
         # Only row keys and column ids cross the process boundary, not one key per cell.
@@ -138,7 +144,7 @@ class CellTable(Mapping[tuple[str, str], CellResult]):
         return (_rebuild, (*state, self._values, self._status, self._usable, self._texts))
 
     def position(self, key: tuple[str, str]) -> int | None:
-        """Where the cell sits in `values_array` (None when the table has no such cell)."""
+        """Where the cell sits in `numbers_array` (None when the table has no such cell)."""
         r, c = self._row_index.get(key[0]), self._col_index.get(key[1])
         if r is None or c is None:
             return None
@@ -177,8 +183,17 @@ class CellTable(Mapping[tuple[str, str], CellResult]):
         return self._rows, self._columns
 
     @property
-    def values_array(self) -> array:  # type: ignore[type-arg]
-        return self._values
+    def numbers_array(self) -> array:  # type: ignore[type-arg]
+        """Per position, the value where the cell is a usable number, else NaN."""
+        if self._numbers is None:  # not sent between processes: rebuilt on demand
+            self._numbers = array(
+                "d",
+                (
+                    v if s == NUMBER and u else math.nan
+                    for v, s, u in zip(self._values, self._status, self._usable, strict=True)
+                ),
+            )
+        return self._numbers
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return ((key, column) for key in self._rows for column in self._columns)

@@ -6,7 +6,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from indicator_kit.checks import Check, Num, Ref, return_checks, run_check
+from indicator_kit.checks import Check, Num, Ref, check_values, return_checks
 from indicator_kit.collect.model import CellTable
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
@@ -30,12 +30,13 @@ def message_for(check: Check, lhs: float, rhs: float, shown: dict[str, float]) -
 
 @dataclass(frozen=True)
 class _Plan:
-    """One agency's checks laid over its cell table: range checks as (position, bound) pairs so
-    the ~190 of them cost a float comparison each; the others run through `run_check`."""
+    """One agency's checks laid over its cell table's positions: a range check (~190 a file)
+    costs one float comparison; the others read their operands by position."""
 
     at_least: tuple[tuple[int, float, int], ...]  # (cell position, bound, check number)
     at_most: tuple[tuple[int, float, int], ...]
-    others: tuple[int, ...]  # check numbers
+    others: tuple[int, ...]  # numbers of the other checks
+    operands: dict[int, tuple[int, ...]]  # check number → its operands' cell positions
 
 
 _PLANS: dict[tuple[int, ...], tuple[object, ...]] = {}
@@ -48,15 +49,17 @@ def _plan(checks: list[Check], cells: CellTable) -> _Plan:
     if cached is not None and cached[0] is checks and cached[1] is rows and cached[2] is columns:
         return cached[3]  # type: ignore[return-value]
     bounds: dict[str, list[tuple[int, float, int]]] = {"ge": [], "le": []}
-    others = []
+    others, operands = [], {}
     for number, check in enumerate(checks):
+        positions = [cells.position((ref.key, ref.column)) for ref in check.operands]
+        if None in positions:  # an operand's row is missing from this file: the check cannot run
+            continue
+        operands[number] = tuple(positions)
         if check.rule.kind == "range" and isinstance(check.lhs, Ref) and isinstance(check.rhs, Num):
-            i = cells.position((check.lhs.key, check.lhs.column))
-            if i is not None:  # a missing row has nothing to check
-                bounds[check.relation].append((i, check.rhs.value, number))
+            bounds[check.relation].append((positions[0], check.rhs.value, number))  # type: ignore[arg-type]
         else:
             others.append(number)
-    plan = _Plan(tuple(bounds["ge"]), tuple(bounds["le"]), tuple(others))
+    plan = _Plan(tuple(bounds["ge"]), tuple(bounds["le"]), tuple(others), operands)  # type: ignore[arg-type]
     _PLANS[cache_key] = (checks, rows, columns, plan)  # holding them keeps their ids theirs
     return plan
 
@@ -68,19 +71,19 @@ def validate(
     where: dict[str, str],
     sheet: str,
 ) -> list[Finding]:
-    def lookup(ref: Ref) -> float | None:
-        return cells.number((ref.key, ref.column))
-
     checks = return_checks(spec, rows)
     plan = _plan(checks, cells)
-    values = cells.values_array
-    # A blank cell holds NaN, for which every comparison is false: only a real breach goes on.
-    suspects = [number for i, bound, number in plan.at_least if values[i] < bound]
-    suspects += [number for i, bound, number in plan.at_most if values[i] > bound]
+    numbers = cells.numbers_array  # NaN wherever a cell is not a usable number
+    # NaN fails every comparison, so only a real breach of a bound goes on.
+    suspects = [number for i, bound, number in plan.at_least if numbers[i] < bound]
+    suspects += [number for i, bound, number in plan.at_most if numbers[i] > bound]
     found = []
     for number in sorted((*suspects, *plan.others)) if suspects else plan.others:
+        values = [numbers[i] for i in plan.operands[number]]
+        if any(v != v for v in values):  # an operand is not a usable number: the check cannot run
+            continue
         check = checks[number]
-        outcome = run_check(check, lookup)
+        outcome = check_values(check, values)
         if outcome is None or outcome.passed:
             continue
         first = check.operands[0]

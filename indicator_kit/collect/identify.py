@@ -95,9 +95,12 @@ def _label_agency(sheet: RawSheet | None, spec: Spec) -> str | None:
 
 
 def identify(raw: RawWorkbook, sheet: RawSheet | None, spec: Spec) -> Identification:
+    from_properties = TemplateIdentity.from_properties(raw.properties)
     embedded = {
-        "sheet _ik_meta": _meta_identity(raw),
-        "thuộc tính tệp": TemplateIdentity.from_properties(raw.properties),
+        "thuộc tính tệp": from_properties,
+        # The hidden sheet repeats the file properties for programs that drop them (some .xls
+        # and .ods round trips); reading it when the properties are there would only cost time.
+        "sheet _ik_meta": _meta_identity(raw) if from_properties is None else None,
         "dòng mã nhận dạng": _visible_identity(sheet),
     }
     claims = {source: ident.agency for source, ident in embedded.items() if ident is not None}

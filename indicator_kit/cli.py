@@ -308,7 +308,7 @@ def collect_and_merge(
 ) -> tuple[list[Submission], Master]:
     """Read the inbox, archive and record every file in the ledger, and merge (lateness from the
     ledger's first arrival). The caller holds the state folder's lock."""
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
+    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)), archive=state_dir)
     arrivals = ledger.record(state_dir, inbox, submissions)
     master = merge(loaded, submissions, arrivals=arrivals)
     ledger.mark_superseded(

@@ -8,10 +8,9 @@ arrival. A lock keeps two runs from writing the same state at once.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -62,10 +61,9 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> dict[
         for sub in submissions:
             if not sub.sha256:
                 continue
-            suffix = Path(sub.file).suffix.lower() or ".bin"
-            target = state_dir / ARCHIVE / f"{sub.sha256}{suffix}"
-            if not target.exists():
-                _archive(target, inbox / sub.file)
+            target = archive_path(state_dir, sub.sha256, sub.file)
+            if not target.exists():  # usually stored already by the worker that read it
+                _archive(target, (inbox / sub.file).read_bytes())
             arrived = datetime.fromtimestamp(sub.mtime, UTC).isoformat(timespec="seconds")
             db.execute(
                 "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) "
@@ -80,13 +78,27 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> dict[
     return {sha: datetime.fromisoformat(arrived) for sha, arrived in rows}
 
 
-def _archive(target: Path, source: Path) -> None:
-    """Copy into the archive under a temporary name, then rename: a reader never sees half a
+def archive_path(state_dir: Path, sha256: str, file_name: str) -> Path:
+    return state_dir / ARCHIVE / f"{sha256}{Path(file_name).suffix.lower() or '.bin'}"
+
+
+def _archive(target: Path, data: bytes) -> None:
+    """Write into the archive under a temporary name, then rename: a reader never sees half a
     file. No fsync per file: the original is still in the inbox while the run lasts."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(source, partial)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")  # two workers may race
+    partial.write_bytes(data)
     os.replace(partial, target)
+
+
+def archive_copy(state_dir: Path, sha256: str, file_name: str, data: bytes) -> None:
+    """Store a file's bytes while they are in memory (in the worker that read them). Best effort:
+    `record` copies whatever is still missing and reports a failure there."""
+    target = archive_path(state_dir, sha256, file_name)
+    if target.exists():
+        return
+    with suppress(OSError):
+        _archive(target, data)
 
 
 def mark_superseded(state_dir: Path, pairs: list[tuple[str, str]]) -> None:

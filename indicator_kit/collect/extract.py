@@ -361,8 +361,9 @@ def _input_row(
     # for them except a count with decimals, so they skip the parser.
     if (
         verdict.kind in _NUMBER_FAST
-        and all(type(v) is float and v - v == 0.0 for v in raw)  # finite floats
-        and (row.value_type is not ValueType.COUNT or all(v.is_integer() for v in raw))  # type: ignore[union-attr]
+        # finite floats, or whole numbers (.xls and .ods files give those as int)
+        and all((type(v) is float and v - v == 0.0) or type(v) is int for v in raw)
+        and (row.value_type is not ValueType.COUNT or all(v == int(v) for v in raw))  # type: ignore[call-overload]
     ):
         builder.add_numbers(row.key, raw)  # type: ignore[arg-type]
         _scale_checks(row, r, smap, dict(zip(columns.ids, raw, strict=True)), columns.years, add)  # type: ignore[arg-type]

@@ -204,6 +204,24 @@ class CellTable(Mapping[tuple[str, str], CellResult]):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, tuple) and len(key) == 2 and self.position(key) is not None  # type: ignore[arg-type]
 
+    def changed_keys(self, other: CellTable) -> list[tuple[str, str]]:
+        """Sorted keys whose status, value or typed text differ between the two tables (every
+        key of either table when their shapes differ). Unchanged cells cost nothing to skip."""
+        if self._rows is not other._rows or self._columns is not other._columns:
+            return sorted(set(self) | set(other))
+        positions: set[int] = set()
+        if self._values.tobytes() != other._values.tobytes():  # compared as bits: NaN equals NaN
+            mine, theirs = array("q", self._values.tobytes()), array("q", other._values.tobytes())
+            positions.update(i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b)
+        if self._status != other._status:
+            pairs = zip(self._status, other._status, strict=True)
+            positions.update(i for i, (a, b) in enumerate(pairs) if a != b)
+        if self._texts != other._texts:
+            texts = self._texts.keys() | other._texts.keys()
+            positions.update(i for i in texts if self._texts.get(i) != other._texts.get(i))
+        width = len(self._columns)
+        return sorted((self._rows[i // width], self._columns[i % width]) for i in positions)
+
     def count(self, *statuses: Status) -> int:
         """Cells with one of these statuses, without building a CellResult for each."""
         return sum(self._status.count(STATUS_CODE[status]) for status in statuses)

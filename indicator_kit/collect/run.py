@@ -15,6 +15,7 @@ from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workb
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.findings import finding
+from indicator_kit.ledger import archive_copy
 from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
@@ -29,8 +30,11 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
-    """One file's verdict; never raises for anything the file contains."""
+def collect_file(
+    path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS, archive: Path | None = None
+) -> Submission:
+    """One file's verdict; never raises for anything the file contains. With `archive` (a state
+    folder), the bytes read are also stored in its content-addressed archive."""
     relative = path.relative_to(inbox).as_posix()
     stat = path.stat()
     if stat.st_size > limits.max_file_bytes:  # not even read into memory
@@ -42,6 +46,8 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
         return sub
     data = path.read_bytes()
     sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
+    if archive is not None:
+        archive_copy(archive, sub.sha256, relative, data)
     try:
         _collect(sub, data, spec, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
@@ -200,12 +206,17 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
 
 
 def collect_inbox(
-    inbox: Path, spec: Spec, workers: int | None = None, limits: Limits = DEFAULT_LIMITS, isolate: bool = True
+    inbox: Path,
+    spec: Spec,
+    workers: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    isolate: bool = True,
+    archive: Path | None = None,
 ) -> list[Submission]:
     """One Submission per file, in file order. Each file is read in a worker process that is
     stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
-    crash the run; large inboxes use every core."""
+    crash the run; large inboxes use every core. `archive`: see `collect_file`."""
     paths = list(inbox_files(inbox))
     if not isolate:
-        return [collect_file(path, inbox, spec, limits) for path in paths]
-    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1)
+        return [collect_file(path, inbox, spec, limits, archive) for path in paths]
+    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1, archive)

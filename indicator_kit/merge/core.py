@@ -186,7 +186,7 @@ def merge(
     changes: list[Change] = []
     for slug, subs in by_agency.items():
         for old, new in pairwise(sorted(subs, key=supersession_order)):
-            for key_col in sorted(set(old.cells) | set(new.cells)):
+            for key_col in old.cells.changed_keys(new.cells):
                 before, after = _describe(old.cells.get(key_col)), _describe(new.cells.get(key_col))
                 if before != after:
                     changes.append(Change(slug, *key_col, before, after, old.file, new.file))

@@ -60,6 +60,8 @@ def test_every_file_has_one_verdict(spec: Spec, corpus: tuple[Path, Path, list[s
         == "file-too-large"
     )
     assert first["tham_cuoi.xlsx"] == first["thuc_the_ngoai.xlsx"] == "file-unreadable"
+    for name in ("thuc_the_ngoai.xlsx", "thuc_the_ngoai_utf16.xlsx"):  # refused as unsafe, never parsed
+        assert "không an toàn" in subs[name].findings[0].message
     assert first["quet.xlsx"] == first["van_ban.xlsx"] == first["bang.xlsx"] == "not-a-workbook"
     assert first["rong.xlsx"] == "file-empty"
     assert "identity-unverified" in {f.code for f in subs["mao_danh.xlsx"].findings}

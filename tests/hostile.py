@@ -113,7 +113,8 @@ def build(spec: Spec, workdir: Path) -> tuple[Path, Path, list[str]]:
         b"</vt:lpwstr></property></Properties>"
     )
     put("thuc_the_ngoai.xlsx", _rezip(y_te, {"docProps/custom.xml": external}))
-    utf16 = external.replace(b'version="1.0"', b'version="1.0" encoding="UTF-16"').decode().encode("utf-16-le")
+    declared = external.replace(b'version="1.0"', b'version="1.0" encoding="UTF-16"')
+    utf16 = declared.decode().encode("utf-16-le")
     put("thuc_the_ngoai_utf16.xlsx", _rezip(y_te, {"docProps/custom.xml": utf16}))  # no BOM, no ASCII
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(1, 1_048_577))
     put("trieu_dong.xlsx", _rezip(template, {"xl/worksheets/sheet1.xml": _sheet(rows)}))

@@ -84,6 +84,7 @@ for agency in spec.agencies:
             for r in ch.operands}
     free = sorted(k for k, v in clean.items() if k not in tied and v >= 10)
     plans[agency.slug] = (layout, identity_for(spec, agency.slug), clean, free)
+latest = {slug: dict(plan[2]) for slug, plan in plans.items()}  # each resubmission builds on the last
 extra = sorted(p for p in Path(sys.argv[3]).glob("*") if p.suffix in (".xls", ".ods")) if len(sys.argv) > 3 else []
 for i in range(n):
     agency = spec.agencies[i % len(spec.agencies)].slug
@@ -94,9 +95,10 @@ for i in range(n):
         path.write_bytes(source.read_bytes())
     else:
         layout, identity, clean, free = plans[agency]
-        filled = dict(clean)
-        for key in rng.sample(free, min(len(free), rng.randint(1, 3))):  # every file differs a little
+        filled = latest[agency]
+        for key in rng.sample(free, min(len(free), rng.randint(1, 3))):  # every file corrects a little
             filled[key] = round(filled[key] + rng.choice((-1, 1)), 2)
+        filled = dict(filled)
         if rng.random() < 0.1:  # a finding in one file of ten
             first = layout.input_rows[0].row.key
             filled[(first, "y2021")] = "khoảng " + format_number(clean[(first, "y2021")])
@@ -306,8 +308,8 @@ def write_report(
         f"Machine: {machine()}.",
         "",
         "Inputs: filled templates of all 18 agencies written by the generator from",
-        "examples/sample_values.csv, every file different (one to three values changed, as in a",
-        "resubmission; one file in ten carries a value error)"
+        "examples/sample_values.csv, every file different (each resubmission changes one to three",
+        "values of the agency's previous file; one file in ten carries a value error)"
         + ("; one file in twenty is an .xls or .ods saved by LibreOffice." if mixed else "."),
         "",
         "## collect + merge",

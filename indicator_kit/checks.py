@@ -100,6 +100,9 @@ def _compile(expr: Expr, slot: dict[Ref, int]) -> Compiled:
             return lambda v: v[i]
         case Num(value):
             return lambda v: value
+        case Add(args) if all(isinstance(a, Ref) for a in args):  # a total of cells: most checks
+            at = [slot[a] for a in args]  # type: ignore[index]
+            return lambda v: math.fsum([v[i] for i in at])
         case Add(args):
             parts = [_compile(a, slot) for a in args]
             return lambda v: math.fsum(f(v) for f in parts)
@@ -115,6 +118,9 @@ def _compile(expr: Expr, slot: dict[Ref, int]) -> Compiled:
         case Abs(a):
             fa = _compile(a, slot)
             return lambda v: abs(fa(v))
+        case Max(args) if all(isinstance(a, HalfUnit) for a in args):  # the usual rounding tolerance
+            at = [slot[a.ref] for a in args]  # type: ignore[union-attr]
+            return lambda v: 0.5 * 10 ** -min(decimals(v[i]) for i in at)  # the least precise
         case Max(args):
             parts = [_compile(a, slot) for a in args]
             return lambda v: max(f(v) for f in parts)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -25,19 +25,15 @@ from indicator_kit.collect.run import collect_inbox
 from indicator_kit.errors import IndicatorKitError, UnknownAgencyError
 from indicator_kit.files import write_atomic
 from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
-from indicator_kit.mail.outbox import (
-    Outgoing,
-    already_sent,
-    outgoing,
-    send_all,
-    smtp_settings,
-    write_drafts,
-    write_reminders,
-)
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
-from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
 from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
+
+if TYPE_CHECKING:
+    from indicator_kit.mail.outbox import Outgoing
+
+# The mail and status-page modules (jinja2, email, smtplib) are imported by the commands that
+# use them: every other command, collect above all, starts ~40 ms sooner without them.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COLLECT_OUT = Path("generated/collect")
@@ -283,6 +279,8 @@ def status_command(
     inbox: Path, as_of: datetime | None, html_path: Path, accepted: tuple[str, ...], spec_dir: Path
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
+    from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
+
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
     with ledger.exclusive(html_path.parent):
@@ -385,6 +383,8 @@ def mail() -> None:
 @reports_errors
 def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir: Path) -> None:
     """Thư kèm biểu mẫu cho từng đơn vị (.eml, mở bằng Outlook/Thunderbird để gửi)."""
+    from indicator_kit.mail.outbox import write_drafts
+
     loaded = load_spec(spec_dir)
     written = write_drafts(loaded, spec_dir, templates, out_dir, resolve_agencies(loaded, slugs))
     no_email = [
@@ -405,6 +405,8 @@ def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir
 @reports_errors
 def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir: Path) -> None:
     """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị có lỗi (kèm biểu phản hồi)."""
+    from indicator_kit.mail.outbox import write_reminders
+
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
     master = merge(loaded, collect_inbox(inbox, loaded))
@@ -433,6 +435,8 @@ def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir:
 @reports_errors
 def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
     """Gửi các thư chưa gửi qua máy chủ SMTP (mặc định chỉ liệt kê, không gửi)."""
+    from indicator_kit.mail.outbox import already_sent, outgoing, send_all, smtp_settings
+
     if not really:
         sent = already_sent(mail_dir)
         pending = [o for o in outgoing(mail_dir) if o.sha256 not in sent]

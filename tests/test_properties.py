@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from indicator_kit.checks import (
+    Abs,
+    Add,
+    AverageGrowth,
+    Check,
+    Div,
+    Expr,
+    HalfUnit,
+    Max,
+    Mul,
+    Num,
+    Ref,
+    Sub,
+    check_values,
+    decimals,
+    expand,
+)
 from indicator_kit.collect import units
 from indicator_kit.collect.numbers import Status, parse_cell
+from indicator_kit.spec import Spec
 
 settings.register_profile("ci", max_examples=300, deadline=None)
 settings.load_profile("ci")
@@ -81,3 +100,60 @@ def test_unit_comparison_never_raises(text: str) -> None:
 def test_conversions_are_consistent(a: str, b: str) -> None:
     there, back = units.compare(a, b), units.compare(b, a)
     assert math.isclose(there.factor * back.factor, 1.0)
+
+
+def _reference(expr: Expr, values: dict[Ref, float]) -> float:
+    """The rules' arithmetic written plainly, to check the compiled form against."""
+    match expr:
+        case Ref():
+            return values[expr]
+        case Num(value):
+            return value
+        case Add(args):
+            return math.fsum(_reference(a, values) for a in args)
+        case Sub(a, b):
+            return _reference(a, values) - _reference(b, values)
+        case Mul(a, b):
+            return _reference(a, values) * _reference(b, values)
+        case Div(a, b):
+            return _reference(a, values) / _reference(b, values)
+        case Abs(a):
+            return abs(_reference(a, values))
+        case Max(args):
+            return max(_reference(a, values) for a in args)
+        case HalfUnit(ref):
+            return 0.5 * 10 ** -decimals(values[ref])
+        case AverageGrowth(args):
+            rates = [_reference(a, values) for a in args]
+            product = math.prod(1 + r / 100 for r in rates)
+            if product <= 0:
+                raise ZeroDivisionError
+            return (product ** (1 / len(rates)) - 1) * 100
+    raise TypeError(expr)
+
+
+@pytest.fixture(scope="module")
+def relational_checks(spec: Spec) -> list[Check]:
+    return [check for rule in spec.rules for check in expand(rule, spec) if rule.kind != "range"]
+
+
+@given(st.data())
+def test_compiled_rules_compute_what_the_rules_say(
+    relational_checks: list[Check], data: st.DataObject
+) -> None:
+    """Every check of the real catalog, on values with 0–4 decimals: the compiled form (with its
+    shortcuts for totals and rounding) gives exactly the reference arithmetic's result."""
+    check = data.draw(st.sampled_from(relational_checks))
+    numbers = st.builds(round, st.floats(-1e6, 1e6, allow_nan=False), st.integers(0, 4))
+    values = [data.draw(numbers) for _ in check.operands]
+    by_ref = dict(zip(check.operands, values, strict=True))
+    outcome = check_values(check, values)
+    try:
+        lhs, rhs = _reference(check.lhs, by_ref), _reference(check.rhs, by_ref)
+        tol = _reference(check.tol, by_ref)
+    except ZeroDivisionError:
+        assert outcome is None
+        return
+    assert outcome is not None and (outcome.lhs, outcome.rhs) == (lhs, rhs)
+    if not outcome.passed or outcome.tol > 1e-9 * max(1.0, abs(lhs), abs(rhs)):  # the tolerance was used
+        assert outcome.tol == tol + 1e-9 * max(1.0, abs(lhs), abs(rhs))

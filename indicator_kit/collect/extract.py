@@ -7,7 +7,7 @@ row (A B C 1 … 10) so an inserted column does not shift values silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from statistics import median
@@ -234,7 +234,7 @@ def extract(
         if key is not None and not layout_row[key].is_context:
             _input_row(sheet, layout_row[key], r, smap, columns, formula_state, builder, notes, add)
         elif key is not None:
-            _compare_texts(sheet, layout_row[key].row, r, smap, add, unit=False)
+            _compare_texts(row_values, layout_row[key].row, r, smap, add, unit=False)
             for c, column in value_cols.items():
                 if c < len(row_values) and _filled(row_values[c]):
                     add(
@@ -285,10 +285,15 @@ def extract(
     return Extraction(builder.build(smap.row_of, smap.col_of), notes, findings, smap)
 
 
+def _at(values: list[object], col: int) -> object:
+    return values[col] if col < len(values) else None
+
+
 def _compare_texts(
-    sheet: RawSheet, row: Row, r: int, smap: SheetMap, add: Callable[..., None], unit: bool
+    values: list[object], row: Row, r: int, smap: SheetMap, add: Callable[..., None], unit: bool
 ) -> units.UnitVerdict:
-    tt, label = _text(sheet.at(r, smap.col_of["tt"])), _text(sheet.at(r, smap.col_of["label"]))
+    """`values`: the sheet row `r`."""
+    tt, label = _text(_at(values, smap.col_of["tt"])), _text(_at(values, smap.col_of["label"]))
     if tt != row.tt and units.normalise(tt) != units.normalise(row.tt):
         add(
             "tt-edited",
@@ -307,7 +312,7 @@ def _compare_texts(
         )
     if not unit or row.unit is None:
         return units.SAME
-    typed = _text(sheet.at(r, smap.col_of["unit"]))
+    typed = _text(_at(values, smap.col_of["unit"]))
     if typed == row.unit:
         return units.SAME
     verdict = units.compare(typed, row.unit)
@@ -350,11 +355,11 @@ def _input_row(
     add: Callable[..., None],
 ) -> None:
     row = lr.row
-    verdict = _compare_texts(sheet, row, r, smap, add, unit=True)
-    note = _text(sheet.at(r, smap.col_of["note"])).strip()
+    row_values = sheet.grid[r]
+    verdict = _compare_texts(row_values, row, r, smap, add, unit=True)
+    note = _text(_at(row_values, smap.col_of["note"])).strip()
     if note:
         notes[row.key] = note
-    row_values = sheet.grid[r]
     width = len(row_values)
     raw = [row_values[c] if c < width else None for c in columns.positions]
     # Most cells of most returns are plain numbers in the catalog's unit: no finding is possible
@@ -366,7 +371,8 @@ def _input_row(
         and (row.value_type is not ValueType.COUNT or all(v == int(v) for v in raw))  # type: ignore[call-overload]
     ):
         builder.add_numbers(row.key, raw)  # type: ignore[arg-type]
-        _scale_checks(row, r, smap, dict(zip(columns.ids, raw, strict=True)), columns.years, add)  # type: ignore[arg-type]
+        if _scale_suspect(row, raw):  # type: ignore[arg-type]
+            _scale_checks(row, r, smap, dict(zip(columns.ids, raw, strict=True)), columns.years, add)  # type: ignore[arg-type]
         return
     parsed = [parse_cell(v) for v in raw]
     numbers = {
@@ -445,6 +451,19 @@ def _input_row(
     _scale_checks(row, r, smap, usable_numbers, columns.years, add)
 
 
+SLIP_TYPES = (ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO)
+
+
+def _scale_suspect(row: Row, values: Iterable[float]) -> bool:
+    """Either slip needs the row's values to differ a lot: most rows are ruled out here at once."""
+    sizes = [abs(v) for v in values if v]
+    if not sizes:
+        return False
+    low, high = min(sizes), max(sizes)
+    fraction_possible = row.unit in PERCENT_UNITS and low < 1 <= high
+    return fraction_possible or (row.value_type in SLIP_TYPES and high >= 300 * low)
+
+
 def _scale_checks(
     row: Row,
     r: int,
@@ -454,15 +473,7 @@ def _scale_checks(
     add: Callable[..., None],
 ) -> None:
     """`values`: this row's usable numbers by column id."""
-    sizes = [abs(v) for v in values.values() if v]
-    if not sizes:
-        return
-    # Either slip needs the row's values to differ a lot; most rows are ruled out here at once.
-    fraction_possible = row.unit in PERCENT_UNITS and min(sizes) < 1 <= max(sizes)
-    slip_possible = row.value_type in (ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO) and (
-        max(sizes) >= 300 * min(sizes)
-    )
-    if not (fraction_possible or slip_possible):
+    if not _scale_suspect(row, values.values()):
         return
     for column, value in values.items():
         others = [v for col, v in values.items() if col != column and v]
@@ -480,7 +491,7 @@ def _scale_checks(
                     row.key,
                     column,
                 )
-        if row.value_type in (ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO) and column in year_cols:
+        if row.value_type in SLIP_TYPES and column in year_cols:
             years = [abs(v) for col, v in values.items() if col != column and col in year_cols and v]
             if len(years) >= 2 and value:
                 ratio = abs(value) / median(years)

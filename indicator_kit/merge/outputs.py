@@ -110,6 +110,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
         }
     )
     f = Formats(wb)
+    names = {column.id: column_name(column) for column in c.columns}
     _main_sheet(wb.add_worksheet("Phụ lục 2"), spec, master, f, wb)
     _table(
         wb.add_worksheet("Nguồn số liệu"),
@@ -133,7 +134,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
                 spec.row_by_key[cell.key].tt,
                 spec.row_by_key[cell.key].label,
                 spec.row_by_key[cell.key].unit or "",
-                column_name(c.column(cell.column)),
+                names[cell.column],
                 cell.value,
                 STATUS_TEXT[cell.status],
                 cell.agency,
@@ -214,7 +215,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
             [
                 d.key,
                 spec.row_by_key[d.key].label,
-                column_name(c.column(d.column)),
+                names[d.column],
                 "; ".join(f"{a}: {'' if v is None else format_number(v)}" for a, v in d.values.items()),
                 d.rule,
                 d.message,
@@ -232,7 +233,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
                 ch.agency,
                 ch.key,
                 spec.row_by_key[ch.key].label,
-                column_name(c.column(ch.column)),
+                names[ch.column],
                 ch.old,
                 ch.new,
                 ch.old_file,

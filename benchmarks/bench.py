@@ -121,12 +121,9 @@ print(cells, file=sys.stderr)
 
 COLLECT = """
 import sys
-from indicator_kit.cli import main
+from indicator_kit.cli import run  # what the indicator-kit command runs
 sys.argv = ["indicator-kit", "collect", sys.argv[1], "--out", sys.argv[2], "--master-out", sys.argv[3]]
-try:
-    main(standalone_mode=False)
-except SystemExit:
-    pass
+run()
 """
 
 PANDAS = """

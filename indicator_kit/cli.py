@@ -7,6 +7,7 @@ turns those errors into Vietnamese messages with exit code 2 (usage/spec) — ne
 from __future__ import annotations
 
 import functools
+import gc
 import re
 import sys
 from collections import Counter
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indicator_kit import __version__, ledger
+from indicator_kit import __version__, beside, ledger
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
@@ -221,9 +222,14 @@ def collect_command(
     with ledger.exclusive(out_dir.parent):
         submissions, master = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
         findings = all_findings(submissions) + master.findings
-        master_outputs = render_master(loaded, master, findings)
-        feedback = write_reports(out_dir, loaded, submissions)
-        master_paths = write_master(master_out, master_outputs)
+        # the master workbook is rendered on the other core while the reports are written
+        master_written = beside.start(
+            lambda: write_master(master_out, render_master(loaded, master, findings))
+        )
+        try:
+            feedback = write_reports(out_dir, loaded, submissions)
+        finally:
+            master_paths = master_written()
     if output_format == "json":
         click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
     else:
@@ -510,6 +516,10 @@ def run() -> None:
         click.echo(f"Lệnh chưa đúng: {vietnamese_usage(exc.format_message()).rstrip('.')}.", err=True)
         click.echo(f"Xem hướng dẫn: {command} --help", err=True)
         sys.exit(EXIT_USAGE)
+    finally:
+        # At exit the interpreter runs one last garbage collection over every object of the run,
+        # only for them to be freed anyway; frozen objects are skipped (~0.05 s at 2 000 files).
+        gc.freeze()
 
 
 if __name__ == "__main__":

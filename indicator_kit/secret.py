@@ -20,9 +20,18 @@ def key_file() -> Path:
     return Path(os.environ.get("INDICATOR_KIT_KEY_FILE") or DEFAULT_KEY_FILE)
 
 
+_KEYS: dict[Path, bytes] = {}  # read once per process: collect verifies every file
+
+
 def office_key() -> bytes:
     """The key, created atomically on first use (the first of concurrent creators wins)."""
     path = key_file()
+    if path not in _KEYS:
+        _KEYS[path] = _read_or_create(path)
+    return _KEYS[path]
+
+
+def _read_or_create(path: Path) -> bytes:
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except FileNotFoundError:

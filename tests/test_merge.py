@@ -263,11 +263,18 @@ def merged_once(inbox: Path, out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
 
+@pytest.mark.parametrize("command", ["merge", "collect"])
 def test_master_open_in_excel_is_a_clear_message(
-    spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    """On Windows a file open in Excel cannot be replaced: the run says so and changes nothing."""
+    """On Windows a file open in Excel cannot be replaced: the run says so and changes nothing.
+    (collect writes the master from a child process: its error still reaches the message.)"""
     runner, before = CliRunner(), merged_once(inbox, tmp_path)
+    args = (
+        ["--out", str(tmp_path)]
+        if command == "merge"
+        else ["--out", str(tmp_path / "c"), "--master-out", str(tmp_path)]
+    )
     import indicator_kit.files as files
 
     real_replace = files.os.replace
@@ -278,15 +285,20 @@ def test_master_open_in_excel_is_a_clear_message(
         real_replace(source, target)
 
     monkeypatch.setattr(files.os, "replace", locked)
-    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    result = runner.invoke(main, [command, str(inbox), *args])
     assert result.exit_code == 2
     assert (
         "đang mở" in result.output
         and outputs.MASTER_XLSX in result.output
         and "Traceback" not in result.output
     )
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    masters = (outputs.MASTER_XLSX, outputs.MASTER_CSV)  # (collect keeps its ledger here too)
+    assert {name: (tmp_path / name).read_bytes() for name in masters} == {
+        name: before[name] for name in masters
+    }
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    if command == "collect":  # the findings, written beside the master, are there
+        assert (tmp_path / "c" / "findings.csv").exists()
 
 
 def test_any_locked_output_stops_before_anything_is_replaced(

@@ -84,10 +84,17 @@ def archive_path(state_dir: Path, sha256: str, file_name: str) -> Path:
 
 def _archive(target: Path, data: bytes) -> None:
     """Write into the archive under a temporary name, then rename: a reader never sees half a
-    file. No fsync per file: the original is still in the inbox while the run lasts."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")  # two workers may race
-    partial.write_bytes(data)
+    file. No fsync per file: the original is still in the inbox while the run lasts. (Plain os
+    calls: this runs for every new file, and the folder is made only when it is missing.)"""
+    partial = os.path.join(target.parent, f".{target.name}.{os.getpid()}.partial")  # workers may race
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(partial, flags, 0o644)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(partial, flags, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
     os.replace(partial, target)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from indicator_kit.spec.model import Column, PeriodAggregate, Row, Rule, Spec
@@ -80,6 +81,7 @@ Expr = Ref | Num | Add | Sub | Mul | Div | Abs | Max | HalfUnit | AverageGrowth
 Relation = Literal["eq", "le", "ge"]
 
 
+@lru_cache(maxsize=4096)  # an operand is in several checks; formatting it is the costly part
 def decimals(value: float) -> int:
     """Decimals of a number as a spreadsheet shows it (15 significant digits)."""
     text = format(abs(value), ".15g")

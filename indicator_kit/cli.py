@@ -220,13 +220,14 @@ def collect_command(
     Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
     with ledger.exclusive(out_dir.parent):
-        submissions, master = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
+        submissions, master, record = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
         findings = all_findings(submissions) + master.findings
-        # the master workbook is rendered on the other core while the reports are written
+        # the master workbook is rendered on the other core while the rest is written
         master_written = beside.start(
             lambda: write_master(master_out, render_master(loaded, master, findings))
         )
         try:
+            record()
             feedback = write_reports(out_dir, loaded, submissions)
         finally:
             master_paths = master_written()
@@ -248,7 +249,8 @@ def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     loaded = load_spec(spec_dir)
     with ledger.exclusive(master_out.parent):
-        submissions, master = collect_and_merge(loaded, inbox, accepted, master_out.parent)
+        submissions, master, record = collect_and_merge(loaded, inbox, accepted, master_out.parent)
+        record()
         findings = all_findings(submissions) + master.findings
         paths = write_master(master_out, render_master(loaded, master, findings))
     counts = Counter(cell.status.value for cell in master.cells.values())
@@ -290,7 +292,8 @@ def status_command(
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
     with ledger.exclusive(html_path.parent):
-        _, master = collect_and_merge(loaded, inbox, accepted, html_path.parent)
+        _, master, record = collect_and_merge(loaded, inbox, accepted, html_path.parent)
+        record()
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
     click.echo(
@@ -309,16 +312,19 @@ def status_command(
 
 def collect_and_merge(
     loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path
-) -> tuple[list[Submission], Master]:
-    """Read the inbox, archive and record every file in the ledger, and merge (lateness from the
-    ledger's first arrival). The caller holds the state folder's lock."""
+) -> tuple[list[Submission], Master, Callable[[], None]]:
+    """Read the inbox (the workers archive what they read) and merge, lateness from the ledger's
+    first arrival. The third value records the run in the ledger: call it before the state
+    folder's lock, which the caller holds, is released."""
     submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)), archive=state_dir)
-    arrivals = ledger.record(state_dir, inbox, submissions)
-    master = merge(loaded, submissions, arrivals=arrivals)
-    ledger.mark_superseded(
-        state_dir, [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
-    )
-    return submissions, master
+    master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
+
+    def record() -> None:
+        ledger.record(state_dir, inbox, submissions)
+        superseded = [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
+        ledger.mark_superseded(state_dir, superseded)
+
+    return submissions, master, record
 
 
 def print_collect_summary(

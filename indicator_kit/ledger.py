@@ -54,8 +54,24 @@ def _connect(state_dir: Path) -> sqlite3.Connection:
     return db
 
 
-def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> dict[str, datetime]:
-    """Archive and record every read file; return each file's first arrival by sha256."""
+def _arrived(sub: Submission) -> str:
+    """A file's arrival when the ledger first sees it: its time in the inbox."""
+    return datetime.fromtimestamp(sub.mtime, UTC).isoformat(timespec="seconds")
+
+
+def arrivals(state_dir: Path, submissions: list[Submission]) -> dict[str, datetime]:
+    """Each file's first arrival by sha256: from the ledger, or now for a file it has not seen.
+    What `record` will store, known before it writes (so the writing can overlap other work)."""
+    with _connect(state_dir) as db:
+        known = dict(db.execute("SELECT sha256, arrived FROM submissions").fetchall())
+    for sub in submissions:
+        if sub.sha256 and sub.sha256 not in known:
+            known[sub.sha256] = _arrived(sub)
+    return {sha: datetime.fromisoformat(arrived) for sha, arrived in known.items()}
+
+
+def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> None:
+    """Archive and record every read file (a file keeps the arrival it was first recorded with)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with _connect(state_dir) as db:
         for sub in submissions:
@@ -64,18 +80,15 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> dict[
             target = archive_path(state_dir, sub.sha256, sub.file)
             if not target.exists():  # usually stored already by the worker that read it
                 _archive(target, (inbox / sub.file).read_bytes())
-            arrived = datetime.fromtimestamp(sub.mtime, UTC).isoformat(timespec="seconds")
             db.execute(
                 "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) "
                 "VALUES (?, ?, ?, ?)",
-                (sub.sha256, sub.file, now, arrived),
+                (sub.sha256, sub.file, now, _arrived(sub)),
             )
             db.execute(
                 "UPDATE submissions SET agency = ?, verdict = ? WHERE sha256 = ?",
                 (sub.agency or "", sub.verdict, sub.sha256),
             )
-        rows = db.execute("SELECT sha256, arrived FROM submissions").fetchall()
-    return {sha: datetime.fromisoformat(arrived) for sha, arrived in rows}
 
 
 def archive_path(state_dir: Path, sha256: str, file_name: str) -> Path:

@@ -103,9 +103,12 @@ def received_time(sub: Submission, arrivals: dict[str, datetime] | None = None) 
     return datetime.fromtimestamp(sub.mtime, tz=UTC)
 
 
-def _usable_value(sub: Submission, key_col: tuple[str, str]) -> bool:
-    cell = sub.cells[key_col]
-    return cell.usable and cell.status in (Status.NUMBER, Status.NO_DATA) and not _has_error(sub, *key_col)
+def _usable_value(sub: Submission, cell: CellResult) -> bool:
+    return (
+        cell.usable
+        and cell.status in (Status.NUMBER, Status.NO_DATA)
+        and not _has_error(sub, cell.key, cell.column)
+    )
 
 
 def _reason(sub: Submission, key: str, column: str) -> str:
@@ -123,8 +126,8 @@ def _has_error(sub: Submission, key: str, column: str) -> bool:
     return any(f.row_key == key and f.column == column and f.severity is Severity.ERROR for f in sub.findings)
 
 
-def _cell_from(sub: Submission, key: str, column: str, status: CellStatus) -> MasterCell:
-    cell = sub.cells[(key, column)]
+def _cell_from(sub: Submission, cell: CellResult, status: CellStatus) -> MasterCell:
+    key, column = cell.key, cell.column
     if not cell.usable or _has_error(sub, key, column):
         return MasterCell(
             key,
@@ -198,15 +201,16 @@ def merge(
         for column in spec.campaign.columns:
             key_col = (row.key, column.id)
             reports = {a: current[a] for a in row.agencies if a in current and key_col in current[a].cells}
+            read = {a: sub.cells[key_col] for a, sub in reports.items()}  # each cell built once
             lead = reports.get(row.lead)
             chosen: MasterCell | None = None
-            if lead is not None and lead.cells[key_col].status is not Status.BLANK:
-                chosen = _cell_from(lead, *key_col, CellStatus.REPORTED)
+            if lead is not None and read[row.lead].status is not Status.BLANK:
+                chosen = _cell_from(lead, read[row.lead], CellStatus.REPORTED)
             else:
                 for agency in row.agencies[1:]:
                     sub = reports.get(agency)
-                    if sub is not None and _usable_value(sub, key_col):
-                        chosen = _cell_from(sub, *key_col, CellStatus.CO_AGENCY)
+                    if sub is not None and _usable_value(sub, read[agency]):
+                        chosen = _cell_from(sub, read[agency], CellStatus.CO_AGENCY)
                         break
             if chosen is None:
                 chosen = MasterCell(row.key, column.id, CellStatus.MISSING)
@@ -224,9 +228,9 @@ def merge(
                 )
             cells[key_col] = chosen
             numbers = {
-                a: s.cells[key_col].value
+                a: read[a].value
                 for a, s in reports.items()
-                if _usable_value(s, key_col) and s.cells[key_col].status is Status.NUMBER
+                if _usable_value(s, read[a]) and read[a].status is Status.NUMBER
             }
             if len(numbers) > 1 and _differ(list(numbers.values())):
                 listed = "; ".join(

@@ -313,10 +313,10 @@ def status_command(
 def collect_and_merge(
     loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path
 ) -> tuple[list[Submission], Master, Callable[[], None]]:
-    """Read the inbox (the workers archive what they read) and merge, lateness from the ledger's
-    first arrival. The third value records the run in the ledger: call it before the state
-    folder's lock, which the caller holds, is released."""
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)), archive=state_dir)
+    """Read the inbox and merge, lateness from the ledger's first arrival. The third value
+    archives the files and records the run in the ledger: call it before the state folder's
+    lock, which the caller holds, is released."""
+    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
     master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
 
     def record() -> None:

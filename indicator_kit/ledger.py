@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,7 +78,7 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> None:
             if not sub.sha256:
                 continue
             target = archive_path(state_dir, sub.sha256, sub.file)
-            if not target.exists():  # usually stored already by the worker that read it
+            if not target.exists():
                 _archive(target, (inbox / sub.file).read_bytes())
             db.execute(
                 "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) "
@@ -109,16 +109,6 @@ def _archive(target: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.replace(partial, target)
-
-
-def archive_copy(state_dir: Path, sha256: str, file_name: str, data: bytes) -> None:
-    """Store a file's bytes while they are in memory (in the worker that read them). Best effort:
-    `record` copies whatever is still missing and reports a failure there."""
-    target = archive_path(state_dir, sha256, file_name)
-    if target.exists():
-        return
-    with suppress(OSError):
-        _archive(target, data)
 
 
 def mark_superseded(state_dir: Path, pairs: list[tuple[str, str]]) -> None:

@@ -49,7 +49,7 @@ class Sniffed:
     kind: Kind
     detail: str = ""  # for OTHER: pdf, docx, image…; for CORRUPT: why
     members: tuple[zipfile.ZipInfo, ...] = ()  # the zip directory, read once here
-    archive: zipfile.ZipFile | None = None  # xlsx/ods: the open (in-memory) zip, reused by the reader
+    package: zipfile.ZipFile | None = None  # xlsx/ods: the open (in-memory) zip, reused by the reader
 
 
 def sniff(data: bytes) -> Sniffed:
@@ -64,11 +64,11 @@ def sniff(data: bytes) -> Sniffed:
             names = {m.filename for m in members}
             if "xl/workbook.xml" in names:
                 kind = Kind.XLSM if "xl/vbaProject.bin" in names else Kind.XLSX
-                return Sniffed(kind, members=members, archive=z)
+                return Sniffed(kind, members=members, package=z)
             if "mimetype" in names:
                 mime = z.read("mimetype")[:100]
                 if b"opendocument.spreadsheet" in mime:
-                    return Sniffed(Kind.ODS, members=members, archive=z)
+                    return Sniffed(Kind.ODS, members=members, package=z)
                 return Sniffed(Kind.OTHER, "docx" if b"text" in mime else "zip")
             if any(n.startswith("word/") for n in names):
                 return Sniffed(Kind.OTHER, "docx")
@@ -176,9 +176,9 @@ def _loader(book: CalamineWorkbook, name: str, max_cells: int) -> Callable[[], l
 
 
 def read_workbook(
-    data: bytes, kind: Kind, max_cells: int = 500_000, archive: zipfile.ZipFile | None = None
+    data: bytes, kind: Kind, max_cells: int = 500_000, package: zipfile.ZipFile | None = None
 ) -> RawWorkbook:
-    """`archive`: the file's zip when the caller has it open already (see `sniff`)."""
+    """`package`: the file's zip when the caller has it open already (see `sniff`)."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -192,12 +192,12 @@ def read_workbook(
         raise ReadError("file-unreadable", f"Không mở được bảng tính ({type(exc).__name__}).") from None
     workbook = RawWorkbook(kind, sheets)
     try:
-        if kind in (Kind.XLSX, Kind.XLSM, Kind.ODS) and archive is None:
-            archive = zipfile.ZipFile(io.BytesIO(data))
+        if kind in (Kind.XLSX, Kind.XLSM, Kind.ODS) and package is None:
+            package = zipfile.ZipFile(io.BytesIO(data))
         if kind in (Kind.XLSX, Kind.XLSM):
-            _read_xlsx_extras(archive, workbook)  # type: ignore[arg-type]
+            _read_xlsx_extras(package, workbook)  # type: ignore[arg-type]
         elif kind is Kind.ODS:
-            _read_ods_extras(archive, workbook)  # type: ignore[arg-type]
+            _read_ods_extras(package, workbook)  # type: ignore[arg-type]
     except DefusedXmlException:
         raise ReadError(
             "file-unreadable", "Tệp chứa khai báo XML không an toàn (DTD/entity) nên không đọc."

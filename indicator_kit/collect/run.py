@@ -15,7 +15,6 @@ from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workb
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.findings import finding
-from indicator_kit.ledger import archive_copy
 from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
@@ -30,11 +29,8 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def collect_file(
-    path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS, archive: Path | None = None
-) -> Submission:
-    """One file's verdict; never raises for anything the file contains. With `archive` (a state
-    folder), the bytes read are also stored in its content-addressed archive."""
+def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
+    """One file's verdict; never raises for anything the file contains."""
     relative = path.relative_to(inbox).as_posix()
     stat = path.stat()
     if stat.st_size > limits.max_file_bytes:  # not even read into memory
@@ -46,8 +42,6 @@ def collect_file(
         return sub
     data = path.read_bytes()
     sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
-    if archive is not None:
-        archive_copy(archive, sub.sha256, relative, data)
     try:
         _collect(sub, data, spec, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
@@ -101,7 +95,7 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
         sub.findings.append(finding("file-unreadable", "Tệp bảng tính bị hỏng hoặc không đầy đủ.", **where))
         return
     try:
-        raw = read_workbook(data, sniffed.kind, limits.max_cells, sniffed.archive)
+        raw = read_workbook(data, sniffed.kind, limits.max_cells, sniffed.package)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
@@ -211,12 +205,11 @@ def collect_inbox(
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = True,
-    archive: Path | None = None,
 ) -> list[Submission]:
     """One Submission per file, in file order. Each file is read in a worker process that is
     stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
-    crash the run; large inboxes use every core. `archive`: see `collect_file`."""
+    crash the run; large inboxes use every core."""
     paths = list(inbox_files(inbox))
     if not isolate:
-        return [collect_file(path, inbox, spec, limits, archive) for path in paths]
-    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1, archive)
+        return [collect_file(path, inbox, spec, limits) for path in paths]
+    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1)

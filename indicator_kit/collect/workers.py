@@ -40,7 +40,7 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, spec: Spec, limits: Limits, archive: Path | None) -> None:
+def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
     from indicator_kit.collect.run import collect_file
 
     _limit_memory(limits.memory_per_file_bytes)
@@ -50,15 +50,15 @@ def _worker(conn: Connection, spec: Spec, limits: Limits, archive: Path | None) 
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), spec, limits, archive)
+        sub = collect_file(Path(path), Path(inbox), spec, limits)
         sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
         conn.send(sub)
 
 
 class _Slot:
-    def __init__(self, context: Any, spec: Spec, limits: Limits, archive: Path | None) -> None:
+    def __init__(self, context: Any, spec: Spec, limits: Limits) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, spec, limits, archive), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, spec, limits), daemon=True)
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
@@ -85,12 +85,12 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int, archive: Path | None = None
+    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
 ) -> list[Submission]:
     # fork shares the loaded spec and modules with the workers at no cost; elsewhere, spawn
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
-    slots = [_Slot(context, spec, limits, archive) for _ in range(max(1, min(workers, len(paths))))]
+    slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)
 
@@ -100,7 +100,7 @@ def run_isolated(
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, spec, limits, archive)
+        slots[i] = _Slot(context, spec, limits)
 
     try:
         while pending or any(slot.tasks for slot in slots):

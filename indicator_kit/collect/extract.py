@@ -236,7 +236,7 @@ def extract(
         elif key is not None:
             _compare_texts(row_values, layout_row[key].row, r, smap, add, unit=False)
             for c, column in value_cols.items():
-                if c < len(row_values) and _filled(row_values[c]):
+                if c < len(row_values) and row_values[c] != "" and _filled(row_values[c]):
                     add(
                         "value-outside-input",
                         f"Ô {xl_rowcol_to_cell(r, c)} thuộc dòng tiêu đề "
@@ -293,7 +293,9 @@ def _compare_texts(
     values: list[object], row: Row, r: int, smap: SheetMap, add: Callable[..., None], unit: bool
 ) -> units.UnitVerdict:
     """`values`: the sheet row `r`."""
-    tt, label = _text(_at(values, smap.col_of["tt"])), _text(_at(values, smap.col_of["label"]))
+    tt_cell, label_cell = _at(values, smap.col_of["tt"]), _at(values, smap.col_of["label"])
+    tt = tt_cell if type(tt_cell) is str else _text(tt_cell)
+    label = label_cell if type(label_cell) is str else _text(label_cell)
     if tt != row.tt and units.normalise(tt) != units.normalise(row.tt):
         add(
             "tt-edited",

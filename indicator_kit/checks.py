@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal, NamedTuple
 
 from indicator_kit.spec.model import Column, PeriodAggregate, Row, Rule, Spec
@@ -163,29 +163,33 @@ class Check:
         return self.operands
 
 
-@dataclass(frozen=True)
 class _Program:
-    lhs: Compiled
-    rhs: Compiled
-    tol: Compiled
-    shown: tuple[tuple[str, Compiled], ...]
+    """A check's expressions as closures. The tolerance is compiled the first time a check is not
+    met exactly, the message's values the first time it fails: most checks never need them, and
+    each worker process compiles the checks of every agency it meets."""
+
+    def __init__(self, check: Check) -> None:
+        self.check = check
+        self.slot = {ref: i for i, ref in enumerate(check.operands)}
+        self.lhs, self.rhs = _compile(check.lhs, self.slot), _compile(check.rhs, self.slot)
+
+    @cached_property
+    def tol(self) -> Compiled:
+        return _compile(self.check.tol, self.slot)
+
+    @cached_property
+    def shown(self) -> tuple[tuple[str, Compiled], ...]:
+        return tuple((name, _compile(e, self.slot)) for name, e in self.check.shown.items())
 
 
-_PROGRAMS: dict[int, tuple[Check, _Program]] = {}
+_PROGRAMS: dict[int, _Program] = {}
 
 
 def _program(check: Check) -> _Program:
-    cached = _PROGRAMS.get(id(check))
-    if cached is None or cached[0] is not check:
-        slot = {ref: i for i, ref in enumerate(check.operands)}
-        program = _Program(
-            _compile(check.lhs, slot),
-            _compile(check.rhs, slot),
-            _compile(check.tol, slot),
-            tuple((name, _compile(e, slot)) for name, e in check.shown.items()),
-        )
-        cached = _PROGRAMS[id(check)] = (check, program)  # holding `check` keeps its id its own
-    return cached[1]
+    program = _PROGRAMS.get(id(check))
+    if program is None or program.check is not check:  # holding `check` keeps its id its own
+        program = _PROGRAMS[id(check)] = _Program(check)
+    return program
 
 
 class Outcome(NamedTuple):
@@ -559,8 +563,9 @@ def return_checks(spec: Spec, rows: Sequence[Row]) -> list[Check]:
 def workbook_checks(spec: Spec, rows: Sequence[Row]) -> list[Check]:
     """Checks whose every operand is one of `rows`: the ones a template can show live."""
     keys = {r.key for r in rows}
-    return [
-        check
-        for rule, check, _ in _expanded(spec)
+    shown = {
+        id(rule)  # rules are compared by identity: they are the spec's own objects
+        for rule in spec.rules
         if rule.kind in CELL_RULE_KINDS and rule.scope == "workbook" and set(rule.operand_keys()) <= keys
-    ]
+    }
+    return [check for rule, check, _ in _expanded(spec) if id(rule) in shown]

@@ -517,7 +517,7 @@ def _same_value_checks(rule: Rule, spec: Spec) -> Iterator[Check]:
 _EXPANDED: dict[int, tuple[Spec, list[tuple[Rule, Check, frozenset[str]]]]] = {}
 
 
-def _expanded(spec: Spec) -> list[tuple[Rule, Check, frozenset[str]]]:
+def expanded(spec: Spec) -> list[tuple[Rule, Check, frozenset[str]]]:
     """Every check of every rule with its operands' row keys, expanded once per spec (each
     worker process would otherwise expand all rules again for every agency)."""
     cached = _EXPANDED.get(id(spec))
@@ -536,7 +536,7 @@ def master_checks(spec: Spec) -> list[Check]:
     per_agency = [frozenset(r.key for r in spec.rows_for(a.slug)) for a in spec.agencies]
     return [
         check
-        for rule, check, operand_keys in _expanded(spec)
+        for rule, check, operand_keys in expanded(spec)
         if rule.scope == "merge" or not any(operand_keys <= keys for keys in per_agency)
     ]
 
@@ -553,7 +553,7 @@ def return_checks(spec: Spec, rows: Sequence[Row]) -> list[Check]:
         return cached[1]
     found = [
         check
-        for rule, check, operand_keys in _expanded(spec)
+        for rule, check, operand_keys in expanded(spec)
         if rule.scope == "workbook" and operand_keys <= keys
     ]
     _RETURN_CHECKS[(id(spec), keys)] = (spec, found)  # holding `spec` keeps its id from being reused
@@ -568,4 +568,4 @@ def workbook_checks(spec: Spec, rows: Sequence[Row]) -> list[Check]:
         for rule in spec.rules
         if rule.kind in CELL_RULE_KINDS and rule.scope == "workbook" and set(rule.operand_keys()) <= keys
     }
-    return [check for rule, check, _ in _expanded(spec) if id(rule) in shown]
+    return [check for rule, check, _ in expanded(spec) if id(rule) in shown]

@@ -330,18 +330,21 @@ def collect_and_merge(
 def print_collect_summary(
     loaded: Spec, submissions: list[Submission], out_dir: Path, feedback: list[Path]
 ) -> None:
+    lines = []  # one write for thousands of files
     for sub in submissions:
         agency = loaded.agency_by_slug[sub.agency].short_name if sub.agency in loaded.agency_by_slug else "?"
         if sub.refused:
             reason = sub.findings[0].message if sub.findings else ""
-            click.echo(f"[KHÔNG ĐỌC] {sub.file} — {reason}")
+            lines.append(f"[KHÔNG ĐỌC] {sub.file} — {reason}")
             continue
         expected = len(loaded.rows_for(sub.agency or "")) * len(loaded.campaign.columns)
         tag = "[LỖI]     " if sub.errors else ("[CẢNH BÁO]" if sub.warnings else "[ĐẠT]     ")
-        click.echo(
+        lines.append(
             f"{tag} {sub.file} — {agency} — {sub.answered}/{expected} ô có số liệu, "
             f"{sub.errors} lỗi, {sub.warnings} cảnh báo"
         )
+    if lines:
+        click.echo("\n".join(lines))
     errors = sum(s.errors for s in submissions)
     warnings = sum(s.warnings for s in submissions)
     refused = sum(1 for s in submissions if s.refused)

@@ -11,6 +11,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from indicator_kit.checks import expanded
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
@@ -89,6 +90,8 @@ def run_isolated(
 ) -> list[Submission]:
     # fork shares the loaded spec and modules with the workers at no cost; elsewhere, spawn
     method = "fork" if sys.platform.startswith("linux") else "spawn"
+    if method == "fork":
+        expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
     context = multiprocessing.get_context(method)
     slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))

@@ -163,7 +163,7 @@ class Check:
         return self.operands
 
 
-class _Program:
+class Program:
     """A check's expressions as closures. The tolerance is compiled the first time a check is not
     met exactly, the message's values the first time it fails: most checks never need them, and
     each worker process compiles the checks of every agency it meets."""
@@ -172,6 +172,17 @@ class _Program:
         self.check = check
         self.slot = {ref: i for i, ref in enumerate(check.operands)}
         self.lhs, self.rhs = _compile(check.lhs, self.slot), _compile(check.rhs, self.slot)
+        self.holds = _HOLDS[check.relation]
+
+    def passes(self, values: list[float]) -> bool | None:
+        """Whether the check holds for its operands' values (None: a divisor is zero). The
+        collector asks this of every check; the details are built only for a failure."""
+        try:
+            lhs, rhs = self.lhs(values), self.rhs(values)
+            epsilon = 1e-9 * max(1.0, abs(lhs), abs(rhs))  # binary floating point, not a tolerance
+            return self.holds(lhs, rhs, epsilon) or self.holds(lhs, rhs, self.tol(values) + epsilon)
+        except ZeroDivisionError:
+            return None
 
     @cached_property
     def tol(self) -> Compiled:
@@ -182,14 +193,15 @@ class _Program:
         return tuple((name, _compile(e, self.slot)) for name, e in self.check.shown.items())
 
 
-_PROGRAMS: dict[int, _Program] = {}
+_PROGRAMS: dict[int, Program] = {}
 
 
-def _program(check: Check) -> _Program:
-    program = _PROGRAMS.get(id(check))
-    if program is None or program.check is not check:  # holding `check` keeps its id its own
-        program = _PROGRAMS[id(check)] = _Program(check)
-    return program
+def program(check: Check) -> Program:
+    """The check compiled, once per process."""
+    found = _PROGRAMS.get(id(check))
+    if found is None or found.check is not check:  # holding `check` keeps its id its own
+        found = _PROGRAMS[id(check)] = Program(check)
+    return found
 
 
 class Outcome(NamedTuple):
@@ -214,26 +226,23 @@ def run_check(check: Check, lookup: Callable[[Ref], float | None]) -> Outcome | 
 
 def check_values(check: Check, values: list[float]) -> Outcome | None:
     """`run_check` with every operand's value given, in `check.operands` order."""
-    program = _program(check)
-    try:
-        lhs, rhs = program.lhs(values), program.rhs(values)
-        epsilon = 1e-9 * max(1.0, abs(lhs), abs(rhs))  # binary floating point, not a tolerance
-        if _holds(check.relation, lhs, rhs, epsilon):  # exact: the tolerance is not needed
-            return Outcome(check, True, lhs, rhs, epsilon, {})
-        tol = program.tol(values) + epsilon
-        passed = _holds(check.relation, lhs, rhs, tol)
-        shown = {} if passed else {name: f(values) for name, f in program.shown}
-    except ZeroDivisionError:
+    compiled = program(check)
+    passed = compiled.passes(values)
+    if passed is None:
         return None
-    return Outcome(check, passed, lhs, rhs, tol, shown)
+    lhs, rhs = compiled.lhs(values), compiled.rhs(values)
+    epsilon = 1e-9 * max(1.0, abs(lhs), abs(rhs))
+    if compiled.holds(lhs, rhs, epsilon):  # exact: the tolerance is not needed
+        return Outcome(check, True, lhs, rhs, epsilon, {})
+    shown = {} if passed else {name: f(values) for name, f in compiled.shown}
+    return Outcome(check, passed, lhs, rhs, compiled.tol(values) + epsilon, shown)
 
 
-def _holds(relation: Relation, lhs: float, rhs: float, tol: float) -> bool:
-    if relation == "eq":
-        return abs(lhs - rhs) <= tol
-    if relation == "le":
-        return lhs <= rhs + tol
-    return lhs >= rhs - tol
+_HOLDS: dict[Relation, Callable[[float, float, float], bool]] = {
+    "eq": lambda lhs, rhs, tol: abs(lhs - rhs) <= tol,
+    "le": lambda lhs, rhs, tol: lhs <= rhs + tol,
+    "ge": lambda lhs, rhs, tol: lhs >= rhs - tol,
+}
 
 
 def _rounding(refs: list[Ref]) -> Expr:

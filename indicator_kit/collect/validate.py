@@ -6,7 +6,7 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from indicator_kit.checks import Check, Num, Ref, check_values, return_checks
+from indicator_kit.checks import Check, Num, Ref, check_values, program, return_checks
 from indicator_kit.collect.model import CellTable
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
@@ -83,9 +83,10 @@ def validate(
         if any(v != v for v in values):  # an operand is not a usable number: the check cannot run
             continue
         check = checks[number]
-        outcome = check_values(check, values)
-        if outcome is None or outcome.passed:
+        if program(check).passes(values) is not False:  # met, or cannot run (a zero divisor)
             continue
+        outcome = check_values(check, values)
+        assert outcome is not None
         first = check.operands[0]
         found.append(
             finding(

@@ -254,14 +254,17 @@ def _table(
         ws.write_string(0, col, title, f.header)
         ws.set_column(col, col, widths[col])
     body = f.cell("table")
+    write_string, write_number = ws.write_string, ws.write_number  # tens of thousands of cells
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                ws.write_number(r, col, value, body)
+            if type(value) is str:
+                write_string(r, col, value, body)
             elif value is None:
                 ws.write_blank(r, col, None, body)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                write_number(r, col, value, body)
             else:
-                ws.write_string(r, col, str(value), body)
+                write_string(r, col, str(value), body)
     ws.freeze_panes(1, 0)
     if rows:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)

@@ -209,22 +209,32 @@ class CellTable(Mapping[tuple[str, str], CellResult]):
         key of either table when their shapes differ). Unchanged cells cost nothing to skip."""
         if self._rows is not other._rows or self._columns is not other._columns:
             return sorted(set(self) | set(other))
-        positions: set[int] = set()
-        if self._values.tobytes() != other._values.tobytes():  # compared as bits: NaN equals NaN
-            mine, theirs = array("q", self._values.tobytes()), array("q", other._values.tobytes())
-            positions.update(i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b)
-        if self._status != other._status:
-            pairs = zip(self._status, other._status, strict=True)
-            positions.update(i for i, (a, b) in enumerate(pairs) if a != b)
+        width = len(self._columns)
+        # values compared as bits (NaN equals NaN), a row at a time: few rows change
+        positions = set(_differing(self._values.tobytes(), other._values.tobytes(), 8, width))
+        positions.update(_differing(self._status, other._status, 1, width))
         if self._texts != other._texts:
             texts = self._texts.keys() | other._texts.keys()
             positions.update(i for i in texts if self._texts.get(i) != other._texts.get(i))
-        width = len(self._columns)
         return sorted((self._rows[i // width], self._columns[i % width]) for i in positions)
 
     def count(self, *statuses: Status) -> int:
         """Cells with one of these statuses, without building a CellResult for each."""
         return sum(self._status.count(STATUS_CODE[status]) for status in statuses)
+
+
+def _differing(mine: bytes, theirs: bytes, size: int, width: int) -> list[int]:
+    """Positions of the `size`-byte items that differ, comparing a row of `width` items first."""
+    found: list[int] = []
+    if mine == theirs:
+        return found
+    row = size * width
+    for start in range(0, len(mine), row):
+        if mine[start : start + row] != theirs[start : start + row]:
+            for at in range(start, start + row, size):
+                if mine[at : at + size] != theirs[at : at + size]:
+                    found.append(at // size)
+    return found
 
 
 def _rebuild(*state: object) -> CellTable:

@@ -53,11 +53,10 @@ def measure(code: str, *args: str) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def median_run(code: str, runs: list[list[str]]) -> Run:
-    """The run with the median wall time, one run per argument list (disk writes make a single
-    run noisy on a virtual machine); e.g. each run gets a fresh output folder."""
-    measured = sorted((measure(code, *args) for args in runs), key=lambda run: run.wall)
-    return measured[len(measured) // 2]
+def median(runs: list[Run]) -> Run:
+    """The run with the median wall time (disk writes make a single run noisy on a virtual
+    machine)."""
+    return sorted(runs, key=lambda run: run.wall)[len(runs) // 2]
 
 
 SYNTHESISE = """
@@ -271,10 +270,14 @@ def main() -> None:
     for n in sizes:
         inbox = work / f"n{n}" / "inbox"
         measure(SYNTHESISE, str(inbox), str(n), *([str(lo)] if lo else []))
-        floor = median_run(FLOOR, [[str(inbox)]] * args.repeat)
-        # each run starts from an empty state folder (no archive, no ledger): a first collect
-        state = [work / f"n{n}" / f"run{i}" for i in range(args.repeat)]
-        ours = median_run(COLLECT, [[str(inbox), str(d / "collect"), str(d / "master")] for d in state])
+        # The floor and ours alternate, so that both meet the machine in the same state; each
+        # collect starts from an empty state folder (no archive, no ledger), as a first run does.
+        floors, runs = [], []
+        for i in range(args.repeat):
+            floors.append(measure(FLOOR, str(inbox)))
+            state = work / f"n{n}" / f"run{i}"
+            runs.append(measure(COLLECT, str(inbox), str(state / "collect"), str(state / "master")))
+        floor, ours = median(floors), median(runs)
         baseline = measure(PANDAS, str(inbox))  # one run: it is the slow one by far
         rows.append((n, floor, ours, baseline))
         print(
@@ -330,9 +333,9 @@ def write_report(
         "",
         "Produced by `make bench` (`benchmarks/bench.py`); every figure comes from a fresh process,",
         "measured by the OS (wall clock, user+system CPU, peak resident memory of the largest",
-        f"process). The floor and collect + merge are the median of {repeat} runs (collect starting",
-        "each time from an empty state folder, as a first run does); the pandas baseline and the",
-        "generator are one run each. Re-run it to refresh this page.",
+        f"process). The floor and collect + merge are the median of {repeat} runs each, taken in",
+        "turn (collect starting each time from an empty state folder, as a first run does); the",
+        "pandas baseline and the generator are one run each. Re-run it to refresh this page.",
         "",
         f"Machine: {machine()}.",
         "",

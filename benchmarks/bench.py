@@ -53,6 +53,20 @@ def measure(code: str, *args: str) -> Run:
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
+@dataclass
+class Sized:
+    """One N's measurements."""
+
+    n: int
+    floor: Run
+    first: Run  # collect + merge from an empty state folder: every file archived
+    rerun: Run  # again on the same state folder: the archive already holds every file
+    baseline: Run
+
+    def ms(self, run: Run) -> float:
+        return run.wall / self.n * 1000
+
+
 def median(runs: list[Run]) -> Run:
     """The run with the median wall time (disk writes make a single run noisy on a virtual
     machine)."""
@@ -266,23 +280,26 @@ def main() -> None:
     # generated/bench was — cost up to 0.8 s more for collect's 2 000 archive copies.
     work = Path(tempfile.mkdtemp(prefix="indicator-kit-bench-"))
     lo = libreoffice_returns(work)
-    rows = []
+    rows: list[Sized] = []
     for n in sizes:
         inbox = work / f"n{n}" / "inbox"
         measure(SYNTHESISE, str(inbox), str(n), *([str(lo)] if lo else []))
-        # The floor and ours alternate, so that both meet the machine in the same state; each
-        # collect starts from an empty state folder (no archive, no ledger), as a first run does.
-        floors, runs = [], []
+        # The floor and ours alternate, so that both meet the machine in the same state. A first
+        # collect starts from an empty state folder (no archive, no ledger); the rerun that
+        # follows it on the same folder is what an officer does many times a day.
+        floors, firsts, reruns = [], [], []
         for i in range(args.repeat):
             floors.append(measure(FLOOR, str(inbox)))
             state = work / f"n{n}" / f"run{i}"
-            runs.append(measure(COLLECT, str(inbox), str(state / "collect"), str(state / "master")))
-        floor, ours = median(floors), median(runs)
+            for runs in (firsts, reruns):
+                runs.append(measure(COLLECT, str(inbox), str(state / "collect"), str(state / "master")))
         baseline = measure(PANDAS, str(inbox))  # one run: it is the slow one by far
-        rows.append((n, floor, ours, baseline))
+        row = Sized(n, median(floors), median(firsts), median(reruns), baseline)
+        rows.append(row)
         print(
-            f"N={n}: floor {floor.wall / n * 1000:.2f} ms/file, collect+merge {ours.wall / n * 1000:.2f} ms/file "
-            f"({ours.cores:.2f} cores, {ours.peak_mb:.0f} MB), pandas {baseline.wall / n * 1000:.2f} ms/file",
+            f"N={n}: floor {row.ms(row.floor):.2f} ms/file, collect+merge {row.ms(row.first):.2f} ms/file "
+            f"first run, {row.ms(row.rerun):.2f} rerun ({row.first.cores:.2f} cores, {row.first.peak_mb:.0f} MB), "
+            f"pandas {row.ms(baseline):.2f} ms/file",
             flush=True,
         )
     g = args.generate
@@ -295,47 +312,54 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def targets(rows: list[tuple[int, Run, Run, Run]], generation: float) -> list[str]:
-    """Issue #8's targets, judged on the largest N (and on N = 200 for the memory's growth)."""
-    n, floor, ours, base = max(rows, key=lambda row: row[0])
-    smaller = next((row for row in rows if row[0] * 10 == n), None)
+def targets(rows: list[Sized], generation: float) -> list[str]:
+    """Issue #8's targets, judged on the largest N (and on N / 10 for the memory's growth)."""
+    big = max(rows, key=lambda row: row.n)
+    smaller = next((row for row in rows if row.n * 10 == big.n), None)
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
+    def floor_ratio(run: Run) -> str:
+        ratio = run.wall / big.floor.wall
+        return f"{ratio:.2f}× ({run.cores:.2f} cores) | {verdict(ratio <= 2)}"
+
+    peak = max(big.first.peak_mb, big.rerun.peak_mb)
     found = [
+        "",
         "## Targets (issue #8)",
         "",
         "| target | measured | |",
         "|---|---|---|",
-        f"| collect + merge ≤ 2× the floor per file at N = {n}, using both cores | "
-        f"{ours.wall / floor.wall:.2f}× ({ours.cores:.2f} cores) | {verdict(ours.wall <= 2 * floor.wall)} |",
-        f"| ≥ 10× faster than pandas + openpyxl | {base.wall / ours.wall:.1f}× | "
-        f"{verdict(base.wall >= 10 * ours.wall)} |",
-        f"| peak memory < 250 MB at N = {n} | {ours.peak_mb:.0f} MB | {verdict(ours.peak_mb < 250)} |",
+        f"| collect + merge ≤ 2× the floor per file at N = {big.n}, using both cores: first run "
+        f"| {floor_ratio(big.first)} |",
+        f"| the same, rerun on the same state folder | {floor_ratio(big.rerun)} |",
+        f"| ≥ 10× faster than pandas + openpyxl (first run) | {big.baseline.wall / big.first.wall:.1f}× | "
+        f"{verdict(big.baseline.wall >= 10 * big.first.wall)} |",
+        f"| peak memory < 250 MB at N = {big.n} | {peak:.0f} MB | {verdict(peak < 250)} |",
     ]
     if smaller is not None:
-        growth = ours.peak_mb / smaller[2].peak_mb
+        growth = big.first.peak_mb / smaller.first.peak_mb
         found.append(
-            f"| memory flat from N = {smaller[0]} to {n} (read here: grows < 2× for 10× the files) | "
-            f"{smaller[2].peak_mb:.0f} → {ours.peak_mb:.0f} MB "
+            f"| memory flat from N = {smaller.n} to {big.n} (read here: grows < 2× for 10× the files) | "
+            f"{smaller.first.peak_mb:.0f} → {big.first.peak_mb:.0f} MB "
             f"({growth:.2f}× for 10× the files) | {verdict(growth < 2)} |"
         )
     found.append(f"| generation ≤ 1.5× bare xlsxwriter | {generation:.2f}× | {verdict(generation <= 1.5)} |")
     return [*found, "", "See the notes below for what was found and where the time goes."]
 
 
-def write_report(
-    rows: list[tuple[int, Run, Run, Run]], g: int, gen: Run, bare: Run, mixed: bool, repeat: int
-) -> None:
+def write_report(rows: list[Sized], g: int, gen: Run, bare: Run, mixed: bool, repeat: int) -> None:
     lines = [
         "# Benchmarks",
         "",
         "Produced by `make bench` (`benchmarks/bench.py`); every figure comes from a fresh process,",
         "measured by the OS (wall clock, user+system CPU, peak resident memory of the largest",
         f"process). The floor and collect + merge are the median of {repeat} runs each, taken in",
-        "turn (collect starting each time from an empty state folder, as a first run does); the",
-        "pandas baseline and the generator are one run each. Re-run it to refresh this page.",
+        "turn: a first run starts from an empty state folder (it archives every file), a rerun",
+        "follows on the same folder (the archive already holds them; everything else is done and",
+        "written again). The pandas baseline and the generator are one run each. Re-run it to",
+        "refresh this page.",
         "",
         f"Machine: {machine()}.",
         "",
@@ -346,15 +370,17 @@ def write_report(
         "",
         "## collect + merge",
         "",
-        "| N files | floor: calamine reads every cell (ms/file) | indicator-kit collect + merge, all outputs (ms/file) "
-        "| b/a | baseline: pandas + openpyxl (ms/file) | c/b | peak MB (ours) | CPU cores used (ours) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| N files | floor: calamine reads every cell (ms/file) | indicator-kit collect + merge, all outputs: "
+        "first run (ms/file) | b/a | rerun (ms/file) | b'/a | baseline: pandas + openpyxl (ms/file) | c/b "
+        "| peak MB (ours) | CPU cores used (ours, first run) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for n, floor, ours, base in rows:
-        a, b, c = (x.wall / n * 1000 for x in (floor, ours, base))
+    for row in rows:
+        a, b, b2, c = (row.ms(x) for x in (row.floor, row.first, row.rerun, row.baseline))
+        peak = max(row.first.peak_mb, row.rerun.peak_mb)
         lines.append(
-            f"| {n} | {a:.2f} | {b:.2f} | {b / a:.2f} | {c:.2f} | {c / b:.1f} | {ours.peak_mb:.0f} "
-            f"| {ours.cores:.2f} |"
+            f"| {row.n} | {a:.2f} | {b:.2f} | {b / a:.2f} | {b2:.2f} | {b2 / a:.2f} | {c:.2f} | {c / b:.1f} "
+            f"| {peak:.0f} | {row.first.cores:.2f} |"
         )
     d, e = gen.wall / g * 1000, bare.wall / g * 1000
     lines += [

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
+from xlsxwriter.utility import xl_col_to_name
 
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.sample import consistent_values
@@ -120,7 +121,7 @@ def build(spec: Spec, workdir: Path) -> tuple[Path, Path, list[str]]:
     put("trieu_dong.xlsx", _rezip(template, {"xl/worksheets/sheet1.xml": _sheet(rows)}))
     wide = (
         b'<row r="1">'
-        + b"".join(b'<c r="%s1"><v>1</v></c>' % _col(c).encode() for c in range(16384))
+        + b"".join(b'<c r="%s1"><v>1</v></c>' % xl_col_to_name(c).encode() for c in range(16384))
         + b"</row>"
     )
     put("rong_16384_cot.xlsx", _rezip(template, {"xl/worksheets/sheet1.xml": _sheet(wide)}))
@@ -168,15 +169,6 @@ def _backdate(data: bytes) -> bytes:
         rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2024-04-28T09:00:00Z\g<2>", core
     )
     return _rezip(data, {"docProps/core.xml": core})
-
-
-def _col(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        name = chr(65 + rem) + name
-    return name
 
 
 def _sheet(rows: bytes) -> bytes:

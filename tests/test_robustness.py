@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from xlsxwriter.utility import xl_col_to_name
 
 from indicator_kit.cli import main
 from indicator_kit.collect.run import collect_inbox, inbox_files
@@ -102,12 +103,12 @@ def test_memory_bound_stops_a_greedy_file_and_the_next_file_is_read(
 ) -> None:
     from indicator_kit.collect.limits import Limits
     from indicator_kit.generate import template_file_name
-    from tests.hostile import _col, _rezip, _sheet
+    from tests.hostile import _rezip, _sheet
 
     good, _, _ = corpus
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    letters = [_col(c).encode() for c in range(1000)]
+    letters = [xl_col_to_name(c).encode() for c in range(1000)]
     rows = b"".join(
         b'<row r="%d">' % r + b"".join(b'<c r="%s%d"><v>%d</v></c>' % (c, r, r) for c in letters) + b"</row>"
         for r in range(1, 401)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from statistics import median
 
 from indicator_kit.checks import column_name
@@ -24,11 +23,8 @@ from indicator_kit.template.layout import COLUMN_TITLES, LayoutRow, TemplateLayo
 PERCENT_UNITS = {"%", "%/năm"}
 
 
-_column_letters = lru_cache(maxsize=256)(column_letters)
-
-
 def xl_rowcol_to_cell(row: int, col: int) -> str:
-    return f"{_column_letters(col)}{row + 1}"
+    return f"{column_letters(col)}{row + 1}"
 
 
 NUMBER_ROW_SCAN = 40

@@ -7,6 +7,9 @@ from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+
+from xlsxwriter.utility import xl_col_to_name
 
 from indicator_kit.collect.numbers import Status
 from indicator_kit.findings import Finding, Severity
@@ -39,14 +42,10 @@ def _shared(items: tuple[object, ...]) -> tuple[tuple[object, ...], dict[object,
     return found
 
 
+@lru_cache(maxsize=256)
 def column_letters(col: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    """0 → A, 25 → Z, 26 → AA (cached: addresses are made for every finding and master cell)."""
+    return xl_col_to_name(col)
 
 
 class CellTableBuilder:

@@ -326,7 +326,6 @@ def targets(rows: list[Sized], generation: float) -> list[str]:
 
     peak = max(big.first.peak_mb, big.rerun.peak_mb)
     found = [
-        "",
         "## Targets (issue #8)",
         "",
         "| target | measured | |",

@@ -78,6 +78,13 @@ MASTER_STATUS_NAMES = {
     "missing": "chưa có",
 }
 
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="Judge the deadline as of this date (default: today).",
+)
 accept_option = click.option(
     "--accept",
     "accepted",
@@ -265,13 +272,7 @@ def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec
 
 @main.command("status")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
-    default=None,
-    help="Judge the deadline as of this date (default: today).",
-)
+@as_of_option
 @click.option(
     "--html",
     "html_path",
@@ -414,7 +415,7 @@ def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir
 
 @mail.command("reminders")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None)
+@as_of_option
 @folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "reminders", "Output folder.")
 @spec_dir_option
 @reports_errors

@@ -78,7 +78,7 @@ import os, sys, random
 from pathlib import Path
 from indicator_kit.checks import return_checks
 from indicator_kit.collect.numbers import format_number
-from indicator_kit.spec import load_spec
+from indicator_kit.catalog import load_spec
 from indicator_kit.generate import identity_for
 from indicator_kit.simulate import load_values
 from indicator_kit.template.layout import build_layout
@@ -157,7 +157,7 @@ print(len(pd.concat(frames, ignore_index=True)), file=sys.stderr)
 GENERATE = """
 import sys
 from pathlib import Path
-from indicator_kit.spec import load_spec
+from indicator_kit.catalog import load_spec
 from indicator_kit.generate import render_agency
 from indicator_kit.files import write_atomic
 spec = load_spec("workbook_specs")
@@ -172,7 +172,7 @@ BARE = """
 import sys
 from pathlib import Path
 import xlsxwriter
-from indicator_kit.spec import load_spec
+from indicator_kit.catalog import load_spec
 from indicator_kit.generate import identity_for
 from indicator_kit.template.layout import build_layout
 spec = load_spec("workbook_specs")

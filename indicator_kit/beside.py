@@ -12,12 +12,12 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-from indicator_kit.errors import IndicatorKitError
+from indicator_kit.errors import FaultError
 
 T = TypeVar("T")
 
 
-class BesideError(IndicatorKitError):
+class BesideError(FaultError):
     """The child process running a step stopped without an answer."""
 
 

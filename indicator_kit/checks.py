@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Literal, NamedTuple
 
-from indicator_kit.spec.model import Column, PeriodAggregate, Row, Rule, Spec
+from indicator_kit.catalog.model import Column, PeriodAggregate, Row, Rule, Spec
 
 # --- expressions ------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """The `indicator-kit` command: a thin click layer over the library.
 
 Library code raises `IndicatorKitError`; this module is the only place that prints, and it
-turns those errors into Vietnamese messages with exit code 2 (usage/spec) — never a traceback.
+turns those errors into Vietnamese messages with the exit code their class carries
+(`errors.ExitCode`) — never a traceback. An unexpected exception is a crash: a short Vietnamese
+message, the traceback in a crash report file, and its own exit code (never 1 = findings).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import functools
 import gc
 import re
 import sys
+import tempfile
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime
@@ -19,16 +23,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from indicator_kit import __version__, beside, ledger
+from indicator_kit.catalog import DEFAULT_SPEC_DIR, Spec, load_spec
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
 from indicator_kit.collect.run import collect_inbox
-from indicator_kit.errors import IndicatorKitError, UnknownAgencyError
+from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.files import write_atomic
 from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
-from indicator_kit.spec import DEFAULT_SPEC_DIR, Spec, load_spec
 
 if TYPE_CHECKING:
     from indicator_kit.mail.outbox import Outgoing
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
 # The mail and status-page modules (jinja2, email, smtplib) are imported by the commands that
 # use them: every other command, collect above all, starts ~40 ms sooner without them.
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
 DEFAULT_COLLECT_OUT = Path("generated/collect")
 DEFAULT_MASTER_OUT = Path("generated/master")
 DEFAULT_STATUS_HTML = Path("generated/status.html")
@@ -56,7 +60,8 @@ VALUE_TYPE_NAMES = {
 
 
 def reports_errors(func: F) -> F:
-    """Turn library errors into a Vietnamese message on stderr and exit code 2."""
+    """Turn library errors into a Vietnamese message on stderr and the exit code of their class;
+    anything else is a crash (`report_crash`)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -65,9 +70,29 @@ def reports_errors(func: F) -> F:
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
-            sys.exit(EXIT_USAGE)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            report_crash(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def report_crash(exc: BaseException) -> None:
+    """A bug, not a finding: say so in Vietnamese, keep the traceback in a file for the developers,
+    and exit with the crash code so a script never mistakes it for "findings present"."""
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", prefix="indicator-kit-crash-", suffix=".txt", delete=False
+    ) as report:
+        report.write("".join(traceback.format_exception(exc)))
+    click.secho("Lỗi không mong đợi:", fg="red", bold=True, err=True)
+    click.echo(
+        f"indicator-kit gặp lỗi nội bộ ({type(exc).__name__}) và đã dừng; kết quả cũ được giữ nguyên. "
+        f"Chi tiết kỹ thuật đã ghi vào {report.name} — hãy gửi tệp này cho người phụ trách kỹ thuật.",
+        err=True,
+    )
+    sys.exit(ExitCode.CRASH)
 
 
 MASTER_STATUS_NAMES = {
@@ -526,6 +551,10 @@ def run() -> None:
         click.echo(f"Lệnh chưa đúng: {vietnamese_usage(exc.format_message()).rstrip('.')}.", err=True)
         click.echo(f"Xem hướng dẫn: {command} --help", err=True)
         sys.exit(EXIT_USAGE)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        report_crash(exc)
     finally:
         # At exit the interpreter runs one last garbage collection over every object of the run,
         # only for them to be freed anyway; frozen objects are skipped (~0.05 s at 2 000 files).

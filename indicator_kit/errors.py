@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """What a script can read from the exit status (docs/ARCHITECTURE.md lists the same)."""
+
+    OK = 0
+    FINDINGS = 1  # the run finished; returns have errors or agencies still have work to do
+    USAGE = 2  # the command, its options, the catalog, the workspace or the inbox must change
+    FAULT = 3  # the machine refused: permission, disk full, a busy or damaged state folder
+    CRASH = 4  # a bug in indicator-kit: an unexpected exception (details in a crash report)
 
 
 class IndicatorKitError(Exception):
-    """Base class: every message is Vietnamese and addressed to the person running the tool."""
+    """Base class: every message is Vietnamese and addressed to the person running the tool.
+    The exit code travels with the exception class; the CLI only maps it."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.USAGE
+
+
+class FaultError(IndicatorKitError):
+    """The environment failed (permissions, disk space, a damaged ledger): not the user's input."""
+
+    exit_code = ExitCode.FAULT
 
 
 @dataclass(frozen=True)
@@ -36,5 +57,5 @@ class UnknownAgencyError(IndicatorKitError):
     """An agency slug given on the command line is not in agencies.yaml."""
 
 
-class OutputLockedError(IndicatorKitError):
+class OutputLockedError(FaultError):
     """An output file cannot be replaced, usually because it is open in Excel."""

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.errors import UnknownAgencyError
 from indicator_kit.files import sha256_bytes, write_atomic, write_json_atomic
-from indicator_kit.spec.model import Spec
 from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import TemplateLayout, build_layout
 from indicator_kit.template.xlsx import render_template

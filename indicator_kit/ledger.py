@@ -17,14 +17,14 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from indicator_kit.collect.model import Submission
-from indicator_kit.errors import IndicatorKitError
+from indicator_kit.errors import FaultError
 
 LEDGER = "ledger.sqlite"
 ARCHIVE = "archive"
 LOCK = ".indicator-kit.lock"
 
 
-class BusyError(IndicatorKitError):
+class BusyError(FaultError):
     """Another collect/merge/status run is using the same output folder."""
 
 

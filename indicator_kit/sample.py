@@ -7,7 +7,7 @@ each other kind by kind, so no indicator is named here.
 
 from __future__ import annotations
 
-from indicator_kit.spec.model import Column, PeriodAggregate, Row, Spec, ValueType
+from indicator_kit.catalog.model import Column, PeriodAggregate, Row, Spec, ValueType
 
 BASE = {
     ValueType.AMOUNT: 1000.0,

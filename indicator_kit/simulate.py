@@ -17,9 +17,9 @@ from pathlib import Path
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.generate import template_file_name
 from indicator_kit.sample import consistent_values
-from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
 Edit = Callable[[Worksheet], None]

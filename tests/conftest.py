@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indicator_kit.spec import Spec, load_spec
+from indicator_kit.catalog import Spec, load_spec
 
 # One office key for the whole test session (all xdist workers and subprocesses share it).
 os.environ.setdefault(

@@ -20,10 +20,10 @@ from pathlib import Path
 import openpyxl
 from xlsxwriter.utility import xl_col_to_name
 
+from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from indicator_kit.spec import Spec, load_spec
 
 GOOD_DAY = datetime(2024, 5, 2, 9, tzinfo=UTC).timestamp()
 EARLIER = datetime(2024, 4, 28, 9, tzinfo=UTC).timestamp()  # modified returns arrive before the good ones

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from indicator_kit.spec import RowKind, Spec
+from indicator_kit.catalog import RowKind, Spec
 from tests.conftest import SEED
 
 HEADER_PREFIXES = ("TT\t", "\t\t\t2018\t", "A\tB\tC\t")

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
-from indicator_kit.spec import Spec
+from indicator_kit.errors import ExitCode
 from tests.conftest import ALL_SLUGS, SPEC_DIR
 
 
@@ -74,3 +75,20 @@ def test_usage_errors_are_vietnamese(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err and "Error:" not in err
+
+
+def test_a_crash_is_not_findings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """An unexpected exception exits with the crash code, never 1 (= findings present), prints no
+    traceback, and keeps the traceback in a crash report for the developers."""
+    import indicator_kit.cli as cli
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(cli, "load_spec", broken)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    result = CliRunner().invoke(main, ["spec", "check", "--spec-dir", str(SPEC_DIR)], catch_exceptions=False)
+    assert result.exit_code == ExitCode.CRASH != ExitCode.FINDINGS
+    assert "Traceback" not in result.output and "lỗi nội bộ (RuntimeError)" in result.output
+    (report,) = tmp_path.glob("indicator-kit-crash-*.txt")
+    assert "simulated bug" in report.read_text(encoding="utf-8")

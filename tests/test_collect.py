@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.run import collect_file, collect_inbox
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from indicator_kit.spec import Spec
 from indicator_kit.template.layout import build_layout
 
 Edit = Callable[[Worksheet], None]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from indicator_kit.catalog import Spec
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate
 from indicator_kit.sample import consistent_values
-from indicator_kit.spec import Spec
 from tests.test_collect import cell, make_return
 from tests.workbooks import libreoffice_convert, needs_libreoffice
 

@@ -10,12 +10,13 @@ from click.testing import CliRunner
 from filelock import FileLock
 
 from indicator_kit import ledger
+from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
+from indicator_kit.errors import ExitCode
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge.outputs import load_master
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from indicator_kit.spec import Spec
 from tests.test_merge import stamp
 
 
@@ -70,7 +71,7 @@ def test_second_run_is_refused_while_one_is_running(spec: Spec, tmp_path: Path) 
     state.mkdir()
     with FileLock(str(state / ledger.LOCK)):
         code, output = collect(inbox, state)
-    assert code == 2 and "Đang có một lần chạy khác" in output
+    assert code == ExitCode.FAULT and "Đang có một lần chạy khác" in output
     assert not (state / "master").exists()
     assert collect(inbox, state)[0] == 0
 

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
+from indicator_kit.catalog import Spec, ValueType
 from indicator_kit.checks import CELL_RULE_KINDS
 from indicator_kit.cli import main
 from indicator_kit.files import sha256_bytes
 from indicator_kit.generate import generate, template_file_name
-from indicator_kit.spec import Spec, ValueType
 from indicator_kit.template.identity import TemplateIdentity
 from tests.conftest import ALL_SLUGS
 

@@ -13,11 +13,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
+from indicator_kit.catalog import load_spec
 from indicator_kit.cli import main
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from indicator_kit.spec import load_spec
 
 
 @pytest.fixture

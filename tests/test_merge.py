@@ -11,15 +11,16 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.run import collect_inbox
+from indicator_kit.errors import ExitCode
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge import outputs
 from indicator_kit.merge.core import CellStatus, merge
 from indicator_kit.merge.outputs import load_master, render_master, write_master
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from indicator_kit.spec import Spec
 from indicator_kit.template.layout import build_master_layout
 
 MISSING, LATE, RESUBMITS, WITH_ERROR = "so_noi_vu", "so_y_te", "so_tai_chinh", "so_xay_dung"
@@ -286,7 +287,7 @@ def test_master_open_in_excel_is_a_clear_message(
 
     monkeypatch.setattr(files.os, "replace", locked)
     result = runner.invoke(main, [command, str(inbox), *args])
-    assert result.exit_code == 2
+    assert result.exit_code == ExitCode.FAULT
     assert (
         "đang mở" in result.output
         and outputs.MASTER_XLSX in result.output
@@ -314,5 +315,5 @@ def test_any_locked_output_stops_before_anything_is_replaced(
 
     monkeypatch.setattr(Path, "open", locked_csv)
     result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
-    assert result.exit_code == 2 and outputs.MASTER_CSV in result.output
+    assert result.exit_code == ExitCode.FAULT and outputs.MASTER_CSV in result.output
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before  # xlsx untouched too

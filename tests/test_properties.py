@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from indicator_kit.catalog import Spec
 from indicator_kit.checks import (
     Abs,
     Add,
@@ -27,7 +28,6 @@ from indicator_kit.checks import (
 )
 from indicator_kit.collect import units
 from indicator_kit.collect.numbers import Status, parse_cell
-from indicator_kit.spec import Spec
 
 settings.register_profile("ci", max_examples=300, deadline=None)
 settings.load_profile("ci")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 
+from indicator_kit.catalog import Spec
 from indicator_kit.checks import master_checks, return_checks, run_check
-from indicator_kit.spec import Spec
 from tests.conftest import ROOT, SEED
 
 SAMPLE = ROOT / "examples" / "sample_values.csv"

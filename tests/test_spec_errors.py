@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from indicator_kit.catalog import load_spec
 from indicator_kit.cli import main
 from indicator_kit.errors import SpecError
-from indicator_kit.spec import load_spec
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:

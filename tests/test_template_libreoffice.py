@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
+from indicator_kit.catalog import Spec
 from indicator_kit.checks import Ref, run_check
 from indicator_kit.generate import generate, template_file_name
-from indicator_kit.spec import Spec
 from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import build_layout
 from tests.workbooks import fill_template, libreoffice_convert, needs_libreoffice

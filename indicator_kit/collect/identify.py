@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.reader import RawSheet, RawWorkbook
 from indicator_kit.collect.units import normalise
-from indicator_kit.spec.model import Spec
 from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import MAIN_SHEET, META_SHEET
 

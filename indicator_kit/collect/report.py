@@ -10,13 +10,13 @@ from pathlib import Path
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.checks import column_name
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
 from indicator_kit.files import write_atomic
 from indicator_kit.findings import FIELDS, Finding
 from indicator_kit.generate import identity_for
-from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import build_layout
 from indicator_kit.template.xlsx import Feedback, render_template
 

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
@@ -15,7 +16,6 @@ from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workb
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.findings import finding
-from indicator_kit.spec.model import Spec
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
 

@@ -6,11 +6,11 @@ import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from indicator_kit.catalog.model import Row, Spec
 from indicator_kit.checks import Check, Num, Ref, check_values, program, return_checks
 from indicator_kit.collect.model import CellTable
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
-from indicator_kit.spec.model import Row, Spec
 
 
 class _Lenient(string.Formatter):

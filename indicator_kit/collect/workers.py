@@ -17,7 +17,7 @@ from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
 
 if TYPE_CHECKING:
-    from indicator_kit.spec.model import Spec
+    from indicator_kit.catalog.model import Spec
 
 
 def _limit_memory(extra_bytes: int) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from indicator_kit.spec.model import Agency, Spec
+from indicator_kit.catalog.model import Agency, Spec
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAIL_DIR = "mail"

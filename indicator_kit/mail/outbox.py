@@ -17,6 +17,8 @@ from email.policy import default as DISPLAY
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
+from indicator_kit.catalog.loader import read_yaml
+from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import feedback_workbook
 from indicator_kit.errors import IndicatorKitError
@@ -31,8 +33,6 @@ from indicator_kit.mail.compose import (
     render,
 )
 from indicator_kit.merge.core import Master
-from indicator_kit.spec.loader import read_yaml
-from indicator_kit.spec.model import Spec
 
 SENT_LOG = "sent.jsonl"
 

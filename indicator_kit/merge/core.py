@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from itertools import pairwise
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.checks import Ref, column_name, master_checks, run_check
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, format_number
 from indicator_kit.collect.report import newest, supersession_order
 from indicator_kit.collect.validate import message_for
 from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
-from indicator_kit.spec.model import Spec
 
 
 class CellStatus(StrEnum):

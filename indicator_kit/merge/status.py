@@ -8,8 +8,8 @@ from importlib.resources import files
 
 import jinja2
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.merge.core import Master
-from indicator_kit.spec.model import Spec
 
 STATUS_HTML = "status.html"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from indicator_kit.catalog.model import Agency, Column, Row, Spec
 from indicator_kit.checks import Check, workbook_checks
-from indicator_kit.spec.model import Agency, Column, Row, Spec
 
 MAIN_SHEET = "Phụ lục 2"
 GUIDE_SHEET = "Hướng dẫn"

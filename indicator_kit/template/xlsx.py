@@ -13,7 +13,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from indicator_kit.spec.model import ValueType
+from indicator_kit.catalog.model import ValueType
 from indicator_kit.template.formulas import OK, cell_address
 from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import (

@@ -15,9 +15,8 @@ from typing import Any
 
 import jsonschema
 
-from indicator_kit.errors import SpecError, SpecProblem
-from indicator_kit.spec import schemas
-from indicator_kit.spec.model import (
+from indicator_kit.catalog import schemas
+from indicator_kit.catalog.model import (
     Agency,
     Campaign,
     Column,
@@ -29,7 +28,8 @@ from indicator_kit.spec.model import (
     Spec,
     ValueType,
 )
-from indicator_kit.spec.yamlfile import line_of, read_yaml
+from indicator_kit.catalog.yamlfile import line_of, read_yaml
+from indicator_kit.errors import SpecError, SpecProblem
 
 CATALOG_FILE = "phu_luc_2.yaml"
 AGENCIES_FILE = "agencies.yaml"

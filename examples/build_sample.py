@@ -1,6 +1,6 @@
 """Build examples/sample_values.csv: a complete, realistic set of values for every input row.
 
-Published figures (../shared/reference/published_figures_2018_2023.csv) are used where they
+Published figures (workbook_specs/reference/published_figures_2018_2023.csv) are used where they
 exist; other values are plausible and deterministic. Related values are derived from the rules
 of checks.yaml so that no rule marked error fails; published series that disagree with each
 other keep their disagreement where only a warning results (e.g. investment 2019 vs its growth).
@@ -23,7 +23,7 @@ from indicator_kit.catalog import load_spec  # noqa: E402
 from indicator_kit.catalog.model import PeriodAggregate, Row, Spec, ValueType  # noqa: E402
 
 YEARS = list(range(2018, 2024))
-PUBLISHED = ROOT.parent / "shared" / "reference" / "published_figures_2018_2023.csv"
+PUBLISHED = ROOT / "workbook_specs" / "reference" / "published_figures_2018_2023.csv"
 OUT = ROOT / "examples" / "sample_values.csv"
 
 # Published indicator name (area Hải Phòng) → catalog key.

@@ -37,7 +37,7 @@ ALL_SLUGS = [
     "lien_minh_htx",
     "so_noi_vu",
 ]
-SEED = ROOT.parent / "shared" / "seed" / "cong_van_2830_VP-TH_2024.txt"
+SEED = ROOT / "tests" / "fixtures" / "cong_van_2830_VP-TH_2024.txt"  # the letter (fixtures/README.md)
 
 
 @pytest.fixture(scope="session")

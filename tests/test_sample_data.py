@@ -6,10 +6,10 @@ import csv
 
 from indicator_kit.catalog import Spec
 from indicator_kit.checks import master_checks, return_checks, run_check
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT
 
 SAMPLE = ROOT / "examples" / "sample_values.csv"
-PUBLISHED = SEED.parent.parent / "reference" / "published_figures_2018_2023.csv"
+PUBLISHED = ROOT / "workbook_specs" / "reference" / "published_figures_2018_2023.csv"
 
 
 def sample() -> dict[tuple[str, str], tuple[float, str]]:

@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace
 
-# One office key for the whole test session (all xdist workers and subprocesses share it).
-os.environ.setdefault(
-    "INDICATOR_KIT_KEY_FILE", str(Path(tempfile.gettempdir()) / f"ik-test-{os.getuid()}.key")
-)
+# One office key for the whole test session (all xdist workers and subprocesses share it), made
+# here as `init` would; tests of the key rule itself unset the variable.
+os.environ.setdefault(secret.KEY_FILE_ENV, str(Path(tempfile.gettempdir()) / f"ik-test-{os.getuid()}.key"))
+secret.create(Path(os.environ[secret.KEY_FILE_ENV]))
+os.environ.pop(WORKSPACE_ENV, None)  # the officer's own workspace is not the tests'
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "workbook_specs"
@@ -51,3 +54,13 @@ def spec_copy(tmp_path: Path) -> Path:
     target = tmp_path / "specs"
     shutil.copytree(SPEC_DIR, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """Every test runs inside a fresh workspace made by `init` (its current folder), as the
+    officer does: nothing a command writes by default can land in the checkout. It lies beside
+    the test's tmp_path, not in it, so tests that list tmp_path see only their own files."""
+    ws = init_workspace(tmp_path_factory.mktemp("workspace") / "Thu thập PL2").workspace
+    monkeypatch.chdir(ws.root)
+    return ws

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -40,6 +41,7 @@ ALL_SLUGS = [
     "lien_minh_htx",
     "so_noi_vu",
 ]
+_BEFORE = pytest.StashKey[list[str] | None]()
 SEED = ROOT / "tests" / "fixtures" / "cong_van_2830_VP-TH_2024.txt"  # the letter (fixtures/README.md)
 
 
@@ -64,3 +66,42 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     ws = init_workspace(tmp_path_factory.mktemp("workspace") / "Thu thập PL2").workspace
     monkeypatch.chdir(ws.root)
     return ws
+
+
+# The suite leaves the checkout as it found it: no test (nor anything a test runs) writes into the
+# repository. Tool caches are not outputs.
+_CACHES = ("__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".egg-info", ".venv")
+
+
+def _checkout_state() -> list[str] | None:
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None  # not a git checkout (an unpacked sdist): nothing to compare
+    return sorted(line for line in result.stdout.splitlines() if not any(c in line for c in _CACHES))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the xdist controller, or a plain run
+        session.config.stash[_BEFORE] = _checkout_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.config.stash.get(_BEFORE, None)
+    if before is None:
+        return
+    after = _checkout_state()
+    if after != before:
+        changed = sorted(set(after or []) ^ set(before))
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("The test suite changed the checkout (git status):", red=True)
+            for line in changed:
+                reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,6 +6,7 @@ import os
 import re
 from email import message_from_bytes
 from email.message import Message
+from datetime import UTC, datetime
 from email.policy import default
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def test_drafts_for_every_agency(specs: Path, tmp_path: Path) -> None:
         assert (message["To"] or "") == (f"{agency.short_name} <{agency.email}>" if agency.email else "")
         subject = message["Subject"]
         expected = f"[PHỤ LỤC 2] Đề nghị {agency.short_name} báo cáo số liệu chỉ tiêu kinh tế - xã hội"
-        assert subject == f"{expected}, hạn 05/05/2024"
+        assert subject == f"{expected} trước ngày 05/5/2024"  # the campaign's words, as in the body
         body = message.get_body(("plain",)).get_content()
         assert f"Kính gửi: {agency.name}." in body
         assert "Công văn số 2830/VP-TH ngày 26/4/2024" in body and "trước ngày 05/5/2024" in body
@@ -108,19 +109,40 @@ def test_reminders(specs: Path, tmp_path: Path) -> None:
             agency.slug,
             changes,
         )
-    out = tmp_path / "reminders"
+        sent = datetime(2024, 5, 2, 9, tzinfo=UTC).timestamp()  # before the as-of date below
+        os.utime(inbox / f"{agency.slug}.xlsx", (sent, sent))
+    out = tmp_path / "mail" / "reminders"
     code, output = run(
-        "mail", "reminders", str(inbox), "--as-of", "2024-05-07", "--out", str(out), "--spec-dir", str(specs)
+        "mail",
+        "reminders",
+        str(inbox),
+        "--as-of",
+        "2024-05-07",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(out),
+        "--spec-dir",
+        str(specs),
     )
     assert code == 0, output
     assert sorted(p.name for p in out.iterdir()) == ["so_xay_dung.eml", "so_y_te.eml"]
     missing = parse(out / "so_y_te.eml")
-    assert missing["Subject"] == "[Nhắc nộp] PHỤ LỤC 2 — Sở Y tế (đã quá hạn 2 ngày)"
-    assert "chưa nhận được biểu số liệu" in missing.get_body(("plain",)).get_content()
-    assert not list(missing.iter_attachments())
+    # Tuesday 7/5 + 3 working days = Friday 10/5/2024
+    assert missing["Subject"] == (
+        "[Nhắc nộp] PHỤ LỤC 2 — Sở Y tế — đã quá hạn, đề nghị gửi chậm nhất ngày 10/5/2024"
+    )
+    assert missing["X-Indicator-Kit-Kind"] == "reminder"
+    text = missing.get_body(("plain",)).get_content()
+    assert "chưa nhận được biểu số liệu" in text and "đã quá thời hạn trên 2 ngày" in text
+    assert "chậm nhất ngày 10/5/2024" in text and "05/05/2024" not in text
+    (template,) = list(missing.iter_attachments())  # the template again: they never replied
+    assert template.get_content() == (tmp_path / "t" / template_file_name("so_y_te")).read_bytes()
     fix = parse(out / "so_xay_dung.eml")
     body = fix.get_body(("plain",)).get_content()
-    assert fix["Subject"] == "[Đề nghị sửa] PHỤ LỤC 2 — Sở Xây dựng"
+    assert fix["Subject"] == "[Đề nghị sửa] PHỤ LỤC 2 — Sở Xây dựng — đề nghị gửi chậm nhất ngày 10/5/2024"
+    assert fix["X-Indicator-Kit-Kind"] == "correction"
+    assert "sửa và gửi lại chậm nhất ngày 10/5/2024" in body
     assert re.search(r"\n- Ô E1\d \(\"Tỷ lệ đô thị hóa\", cột 2019\) có nội dung \"khoảng 40\"", body)
     (attachment,) = list(fix.iter_attachments())
     assert attachment.get_filename() == "Phụ lục 2 - Sở Xây dựng - cần sửa.xlsx"
@@ -188,16 +210,14 @@ def test_send_dry_run_then_really_then_nothing_twice(
         str(specs),
     )
     code, output = run("mail", "send", "--dir", str(mail_dir))
-    assert code == 0 and "Chạy thử: 3 thư sẽ được gửi" in output
-    assert (
-        "so_noi_vu.eml: từ Sở Kế hoạch và Đầu tư <skhdt@haiphong.example> đến (chưa có địa chỉ email)"
-        in output
-    )
+    assert code == 0 and "Chạy thử: 2 thư sẽ được gửi" in output
+    assert "Không gửi 1 thư chưa có địa chỉ email của đơn vị (điền vào agencies.yaml" in output
+    assert "so_noi_vu.eml" in output.split("Không gửi")[1]
     assert handler.received == []
     use_local_server(controller, monkeypatch)
     code, output = run("mail", "send", "--really", "--dir", str(mail_dir))
     assert code == 0, output
-    assert "Đã gửi 2 thư." in output and "so_noi_vu.eml → —: không có địa chỉ email" in output
+    assert "Đã gửi 2/2 thư." in output and "Không gửi 1 thư chưa có địa chỉ email" in output
     recipients = sorted(r for _, rcpts, _ in handler.received for r in rcpts)
     assert recipients == ["soxd@haiphong.example", "soyte@haiphong.example"]
     for sender, _, content in handler.received:
@@ -209,7 +229,7 @@ def test_send_dry_run_then_really_then_nothing_twice(
         slug = "so_y_te" if "Y tế" in message["Subject"] else "so_xay_dung"
         assert attachment.get_content() == (tmp_path / "t" / template_file_name(slug)).read_bytes()
     code, output = run("mail", "send", "--really", "--dir", str(mail_dir))
-    assert "Đã gửi 0 thư." in output and len(handler.received) == 2
+    assert "Đã gửi 0/0 thư." in output and len(handler.received) == 2
 
 
 def test_one_failing_recipient_does_not_stop_the_others(
@@ -247,7 +267,7 @@ def test_one_failing_recipient_does_not_stop_the_others(
     code, output = run("mail", "send", "--really", "--dir", str(tmp_path / "mail"))
     assert code == 0
     assert "so_y_te.eml → " in output and "gửi không được" in output
-    assert "Đã gửi 1 thư." in output
+    assert "Đã gửi 1/2 thư." in output
     assert [r for _, rcpts, _ in handler.received for r in rcpts] == ["soxd@haiphong.example"]
 
 

@@ -220,8 +220,12 @@ def spec_show(slug: str, spec_dir: Path) -> None:
 @reports_errors
 def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> None:
     """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
+    from indicator_kit.progress import progress_bar, wanted
+
     loaded = load_spec(spec_dir)
-    written = generate(loaded, out_dir, slugs)
+    total = len(resolve_agencies(loaded, slugs))
+    with progress_bar(total, "Tạo biểu mẫu", wanted()) as advance:
+        written = generate(loaded, out_dir, slugs, lambda _: advance(False))
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
     click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")

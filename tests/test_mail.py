@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
-from datetime import UTC, datetime
 from email.policy import default
 from pathlib import Path
 
@@ -290,3 +290,156 @@ def test_password_never_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("INDICATOR_KIT_SMTP_PASSWORD", "from-env")
     assert smtp_settings(config).password == "from-env"
     assert os.environ.get("INDICATOR_KIT_SMTP_PASSWORD") == "from-env"
+
+
+def test_letters_name_the_contact_and_take_a_given_reply_date(specs: Path, tmp_path: Path) -> None:
+    campaign = specs / "campaign.yaml"
+    campaign.write_text(
+        campaign.read_text(encoding="utf-8").replace(
+            '    contact_person: ""\n    phone: ""',
+            '    contact_person: "bà Nguyễn Thị Hoa, Phòng Tổng hợp"\n    phone: "0225 3842 123"',
+        ),
+        encoding="utf-8",
+    )
+    spec = load_spec(specs)
+    generate(spec, tmp_path / "t")
+    code, _ = run(
+        "mail",
+        "drafts",
+        "--agency",
+        "so_y_te",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(tmp_path / "d"),
+        "--spec-dir",
+        str(specs),
+    )
+    contact = (
+        "Mọi vướng mắc xin liên hệ: bà Nguyễn Thị Hoa, Phòng Tổng hợp, Sở Kế hoạch và Đầu tư, "
+        "điện thoại 0225 3842 123, email skhdt@haiphong.example."
+    )
+    assert code == 0 and contact in parse(tmp_path / "d" / "so_y_te.eml").get_body(("plain",)).get_content()
+    (tmp_path / "inbox").mkdir()
+    out = tmp_path / "mail" / "reminders"
+    code, output = run(
+        "mail",
+        "reminders",
+        str(tmp_path / "inbox"),
+        "--as-of",
+        "2024-05-06",
+        "--reply-by",
+        "15/05/2024",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(out),
+        "--spec-dir",
+        str(specs),
+    )
+    assert code == 0, output
+    reminder = parse(out / "so_y_te.eml")
+    body = reminder.get_body(("plain",)).get_content()
+    assert contact in body and "chậm nhất ngày 15/5/2024" in body and "đã quá thời hạn trên 1 ngày" in body
+    assert reminder["Subject"].endswith("đề nghị gửi chậm nhất ngày 15/5/2024")
+    # before the deadline the letter keeps the campaign's own date
+    early = tmp_path / "mail" / "early"
+    run(
+        "mail",
+        "reminders",
+        str(tmp_path / "inbox"),
+        "--as-of",
+        "2024-05-02",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(early),
+        "--spec-dir",
+        str(specs),
+    )
+    text = parse(early / "so_y_te.eml").get_body(("plain",)).get_content()
+    assert "thời hạn còn 3 ngày" in text and "gửi lại biểu trước ngày 05/5/2024" in text
+
+
+def test_reminders_of_agencies_done_since_are_removed(specs: Path, tmp_path: Path) -> None:
+    spec = load_spec(specs)
+    generate(spec, tmp_path / "t")
+    out = tmp_path / "mail" / "reminders"
+    (tmp_path / "inbox").mkdir()
+    args = [
+        "--as-of",
+        "2024-05-07",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(out),
+        "--spec-dir",
+        str(specs),
+    ]
+    run("mail", "reminders", str(tmp_path / "inbox"), *args)
+    assert (out / "so_y_te.eml").exists()
+    path = fill_return(
+        spec,
+        tmp_path / "t" / template_file_name("so_y_te"),
+        tmp_path / "inbox" / "y_te.xlsx",
+        consistent_values(spec),
+        "so_y_te",
+    )
+    sent = datetime(2024, 5, 6, 9, tzinfo=UTC).timestamp()
+    os.utime(path, (sent, sent))
+    code, output = run("mail", "reminders", str(tmp_path / "inbox"), *args)
+    assert code == 0 and not (out / "so_y_te.eml").exists() and "so_y_te.eml" in output
+    assert len(list(out.glob("*.eml"))) == len(spec.agencies) - 1
+
+
+def test_send_keeps_rounds_apart_and_sends_what_the_dry_run_showed(
+    specs: Path, tmp_path: Path, smtp_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    controller, handler = smtp_server
+    spec = load_spec(specs)
+    generate(spec, tmp_path / "t")
+    mail_dir = tmp_path / "mail"
+    run(
+        "mail",
+        "drafts",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(mail_dir / "drafts"),
+        "--spec-dir",
+        str(specs),
+    )
+    (tmp_path / "inbox").mkdir()
+    run(
+        "mail",
+        "reminders",
+        str(tmp_path / "inbox"),
+        "--as-of",
+        "2024-05-07",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(mail_dir / "reminders"),
+        "--spec-dir",
+        str(specs),
+    )
+    use_local_server(controller, monkeypatch)
+    code, output = run("mail", "send", "--dir", str(mail_dir))
+    assert code == 2 and "--kind drafts" in output and "18 thư gửi biểu mẫu, 18 thư nhắc nộp" in output
+    code, output = run("mail", "send", "--really", "--dir", str(mail_dir))
+    assert code == 2 and handler.received == []  # refused before anything was sent
+    code, dry = run("mail", "send", "--kind", "reminders", "--dir", str(mail_dir))
+    assert code == 0 and "Chạy thử: 2 thư sẽ được gửi" in dry
+    assert "Không gửi 16 thư chưa có địa chỉ email" in dry
+    listed = re.findall(r"^  (\S+\.eml): từ .* đến (.+?) — (.+?) — đính kèm", dry, flags=re.M)
+    code, really = run("mail", "send", "--kind", "reminders", "--really", "--dir", str(mail_dir))
+    assert code == 0 and "Đã gửi 2/2 thư." in really
+    received = sorted(
+        (rcpts[0], str(message_from_bytes(content, policy=default)["Subject"]))
+        for _, rcpts, content in handler.received
+    )
+    shown = sorted((re.search(r"<(.+)>", to).group(1), subject) for _, to, subject in listed)
+    assert received == shown and all(subject.startswith("[Nhắc nộp]") for _, subject in received)
+    # the first round is still there to be sent, on its own
+    code, drafts = run("mail", "send", "--kind", "drafts", "--dir", str(mail_dir))
+    assert "Loại thư: thư gửi biểu mẫu." in drafts and "Chạy thử: 2 thư sẽ được gửi" in drafts

@@ -250,7 +250,8 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
             )
             if n
         ]
-        names = ", ".join(s.file for s in submissions[:5]) + (", …" if len(submissions) > 5 else "")
+        more = len(submissions) - 5
+        names = ", ".join(s.file for s in submissions[:5]) + (f" và {more} tệp khác" if more > 0 else "")
         seen = f"{len(submissions)} tệp — {'; '.join(parts)}: {names}"
     raise EmptyInboxError(
         f"Thư mục nhận {inbox} không có biểu số liệu nào đã điền: {seen}. "

@@ -510,6 +510,12 @@ def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir
         click.echo(
             f"Chưa có địa chỉ email ({len(no_email)} đơn vị, điền vào agencies.yaml): {', '.join(no_email)}"
         )
+    recipient = loaded.campaign.recipient
+    if not (recipient.contact_person and recipient.phone):
+        click.echo(
+            "Thư chưa ghi người liên hệ và số điện thoại của Sở: điền recipient.contact_person và "
+            "recipient.phone vào campaign.yaml rồi tạo lại thư."
+        )
 
 
 @mail.command("reminders")

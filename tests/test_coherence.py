@@ -135,7 +135,7 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
     page = (state / "status.html").read_text(encoding="utf-8")
     by_page = {
         names[name]: State(value)
-        for name, value in re.findall(r"<td>([^<]+)</td><td><strong>([^<]+)</strong>", page)
+        for name, value in re.findall(r"<td>([^<]+)</td><td class=\"state\"><strong>([^<]+)</strong>", page)
     }
     sheet = openpyxl.load_workbook(state / "master" / "PL2_tong_hop.xlsx")["Tình trạng nộp"]
     headers = [c.value for c in sheet[1]]

@@ -776,7 +776,7 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     for path, what in [
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
-        (ws.status_html, f"tình hình nộp ngày {as_of:%d/%m/%Y} (mở bằng trình duyệt)"),
+        (ws.status_html, f"tình hình nộp ngày {campaign_date(as_of.date())} (mở bằng trình duyệt)"),
         (ws.collect_dir / "findings.xlsx", "lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)"),
         (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
         (ws.mail_dir, "thư gửi biểu mẫu (drafts/) và thư nhắc, đề nghị sửa (reminders/)"),

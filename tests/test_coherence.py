@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
@@ -24,6 +24,7 @@ from indicator_kit.generate import generate, identity_for, template_file_name
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.verdict import State
+from indicator_kit.workspace import Workspace, init_workspace
 from tests.conftest import SPEC_DIR
 
 PERIODS_BLANK, UNVERIFIED, BLANK_TEMPLATE = "so_tai_chinh", "so_y_te", "so_noi_vu"
@@ -99,11 +100,16 @@ def state_in(text: str) -> State:
 
 @pytest.fixture(scope="module")
 def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
+    """The four views, run in one workspace of their own (one ledger for all four)."""
+    ws = init_workspace(campaign / "Thu thập PL2").workspace
     runner = CliRunner()
     state = campaign / "state"
+
+    def invoke(args: list[str]) -> Result:
+        return runner.invoke(main, ["--workspace", str(ws.root), *args], catch_exceptions=False)
+
     names = {a.short_name: a.slug for a in spec.agencies}
-    collected = runner.invoke(
-        main,
+    collected = invoke(
         [
             "collect",
             str(campaign / "inbox"),
@@ -111,8 +117,7 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
             str(state / "collect"),
             "--master-out",
             str(state / "master"),
-        ],
-        catch_exceptions=False,
+        ]
     )
     assert collected.exit_code == 1, collected.output
     summary = collected.output.split("Tình trạng từng đơn vị")[1].splitlines()[1 : len(names) + 1]
@@ -121,10 +126,8 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
         name, rest = re.split(r"\s{2,}", line.strip(), maxsplit=1)
         by_collect[names[name]] = State(rest.split(" — ")[0])
 
-    status = runner.invoke(
-        main,
-        ["status", str(campaign / "inbox"), "--as-of", "2024-05-07", "--html", str(state / "status.html")],
-        catch_exceptions=False,
+    status = invoke(
+        ["status", str(campaign / "inbox"), "--as-of", "2024-05-07", "--html", str(state / "status.html")]
     )
     by_status = {
         names[name]: state_in(line[len(name) :])
@@ -144,8 +147,7 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
         for row in sheet.iter_rows(min_row=2, values_only=True)
     }
     out = state / "mail" / "reminders"
-    letters = runner.invoke(
-        main,
+    letters = invoke(
         [
             "mail",
             "reminders",
@@ -156,8 +158,7 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
             str(campaign / "templates"),
             "--out",
             str(out),
-        ],
-        catch_exceptions=False,
+        ]
     )
     assert letters.exit_code == 0, letters.output
     kinds = {p.stem: message_from_bytes(p.read_bytes())["X-Indicator-Kit-Kind"] for p in out.glob("*.eml")}
@@ -274,7 +275,9 @@ def test_empty_or_wrong_inbox_never_replaces_a_good_master(
     assert {p.name: p.read_bytes() for p in master.iterdir()} == before
 
 
-def test_a_vanished_file_is_kept_from_the_archive(spec: Spec, campaign: Path, tmp_path: Path) -> None:
+def test_a_vanished_file_is_kept_from_the_archive(
+    spec: Spec, campaign: Path, tmp_path: Path, workspace: Workspace
+) -> None:
     import pandas as pd
 
     inbox = tmp_path / "inbox"
@@ -291,7 +294,7 @@ def test_a_vanished_file_is_kept_from_the_archive(spec: Spec, campaign: Path, tm
     summary = again.output.split("Tình trạng từng đơn vị")[1]
     assert re.search(r"Cục Thống kê\s+đạt", summary)
     # the archive copy gone too: said plainly, not silently dropped
-    for copy in (tmp_path / "archive").glob("*.xlsx"):
+    for copy in (workspace.state_dir / "archive").glob("*.xlsx"):
         copy.unlink()
     third = runner.invoke(main, ["collect", str(inbox), *args], catch_exceptions=False)
     assert "Cảnh báo: tệp cuc_thong_ke.xlsx (đơn vị cuc_thong_ke) đã nhận trước đây không còn" in third.output
@@ -382,7 +385,7 @@ def run_on_terminal(args: list[str], cwd: Path) -> bytes:
     return output
 
 
-def test_progress_bar_on_a_terminal_only(campaign: Path, tmp_path: Path) -> None:
+def test_progress_bar_on_a_terminal_only(campaign: Path, tmp_path: Path, workspace: Workspace) -> None:
     import subprocess
     import sys
 
@@ -396,21 +399,23 @@ def test_progress_bar_on_a_terminal_only(campaign: Path, tmp_path: Path) -> None
         "--spec-dir",
         str(SPEC_DIR),
     ]
-    shown = run_on_terminal(args, tmp_path).decode("utf-8", "replace")
+    shown = run_on_terminal(args, workspace.root).decode("utf-8", "replace")
     assert "Đọc tệp" in shown and "lỗi:" in shown and re.search(r"\d+/2\d", shown), shown[-2000:]
     assert "Tình trạng từng đơn vị" in shown  # the summary follows
     piped = subprocess.run(
         [str(Path(sys.executable).parent / "indicator-kit"), *args],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=workspace.root,
     )
     assert "Đọc tệp" not in piped.stdout + piped.stderr and "\x1b[" not in piped.stdout
-    as_json = run_on_terminal([*args, "--format", "json"], tmp_path).decode("utf-8", "replace")
+    as_json = run_on_terminal([*args, "--format", "json"], workspace.root).decode("utf-8", "replace")
     assert "Đọc tệp" not in as_json and as_json.lstrip().startswith("[")
 
 
-def test_generate_shows_progress_on_a_terminal(tmp_path: Path) -> None:
-    shown = run_on_terminal(["generate", "--out", str(tmp_path / "t"), "--spec-dir", str(SPEC_DIR)], tmp_path)
+def test_generate_shows_progress_on_a_terminal(tmp_path: Path, workspace: Workspace) -> None:
+    shown = run_on_terminal(
+        ["generate", "--out", str(tmp_path / "t"), "--spec-dir", str(SPEC_DIR)], workspace.root
+    )
     text = shown.decode("utf-8", "replace")
     assert "Tạo biểu mẫu" in text and "Đã tạo 18 biểu mẫu" in text

@@ -33,6 +33,7 @@ from indicator_kit.files import write_atomic
 from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
+from indicator_kit.plan import Plan, compile_plan
 
 if TYPE_CHECKING:
     from indicator_kit.mail.outbox import Outgoing
@@ -218,7 +219,7 @@ def spec_show(slug: str, spec_dir: Path) -> None:
 def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> None:
     """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
     loaded = load_spec(spec_dir)
-    written = generate(loaded, out_dir, slugs)
+    written = generate(compile_plan(loaded), out_dir, slugs)
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
     click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")
@@ -251,8 +252,9 @@ def collect_command(
 
     Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
+    plan = compile_plan(loaded)
     with ledger.exclusive(out_dir.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
+        submissions, master, record = collect_and_merge(plan, inbox, accepted, out_dir.parent)
         findings = all_findings(submissions) + master.findings
         # the master workbook is rendered on the other core while the rest is written
         master_written = beside.start(
@@ -260,7 +262,7 @@ def collect_command(
         )
         try:
             record()
-            feedback = write_reports(out_dir, loaded, submissions)
+            feedback = write_reports(out_dir, plan, submissions)
         finally:
             master_paths = master_written()
     if output_format == "json":
@@ -281,7 +283,9 @@ def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     loaded = load_spec(spec_dir)
     with ledger.exclusive(master_out.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, master_out.parent)
+        submissions, master, record = collect_and_merge(
+            compile_plan(loaded), inbox, accepted, master_out.parent
+        )
         record()
         findings = all_findings(submissions) + master.findings
         paths = write_master(master_out, render_master(loaded, master, findings))
@@ -318,7 +322,7 @@ def status_command(
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
     with ledger.exclusive(html_path.parent):
-        _, master, record = collect_and_merge(loaded, inbox, accepted, html_path.parent)
+        _, master, record = collect_and_merge(compile_plan(loaded), inbox, accepted, html_path.parent)
         record()
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
@@ -337,13 +341,13 @@ def status_command(
 
 
 def collect_and_merge(
-    loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path
+    plan: Plan, inbox: Path, accepted: tuple[str, ...], state_dir: Path
 ) -> tuple[list[Submission], Master, Callable[[], None]]:
     """Read the inbox and merge, lateness from the ledger's first arrival. The third value
     archives the files and records the run in the ledger: call it before the state folder's
     lock, which the caller holds, is released."""
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
-    master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
+    submissions = collect_inbox(inbox, plan, limits=Limits(accepted=frozenset(accepted)))
+    master = merge(plan, submissions, arrivals=ledger.arrivals(state_dir, submissions))
 
     def record() -> None:
         ledger.record(state_dir, inbox, submissions)
@@ -450,8 +454,9 @@ def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir:
 
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
-    master = merge(loaded, collect_inbox(inbox, loaded))
-    written = write_reminders(loaded, spec_dir, master, day, out_dir)
+    plan = compile_plan(loaded)
+    master = merge(plan, collect_inbox(inbox, plan))
+    written = write_reminders(plan, spec_dir, master, day, out_dir)
     for path in written:
         click.echo(f"  {path}")
     click.echo(f"Đã tạo {len(written)} thư nhắc/đề nghị sửa trong {out_dir}.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.plan import Plan, compile_plan
 
 # One office key for the whole test session (all xdist workers and subprocesses share it).
 os.environ.setdefault(
@@ -43,6 +44,11 @@ SEED = ROOT / "tests" / "fixtures" / "cong_van_2830_VP-TH_2024.txt"  # the lette
 @pytest.fixture(scope="session")
 def spec() -> Spec:
     return load_spec(SPEC_DIR)
+
+
+@pytest.fixture(scope="session")
+def plan(spec: Spec) -> Plan:
+    return compile_plan(spec)
 
 
 @pytest.fixture

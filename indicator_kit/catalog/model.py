@@ -1,4 +1,4 @@
-"""The spec as typed, immutable data: catalog rows, agencies, campaign, rules."""
+"""The spec as typed, immutable data: catalog rows, agencies, campaign, rules (`rules.Rule`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from indicator_kit.rules.kind import Rule
 
 
 class RowKind(StrEnum):
@@ -115,33 +118,6 @@ class Campaign:
 
     def column(self, column_id: str) -> Column:
         return next(c for c in self.columns if c.id == column_id)
-
-
-_KEY_OPERANDS = ("total", "parts", "whole", "shares", "growth", "level", "a", "b")
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    kind: str
-    severity: str
-    message: str
-    short: str
-    scope: str = "workbook"
-    tolerance: float | None = None  # None: from rounding of the operands
-    missing: str = "skip"
-    operands: dict[str, Any] = field(default_factory=dict)  # kind-specific keys / numbers
-    note: str | None = None
-
-    def operand_keys(self) -> list[str]:
-        """Every catalog key this rule reads."""
-        found: list[str] = []
-        for name, value in self.operands.items():
-            if name not in _KEY_OPERANDS:
-                continue
-            values = value if isinstance(value, list) else [value]
-            found.extend(v for v in values if isinstance(v, str))
-        return found
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,20 @@ import io
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import column_name
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
 from indicator_kit.files import write_atomic
 from indicator_kit.findings import FIELDS, Finding
 from indicator_kit.generate import identity_for
-from indicator_kit.template.layout import build_layout
+from indicator_kit.rules import column_name
 from indicator_kit.template.xlsx import Feedback, render_template
+
+if TYPE_CHECKING:
+    from indicator_kit.plan import Plan
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -57,9 +59,9 @@ def newest(submissions: list[Submission]) -> Submission:
     return max(submissions, key=supersession_order)
 
 
-def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
+def feedback_workbook(plan: Plan, sub: Submission) -> bytes:
     assert sub.agency is not None
-    layout = build_layout(spec, sub.agency)
+    spec, layout = plan.spec, plan.layout(sub.agency)
     values: dict[tuple[str, str], object] = {}
     for key_col, cell in sub.cells.items():
         if cell.status is Status.NUMBER and cell.usable and cell.value is not None:
@@ -84,7 +86,7 @@ def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
     return render_template(layout, identity_for(spec, sub.agency), feedback)
 
 
-def write_reports(out_dir: Path, spec: Spec, submissions: list[Submission]) -> list[Path]:
+def write_reports(out_dir: Path, plan: Plan, submissions: list[Submission]) -> list[Path]:
     findings = all_findings(submissions)
     write_atomic(out_dir / "findings.json", findings_json(findings))
     write_atomic(out_dir / "findings.csv", findings_csv(findings))
@@ -97,6 +99,6 @@ def write_reports(out_dir: Path, spec: Spec, submissions: list[Submission]) -> l
         latest = newest(subs)
         if any(f.severity.value in ("error", "warning") for f in latest.findings):
             path = out_dir / "feedback" / f"{slug}.xlsx"
-            write_atomic(path, feedback_workbook(spec, latest))
+            write_atomic(path, feedback_workbook(plan, latest))
             written.append(path)
     return written

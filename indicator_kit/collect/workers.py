@@ -11,13 +11,12 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indicator_kit.checks import expanded
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.plan import Plan
 
 
 def _limit_memory(extra_bytes: int) -> None:
@@ -41,7 +40,7 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
+def _worker(conn: Connection, plan: Plan, limits: Limits) -> None:
     from indicator_kit.collect.run import collect_file
 
     _limit_memory(limits.memory_per_file_bytes)
@@ -51,15 +50,15 @@ def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), spec, limits)
+        sub = collect_file(Path(path), Path(inbox), plan, limits)
         sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
         conn.send(sub)
 
 
 class _Slot:
-    def __init__(self, context: Any, spec: Spec, limits: Limits) -> None:
+    def __init__(self, context: Any, plan: Plan, limits: Limits) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, spec, limits), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, plan, limits), daemon=True)
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
@@ -86,14 +85,13 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
+    paths: list[Path], inbox: Path, plan: Plan, limits: Limits, workers: int
 ) -> list[Submission]:
-    # fork shares the loaded spec and modules with the workers at no cost; elsewhere, spawn
+    # fork shares the compiled plan and modules with the workers at no cost; elsewhere, spawn
+    # (the plan then pickles as its spec and is compiled again in each worker)
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    if method == "fork":
-        expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
     context = multiprocessing.get_context(method)
-    slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
+    slots = [_Slot(context, plan, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)
 
@@ -103,7 +101,7 @@ def run_isolated(
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, spec, limits)
+        slots[i] = _Slot(context, plan, limits)
 
     try:
         while pending or any(slot.tasks for slot in slots):

@@ -33,6 +33,7 @@ from indicator_kit.mail.compose import (
     render,
 )
 from indicator_kit.merge.core import Master
+from indicator_kit.plan import Plan
 
 SENT_LOG = "sent.jsonl"
 
@@ -61,8 +62,9 @@ def write_drafts(spec: Spec, spec_dir: Path, templates: Path, out_dir: Path, slu
     return written
 
 
-def write_reminders(spec: Spec, spec_dir: Path, master: Master, as_of: date, out_dir: Path) -> list[Path]:
+def write_reminders(plan: Plan, spec_dir: Path, master: Master, as_of: date, out_dir: Path) -> list[Path]:
     """Drafts for agencies that have not returned, or whose return has errors."""
+    spec = plan.spec
     written = []
     for status in master.statuses:
         agency = spec.agency_by_slug[status.agency]
@@ -86,7 +88,7 @@ def write_reminders(spec: Spec, spec_dir: Path, master: Master, as_of: date, out
         subject, body = render(spec_dir, "reminder", **context)
         attachment = None
         if sub is not None:
-            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(spec, sub))
+            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(plan, sub))
         written.append(
             _write(out_dir / f"{agency.slug}.eml", build_message(spec, agency, subject, body, attachment))
         )

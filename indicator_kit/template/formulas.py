@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from indicator_kit.checks import (
+from indicator_kit.rules import (
     Abs,
     Add,
     Check,
@@ -21,6 +21,7 @@ from indicator_kit.checks import (
     Mul,
     Num,
     Ref,
+    Relation,
     Sub,
     column_name,
 )
@@ -62,9 +63,9 @@ def render(expr: Expr, address: Callable[[Ref], str]) -> str:
 def failure_condition(check: Check, address: Callable[[Ref], str]) -> str:
     lhs, rhs = render(check.lhs, address), render(check.rhs, address)
     tol = f"({render(check.tol, address)}+1E-9*MAX(1,ABS({lhs}),ABS({rhs})))"
-    if check.relation == "eq":
+    if check.relation is Relation.EQ:
         fails = f"ABS({lhs}-{rhs})>{tol}"
-    elif check.relation == "le":
+    elif check.relation is Relation.LE:
         fails = f"{lhs}>{rhs}+{tol}"
     else:
         fails = f"{lhs}<{rhs}-{tol}"
@@ -73,7 +74,7 @@ def failure_condition(check: Check, address: Callable[[Ref], str]) -> str:
 
 
 def short_message(check: Check) -> str:
-    return f"{check.rule.short} (cột {column_name(check.column)})"
+    return f"{check.code.short} (cột {column_name(check.column)})"
 
 
 def check_formula(checks: list[Check], address: Callable[[Ref], str]) -> str:

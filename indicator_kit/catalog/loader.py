@@ -27,6 +27,8 @@ from indicator_kit.catalog.model import (
     Spec,
     ValueType,
 )
+from indicator_kit.catalog.plausibility import load_plausibility
+from indicator_kit.catalog.reference import load_reference
 from indicator_kit.catalog.yamlfile import line_of, read_yaml
 from indicator_kit.errors import SpecError, SpecProblem
 from indicator_kit.findings import Severity
@@ -374,8 +376,8 @@ def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
     rows = _rows(raw[CATALOG_FILE], {a.slug for a in agencies}, problems)
     rules = _rules(raw[CHECKS_FILE], problems)
     if not problems.items and campaign is not None:
-        spec = Spec(rows=tuple(rows), agencies=tuple(agencies), campaign=campaign, rules=tuple(rules))
-        _check_rule_operands(rules, spec, problems, raw[CHECKS_FILE])
+        catalog = Spec(rows=tuple(rows), agencies=tuple(agencies), campaign=campaign, rules=tuple(rules))
+        _check_rule_operands(rules, catalog, problems, raw[CHECKS_FILE])
         used = {slug for r in rows if r.is_input for slug in r.agencies}
         for agency, item in zip(agencies, raw[AGENCIES_FILE]["agencies"], strict=False):
             if agency.slug not in used:
@@ -387,4 +389,11 @@ def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
                 )
     if problems.items or campaign is None:
         raise SpecError(problems.items)
-    return spec
+    return Spec(
+        rows=tuple(rows),
+        agencies=tuple(agencies),
+        campaign=campaign,
+        rules=tuple(rules),
+        plausibility=load_plausibility(spec_dir, {r.key: r for r in rows}),
+        reference=load_reference(spec_dir, campaign, rows),
+    )

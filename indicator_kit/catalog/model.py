@@ -11,6 +11,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from indicator_kit.catalog.plausibility import Plausibility
+    from indicator_kit.catalog.reference import Reference
     from indicator_kit.rules.kind import Rule
 
 
@@ -120,12 +122,28 @@ class Campaign:
         return next(c for c in self.columns if c.id == column_id)
 
 
+def _no_plausibility() -> Plausibility:
+    from indicator_kit.catalog.plausibility import NO_PLAUSIBILITY  # imports this module
+
+    return NO_PLAUSIBILITY
+
+
+def _no_reference() -> Reference:
+    from indicator_kit.catalog.reference import EMPTY_REFERENCE  # imports this module
+
+    return EMPTY_REFERENCE
+
+
 @dataclass(frozen=True)
 class Spec:
     rows: tuple[Row, ...]
     agencies: tuple[Agency, ...]
     campaign: Campaign
     rules: tuple[Rule, ...]
+    # What returns are compared with (warnings only); not part of `spec_hash`: swapping the
+    # reference figures or bands does not make the templates sent out stale.
+    plausibility: Plausibility = field(default_factory=lambda: _no_plausibility())
+    reference: Reference = field(default_factory=lambda: _no_reference())
 
     @cached_property
     def row_by_key(self) -> dict[str, Row]:

@@ -193,3 +193,16 @@ def checks_schema() -> dict[str, Any]:
             },
         },
     }
+
+
+def kinds_table() -> str:
+    """The table of rule kinds in docs/spec-format.md, from the registry (a test keeps them equal)."""
+    from dataclasses import MISSING, fields
+
+    from indicator_kit.rules import KINDS
+
+    lines = ["| kind | operands | check |", "|---|---|---|"]
+    for name, kind in sorted(KINDS.items()):
+        operands = [f"`{f.name}`" if f.default is MISSING else f"`{f.name}` (optional)" for f in fields(kind)]
+        lines.append(f"| `{name}` | {', '.join(operands) or '—'} | {kind.summary} |")
+    return "\n".join(lines) + "\n"

@@ -66,7 +66,7 @@ def compile_plan(spec: Spec, office_key: bytes | None = None) -> Plan:
         per_agency.append(keys)
         own = tuple(c for c in checks if c.rule.scope is Scope.WORKBOOK and operand_keys[c] <= keys)
         # a template shows a rule live only when all of the rule's rows are in it
-        live = tuple(c for c in own if c.rule.live and set(c.rule.row_keys()) <= keys)
+        live = tuple(c for c in own if c.rule.live and c.code.short and set(c.rule.row_keys()) <= keys)
         layout = build_layout(spec, agency.slug, live)
         shape = (tuple(lr.row.key for lr in layout.input_rows), tuple(c.id for c in spec.campaign.columns))
         agencies[agency.slug] = AgencyPlan(agency, rows, layout, own, shape, lay_over(own, *shape))

@@ -21,6 +21,7 @@ from indicator_kit.catalog.model import (
     Campaign,
     Column,
     Contact,
+    Exemption,
     PeriodAggregate,
     Row,
     RowKind,
@@ -331,6 +332,15 @@ def _rules(data: Any, problems: _Problems) -> list[Rule]:
     return rules
 
 
+def _exemptions(data: Any, row_keys: set[str], problems: _Problems) -> tuple[Exemption, ...]:
+    found = []
+    for item in data.get("exempt", []):
+        if item["row"] not in row_keys:
+            problems.add(CHECKS_FILE, item, "row", f"chỉ tiêu '{item['row']}' không có trong danh mục")
+        found.append(Exemption(item["row"], item["reason"]))
+    return tuple(found)
+
+
 def _check_rule_operands(rules: Iterable[Rule], spec: Spec, problems: _Problems, data: Any) -> None:
     """Every key a rule reads is an input row of the catalog; what else its kind requires."""
     for rule, item in zip(rules, data["rules"], strict=True):
@@ -375,6 +385,7 @@ def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
     campaign = _campaign(raw[CAMPAIGN_FILE], problems)
     rows = _rows(raw[CATALOG_FILE], {a.slug for a in agencies}, problems)
     rules = _rules(raw[CHECKS_FILE], problems)
+    exemptions = _exemptions(raw[CHECKS_FILE], {r.key for r in rows}, problems)
     if not problems.items and campaign is not None:
         catalog = Spec(rows=tuple(rows), agencies=tuple(agencies), campaign=campaign, rules=tuple(rules))
         _check_rule_operands(rules, catalog, problems, raw[CHECKS_FILE])
@@ -394,6 +405,7 @@ def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
         agencies=tuple(agencies),
         campaign=campaign,
         rules=tuple(rules),
+        exemptions=exemptions,
         plausibility=load_plausibility(spec_dir, {r.key: r for r in rows}),
         reference=load_reference(spec_dir, campaign, rows),
     )

@@ -135,11 +135,20 @@ def _no_reference() -> Reference:
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """A row no rule covers on purpose (checks.yaml `exempt:`), with the reason."""
+
+    row: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Spec:
     rows: tuple[Row, ...]
     agencies: tuple[Agency, ...]
     campaign: Campaign
     rules: tuple[Rule, ...]
+    exemptions: tuple[Exemption, ...] = ()  # rows deliberately without a rule (rule coverage)
     # What returns are compared with (warnings only); not part of `spec_hash`: swapping the
     # reference figures or bands does not make the templates sent out stale.
     plausibility: Plausibility = field(default_factory=lambda: _no_plausibility())

@@ -191,6 +191,15 @@ def checks_schema() -> dict[str, Any]:
                     ],
                 },
             },
+            "exempt": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["row", "reason"],
+                    "additionalProperties": False,
+                    "properties": {"row": _KEY, "reason": _TEXT},
+                },
+            },
         },
     }
 

@@ -52,7 +52,9 @@ class RuleKind:
     name: ClassVar[str]  # as written in checks.yaml (`kind: sum`)
     summary: ClassVar[str]  # one line for docs/spec-format.md (English)
     codes: ClassVar[tuple[Code, ...]]  # the findings its checks report, with their message templates
-    live: ClassVar[bool] = False  # rendered as a live formula in the template's "Kiểm tra" column
+    # rendered as live formulas in the template's "Kiểm tra" column: its checks whose code has a
+    # `short` text (the others are the collector's alone)
+    live: ClassVar[bool] = False
     schema: ClassVar[Mapping[str, Any]] = {}  # JSON schema of each operand field
 
     @classmethod
@@ -97,9 +99,11 @@ def register(kind: K) -> K:
     if kind.name in KINDS:
         raise ValueError(f"rule kind {kind.name!r} registered twice")
     for code in kind.codes:
-        if not code.message or (kind.live and not code.short):
-            raise ValueError(f"rule kind {kind.name!r}: code {code.code!r} needs its message texts")
+        if not code.message:
+            raise ValueError(f"rule kind {kind.name!r}: code {code.code!r} needs its message template")
         register_code(code)
+    if kind.live and not any(code.short for code in kind.codes):
+        raise ValueError(f"rule kind {kind.name!r} is live but no code has a short text")
     KINDS[kind.name] = kind
     return kind
 

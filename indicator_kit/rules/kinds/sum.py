@@ -2,7 +2,9 @@
 
 With `exhaustive: false` the listed parts may leave part of the total out (the purposes of a
 budget that need not cover all of it): parts above the total is then an error, a total above
-its parts is a finding of the rule's own severity.
+its parts is a finding of the rule's own severity. Templates show only the error live: the
+clerk cannot be asked to list what the catalog does not (and both directions, rendered with
+their rounding tolerance over ten columns, would not fit Excel's formula length).
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ PARTS_BELOW_TOTAL = Code(
         "{total_label} ({total}) lớn hơn tổng các thành phần được liệt kê ({sum}), chênh {diff}, "
         "ở cột {column}."
     ),
-    short="Tổng > tổng các thành phần",
 )
 
 

@@ -4,7 +4,8 @@ The plan holds every rule's checks (compiled to closures), each agency's templat
 checks its returns are validated with (laid over the cell positions of a standard return), and
 the master table's cross-agency checks. Generate, collect and merge receive it
 explicitly; it is the one object the collector's worker processes share (inherited when they
-are forked, compiled again from the spec when they are spawned).
+are forked, compiled again from the spec when they are spawned). The office key is not part of
+it: `secret` holds it for the process, and hands it to spawned workers.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ class Plan:
     checks: tuple[Check, ...]  # every check of every rule
     agencies: Mapping[str, AgencyPlan]
     master_checks: tuple[Check, ...]  # checks no single return can run, and `scope: merge` rules
-    office_key: bytes | None = None  # signs and verifies template identities (see secret.py)
 
     def agency(self, slug: str) -> AgencyPlan:
         return self.agencies[slug]
@@ -50,10 +50,10 @@ class Plan:
 
     def __reduce__(self) -> tuple[object, ...]:
         # compiled closures do not pickle: a spawned worker compiles the plan from the spec
-        return (compile_plan, (self.spec, self.office_key))
+        return (compile_plan, (self.spec,))
 
 
-def compile_plan(spec: Spec, office_key: bytes | None = None) -> Plan:
+def compile_plan(spec: Spec) -> Plan:
     checks = tuple(check for rule in spec.rules for check in rule.checks(spec))
     for check in checks:
         check.program  # noqa: B018  (compiled now, before any worker is forked)
@@ -75,4 +75,4 @@ def compile_plan(spec: Spec, office_key: bytes | None = None) -> Plan:
         for c in checks
         if c.rule.scope is Scope.MERGE or not any(operand_keys[c] <= keys for keys in per_agency)
     )
-    return Plan(spec, checks, agencies, master_checks, office_key)
+    return Plan(spec, checks, agencies, master_checks)

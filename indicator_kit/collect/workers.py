@@ -11,6 +11,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from indicator_kit import secret
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
@@ -40,10 +41,11 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, plan: Plan, limits: Limits) -> None:
+def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes) -> None:
     from indicator_kit.collect.run import collect_file
 
     _limit_memory(limits.memory_per_file_bytes)
+    secret.adopt(key)  # a spawned worker starts afresh: it knows the command's key only from here
     while True:
         task = conn.recv()
         if task is None:
@@ -58,7 +60,9 @@ def _worker(conn: Connection, plan: Plan, limits: Limits) -> None:
 class _Slot:
     def __init__(self, context: Any, plan: Plan, limits: Limits) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, plan, limits), daemon=True)
+        self.process = context.Process(
+            target=_worker, args=(child, plan, limits, secret.office_key()), daemon=True
+        )
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
@@ -78,6 +82,10 @@ def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -
     return sub
 
 
+# fork shares the compiled plan and modules with the workers at no cost; elsewhere (Windows, macOS)
+# workers are spawned. A test runs collect with "spawn" on Linux too.
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+
 # Files sent ahead to each worker, so that it never waits for the parent and the parent can
 # collect several results per wake-up instead of waking for every file.
 QUEUE_DEPTH = 8
@@ -87,10 +95,9 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 def run_isolated(
     paths: list[Path], inbox: Path, plan: Plan, limits: Limits, workers: int
 ) -> list[Submission]:
-    # fork shares the compiled plan and modules with the workers at no cost; elsewhere, spawn
-    # (the plan then pickles as its spec and is compiled again in each worker)
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    context = multiprocessing.get_context(method)
+    # fork shares the compiled plan with the workers at no cost; a spawned worker receives the
+    # plan as its spec and compiles it again (Plan.__reduce__)
+    context = multiprocessing.get_context(START_METHOD)
     slots = [_Slot(context, plan, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)

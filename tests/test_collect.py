@@ -496,3 +496,22 @@ def test_identity_signature(spec: Spec, plan: Plan, templates: Path, values: dic
     assert accepted.verified and ("identity-accepted", "") in codes_and_cells(accepted, include_info=True)
     genuine = collect_file(filled, tmp_path, plan)
     assert genuine.verified and genuine.identity is not None and genuine.identity.token
+
+
+def test_spawned_workers_compile_the_plan_and_judge_alike(
+    spec: Spec, plan: Plan, templates: Path, values: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where processes are spawned (Windows, macOS), each worker receives the plan as its spec and
+    compiles it again: its verdicts are the forked workers'."""
+    from indicator_kit.collect import workers
+
+    key = ("kt.von_dtc.ha_tang", "y2021")
+    make_return(spec, templates, values, "so_ke_hoach_dau_tu", tmp_path / "a.xlsx", {key: values[key] + 10})
+    make_return(spec, templates, values, "so_y_te", tmp_path / "b.xlsx")
+    forked = collect_inbox(tmp_path, plan, workers=2)
+    monkeypatch.setattr(workers, "START_METHOD", "spawn")
+    spawned = collect_inbox(tmp_path, plan, workers=2)
+    assert [codes_and_cells(s) for s in spawned] == [codes_and_cells(s) for s in forked]
+    assert ("parts-exceed-total", cell(spec, "so_ke_hoach_dau_tu", "kt.von_dtc", "y2021")) in codes_and_cells(
+        spawned[0]
+    )

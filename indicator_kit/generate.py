@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -53,8 +53,13 @@ def resolve_agencies(spec: Spec, slugs: Iterable[str]) -> list[str]:
     return wanted
 
 
-def generate(plan: Plan, out_dir: Path, slugs: Iterable[str] = ()) -> list[GeneratedTemplate]:
-    """Write the templates and manifest.json; return what was written."""
+def generate(
+    plan: Plan,
+    out_dir: Path,
+    slugs: Iterable[str] = (),
+    done: Callable[[GeneratedTemplate], None] | None = None,
+) -> list[GeneratedTemplate]:
+    """Write the templates and manifest.json; return what was written (`done` sees each one)."""
     spec = plan.spec
     written = []
     for slug in resolve_agencies(spec, slugs):
@@ -71,6 +76,8 @@ def generate(plan: Plan, out_dir: Path, slugs: Iterable[str] = ()) -> list[Gener
                 sha256=sha256_bytes(data),
             )
         )
+        if done is not None:
+            done(written[-1])
     write_json_atomic(
         out_dir / MANIFEST,
         {

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -93,10 +94,16 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    paths: list[Path], inbox: Path, plan: Plan, limits: Limits, workers: int
+    paths: list[Path],
+    inbox: Path,
+    plan: Plan,
+    limits: Limits,
+    workers: int,
+    done: Callable[[Submission], None] | None = None,
 ) -> list[Submission]:
-    # fork shares the compiled plan with the workers at no cost; a spawned worker receives the
-    # plan as its spec and compiles it again (Plan.__reduce__)
+    """`done` is called in this process with each file's result as it arrives (a progress bar).
+    Forked workers share the compiled plan; a spawned one receives it as its spec and compiles it
+    again (Plan.__reduce__)."""
     context = multiprocessing.get_context(START_METHOD)
     slots = [_Slot(context, plan, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
@@ -105,6 +112,8 @@ def run_isolated(
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
         results[index] = verdict
+        if done is not None:
+            done(verdict)
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
@@ -131,6 +140,8 @@ def run_isolated(
                         while slot.tasks and slot.conn.poll():  # every result that has arrived
                             index, path = slot.tasks[0]
                             results[index] = slot.conn.recv()
+                            if done is not None:
+                                done(results[index])
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from indicator_kit.catalog import Spec
 from indicator_kit.catalog.schemas import checks_schema
-from indicator_kit.findings import CODES
+from indicator_kit.findings import CODES, Severity
 from indicator_kit.plan import Plan
-from indicator_kit.rules import KINDS, Check, Ref, run_check
+from indicator_kit.rules import KINDS, Check, Ref, Rule, run_check
 from indicator_kit.rules.kind import template_fields
 
 STRUCTURE = [  # kt.von_dtxh.co_cau: three shares of investment by sector
@@ -155,3 +156,19 @@ def test_plan_crosses_to_a_spawned_process(plan: Plan) -> None:
         c.rule.id for c in plan.agency("cuc_thong_ke").checks
     ]
     assert isinstance(Ref("a", "b"), Ref)
+
+
+def test_a_rule_too_long_for_excel_is_a_spec_error(spec: Spec) -> None:
+    """A rule whose live formula would pass Excel's 8 192 characters is reported as a problem of
+    checks.yaml (exit 2 with the rule named), not a crash."""
+    from dataclasses import replace
+
+    from indicator_kit.errors import SpecError
+    from indicator_kit.generate import render_agency
+    from indicator_kit.plan import compile_plan
+    from indicator_kit.rules.kinds.sum import Sum
+
+    parts = tuple(r.key for r in spec.rows_for("cuc_thong_ke") if r.unit == "tỷ.đ")[1:40]
+    huge = Rule("qua-dai", Sum(spec.rows_for("cuc_thong_ke")[0].key, parts), Severity.ERROR)
+    with pytest.raises(SpecError, match="qua-dai"):
+        render_agency(compile_plan(replace(spec, rules=(*spec.rules, huge))), "cuc_thong_ke")

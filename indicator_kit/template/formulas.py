@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from indicator_kit.errors import SpecError
 from indicator_kit.rules import (
     Abs,
     Add,
@@ -85,8 +86,15 @@ def check_formula(checks: list[Check], address: Callable[[Ref], str]) -> str:
         text = short_message(check).replace('"', '""')
         formula = f'IF(IFERROR({failure_condition(check, address)},FALSE),"{text}",{formula})'
     formula = "=" + formula
-    if len(formula) > EXCEL_FORMULA_LIMIT:
-        raise ValueError(f"check formula too long ({len(formula)} chars) for {checks[0].anchor}")
+    if len(formula) > EXCEL_FORMULA_LIMIT:  # made by checks.yaml: a problem of the spec, not a crash
+        rules = ", ".join(dict.fromkeys(c.rule.id for c in checks))
+        raise SpecError.single(
+            "checks.yaml",
+            f"quy tắc {rules}",
+            f"các quy tắc này tạo công thức Kiểm tra dài {len(formula)} ký tự ở dòng '{checks[0].anchor}' "
+            f"(Excel cho tối đa {EXCEL_FORMULA_LIMIT}); hãy tách thành nhiều quy tắc ít thành phần hơn "
+            "hoặc bớt quy tắc trên dòng này",
+        )
     return formula
 
 

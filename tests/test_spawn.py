@@ -64,7 +64,7 @@ def test_spawn_gives_what_fork_gives(mixed_workspace: Path, monkeypatch: pytest.
     forked, fork_output = run_collect(mixed_workspace, base / "chạy fork", "fork", monkeypatch)
     spawned, spawn_output = run_collect(mixed_workspace, base / "chạy spawn", "spawn", monkeypatch)
     assert spawn_output == fork_output
-    assert "[ĐẠT]" in fork_output and "[LỖI]" in fork_output and "[KHÔNG ĐỌC]" in fork_output
+    assert "[ĐẠT]" in fork_output and "[CẦN SỬA]" in fork_output and "[KHÔNG ĐỌC]" in fork_output
     assert "thư đến ngày 4/Bản sao của Sở Y tế.xlsx" in fork_output
     assert "identity-unverified" not in (forked / "ket_qua" / "collect" / "findings.json").read_text("utf-8")
     for name in OUTPUTS:

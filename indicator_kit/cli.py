@@ -159,21 +159,6 @@ def signing_with(ws: Workspace) -> None:
     click.get_current_context().with_resource(secret.using(ws.key()))
 
 
-def inbox_or_default(inbox: Path | None, ws: Workspace) -> Path:
-    if inbox is not None:
-        return inbox
-    if not ws.inbox.is_dir():
-        raise InboxMissingError(
-            f"Không có thư mục nhận {ws.inbox}. Hãy tạo lại thư mục này và chép các tệp đơn vị gửi về "
-            "vào đó, hoặc ghi rõ thư mục nhận sau tên lệnh."
-        )
-    return ws.inbox
-
-
-class InboxMissingError(IndicatorKitError):
-    """The workspace's inbox folder is gone and no other was named."""
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="indicator-kit")
 @click.option(
@@ -328,7 +313,7 @@ def collect_command(
 
     Also builds the master table (as `merge` does)."""
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     master_out = master_out or out_dir or ws.master_dir
     out_dir = out_dir or ws.collect_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
@@ -369,7 +354,7 @@ def merge_command(
 ) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     master_out = master_out or ws.master_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
     plan = compile_plan(loaded)
@@ -413,7 +398,7 @@ def status_command(
     from indicator_kit.merge.status import status_html, status_table
 
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     html_path = html_path or ws.status_html
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
@@ -648,7 +633,7 @@ def mail_reminders(
     from indicator_kit.mail.outbox import remove_stale_reminders, write_reminders
 
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     out_dir = out_dir or ws.mail_dir / "reminders"
     templates = templates or ws.templates_dir
     spec_dir = spec_dir or ws.spec_dir

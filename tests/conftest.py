@@ -111,3 +111,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             for line in changed:
                 reporter.write_line(f"  {line}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# Tests needing LibreOffice, Chromium or a server skip with a reason on a developer's machine that
+# lacks them; in CI (CI=true, where .ci/run installs them) a skip is a failure.
+REQUIRED_IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRED_IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every tool the tests need is installed (.ci/run): {reason}"

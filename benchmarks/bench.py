@@ -92,33 +92,34 @@ SYNTHESISE = (
 import io, json, os, sys, random
 from pathlib import Path
 import openpyxl
-from indicator_kit.checks import return_checks
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.catalog import load_spec
 from indicator_kit.generate import identity_for
+from indicator_kit.plan import compile_plan
 from indicator_kit.simulate import load_values
-from indicator_kit.template.layout import MAIN_SHEET, build_layout
+from indicator_kit.template.layout import MAIN_SHEET
 from indicator_kit.template.xlsx import Feedback, render_template
 spec = load_spec("workbook_specs")
+plan = compile_plan(spec)
 values = load_values(Path("examples/sample_values.csv"))
 out, n, manifest = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
 # returns LibreOffice saved (with the manifest of the returns they were saved from), if any
 saved = Path(sys.argv[4]) if len(sys.argv) > 4 else None
 out.mkdir(parents=True, exist_ok=True)
 rng = random.Random(2024)
-plans = {}
+prepared = {}
 for agency in spec.agencies:
-    layout = build_layout(spec, agency.slug)
+    layout = plan.layout(agency.slug)
     clean = {(lr.row.key, c.id): values[(lr.row.key, c.id)] for lr in layout.input_rows for c in spec.campaign.columns}
-    relational = [ch for ch in return_checks(spec, spec.rows_for(agency.slug)) if ch.rule.kind != "range"]
+    relational = [ch for ch in plan.agency(agency.slug).checks if ch.rule.kind.name != "range"]
     # cells no relational rule reads: a resubmission may correct them without creating a finding
     tied = {(r.key, r.column) for ch in relational for r in ch.operands}
     free = sorted(k for k, v in clean.items() if k not in tied and v >= 10)
     # the largest operand of each sum (its total, mostly): doubled, the sum cannot hold
-    sums = [max(cells, key=clean.get) for ch in relational if ch.rule.kind == "sum"
+    sums = [max(cells, key=clean.get) for ch in relational if ch.rule.kind.name == "sum"
             for cells in [[(r.key, r.column) for r in ch.operands if clean.get((r.key, r.column), 0) >= 1]] if cells]
-    plans[agency.slug] = (layout, identity_for(spec, agency.slug), clean, free, sorted(set(sums)))
-latest = {slug: dict(plan[2]) for slug, plan in plans.items()}  # each resubmission builds on the last
+    prepared[agency.slug] = (layout, identity_for(spec, agency.slug), clean, free, sorted(set(sums)))
+latest = {slug: dict(p[2]) for slug, p in prepared.items()}  # each resubmission builds on the last
 blank = {}  # agency → its template loaded by openpyxl, filled again for each of its openpyxl returns
 rotation, seeds = {}, {}
 if saved is not None:
@@ -138,7 +139,7 @@ for i in range(n):
         continue
     if saved_by != "openpyxl":
         saved_by = "xlsxwriter"
-    layout, identity, clean, free, sums = plans[agency]
+    layout, identity, clean, free, sums = prepared[agency]
     filled = latest[agency]
     for key in rng.sample(free, min(len(free), rng.randint(1, 3))):  # every file corrects a little
         filled[key] = round(filled[key] + rng.choice((-1, 1)), 2)
@@ -213,11 +214,13 @@ from pathlib import Path
 from indicator_kit.catalog import load_spec
 from indicator_kit.generate import render_agency
 from indicator_kit.files import write_atomic
+from indicator_kit.plan import compile_plan
 spec = load_spec("workbook_specs")
+plan = compile_plan(spec)
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 for i in range(n):
     slug = spec.agencies[i % len(spec.agencies)].slug
-    _, data = render_agency(spec, slug)
+    _, data = render_agency(plan, slug)
     write_atomic(out / f"t{i:05d}_{slug}.xlsx", data)
 """
 
@@ -227,13 +230,14 @@ from pathlib import Path
 import xlsxwriter
 from indicator_kit.catalog import load_spec
 from indicator_kit.generate import identity_for
-from indicator_kit.template.layout import build_layout
+from indicator_kit.plan import compile_plan
 spec = load_spec("workbook_specs")
+plan = compile_plan(spec)
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 out.mkdir(parents=True, exist_ok=True)
 c = spec.campaign
 for i in range(n):
-    layout = build_layout(spec, spec.agencies[i % len(spec.agencies)].slug)
+    layout = plan.layout(spec.agencies[i % len(spec.agencies)].slug)
     identity = identity_for(spec, layout.agency.slug)
     wb = xlsxwriter.Workbook(str(out / f"b{i:05d}.xlsx"))
     ws = wb.add_worksheet("Phụ lục 2")

@@ -10,6 +10,7 @@ import pytest
 
 from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace
 
 # One office key for the whole test session (all xdist workers and subprocesses share it), made
@@ -48,6 +49,11 @@ SEED = ROOT / "tests" / "fixtures" / "cong_van_2830_VP-TH_2024.txt"  # the lette
 @pytest.fixture(scope="session")
 def spec() -> Spec:
     return load_spec(SPEC_DIR)
+
+
+@pytest.fixture(scope="session")
+def plan(spec: Spec) -> Plan:
+    return compile_plan(spec)
 
 
 @pytest.fixture

@@ -228,3 +228,10 @@ def test_a_missing_inbox_is_named(workspace: Workspace) -> None:
     workspace.inbox.rmdir()
     result = ik("collect")
     assert result.exit_code == ExitCode.USAGE and f"Không có thư mục nhận {workspace.inbox}" in result.output
+
+
+def test_init_where_nothing_can_be_written_is_a_fault_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "một tệp").write_text("x", encoding="utf-8")
+    result = ik("init", tmp_path / "một tệp" / "ws")
+    assert result.exit_code == ExitCode.FAULT and "Không tạo được thư mục làm việc" in result.output
+    assert "Traceback" not in result.output and sorted(p.name for p in tmp_path.iterdir()) == ["một tệp"]

@@ -201,16 +201,22 @@ def _sheet(
     ws.repeat_rows(0)
 
 
+def write_findings_workbook(out_dir: Path, spec: Spec, findings: list[Finding], verdicts: Verdicts) -> Path:
+    path = out_dir / FINDINGS_XLSX
+    write_atomic(path, findings_workbook(spec, findings, verdicts))
+    return path
+
+
 def write_reports(
     out_dir: Path, spec: Spec, submissions: list[Submission], verdicts: Verdicts | None = None
 ) -> list[Path]:
-    """findings.json and findings.csv (machine codes, for scripts), findings.xlsx (for people)
-    and a feedback workbook for each agency whose accepted file must be corrected or looked at."""
+    """findings.json and findings.csv (machine codes, for scripts) and a feedback workbook for
+    each agency whose accepted file must be corrected or looked at (findings.xlsx, for people, is
+    written by `write_findings_workbook`, beside the master)."""
     findings = all_findings(submissions)
     write_atomic(out_dir / "findings.json", findings_json(findings))
     write_atomic(out_dir / "findings.csv", findings_csv(findings))
     if verdicts is not None:
-        write_atomic(out_dir / FINDINGS_XLSX, findings_workbook(spec, findings, verdicts))
         current = [a.current for a in verdicts.agencies if a.current is not None]
     else:
         by_agency: dict[str, list[Submission]] = {}

@@ -30,7 +30,8 @@ def test_working_days_skip_weekends_and_holidays() -> None:
     assert add_working_days(date(2024, 5, 7), 3) == date(2024, 5, 10)
 
 
-def test_a_reply_date_before_the_letter_is_refused(workspace, tmp_path) -> None:
+def test_a_reply_date_before_the_letter_is_refused(workspace: Workspace) -> None:
+    """In the test's own (empty) workspace."""
     result = CliRunner().invoke(
         main,
         ["mail", "reminders", "--as-of", "2024-05-07", "--reply-by", "2024-05-06"],

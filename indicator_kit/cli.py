@@ -214,8 +214,8 @@ def init_command(folder: Path) -> None:
     ]:
         click.echo(f"  {name:<17} {what}")
     click.echo(
-        f"Bước tiếp theo: cd {ws.root} , điền email các đơn vị vào {ws.spec_dir.name}/agencies.yaml, "
-        "rồi chạy indicator-kit generate."
+        f'Bước tiếp theo (xem {ws.root / "HUONG_DAN.md"}): cd "{ws.root}", điền email các đơn vị vào '
+        f"{ws.spec_dir.name}/agencies.yaml, rồi chạy indicator-kit generate."
     )
 
 

@@ -217,17 +217,21 @@ def write_reports(
     write_atomic(out_dir / "findings.json", findings_json(findings))
     write_atomic(out_dir / "findings.csv", findings_csv(findings))
     if verdicts is not None:
-        current = [a.current for a in verdicts.agencies if a.current is not None]
+        # the agencies the verdicts say must correct or look again (blank cells included)
+        chosen = [a.current for a in verdicts.agencies if a.current is not None and a.reasons]
     else:
         by_agency: dict[str, list[Submission]] = {}
         for sub in submissions:
             if sub.agency and not sub.refused:
                 by_agency.setdefault(sub.agency, []).append(sub)
-        current = [newest(subs) for subs in by_agency.values()]
+        chosen = [
+            latest
+            for latest in map(newest, by_agency.values())
+            if any(f.severity.value in ("error", "warning") for f in latest.findings)
+        ]
     written = []
-    for latest in sorted(current, key=lambda sub: sub.agency or ""):
-        if any(f.severity.value in ("error", "warning") for f in latest.findings):
-            path = out_dir / "feedback" / f"{latest.agency}.xlsx"
-            write_atomic(path, feedback_workbook(spec, latest))
-            written.append(path)
+    for latest in sorted(chosen, key=lambda sub: sub.agency or ""):
+        path = out_dir / "feedback" / f"{latest.agency}.xlsx"
+        write_atomic(path, feedback_workbook(spec, latest))
+        written.append(path)
     return written

@@ -45,6 +45,7 @@ DEFAULT_COLLECT_OUT = Path("generated/collect")
 DEFAULT_MASTER_OUT = Path("generated/master")
 DEFAULT_STATUS_HTML = Path("generated/status.html")
 DEFAULT_MAIL_OUT = Path("generated/mail")
+DEFAULT_REPORT_OUT = Path("generated/report")
 F = TypeVar("F", bound=Callable[..., Any])
 
 KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
@@ -380,6 +381,27 @@ def print_collect_summary(
     click.echo(f"Kết quả: {out_dir / 'findings.csv'} và {out_dir / 'findings.json'}")
     if feedback:
         click.echo(f"Biểu phản hồi gửi lại đơn vị ({len(feedback)}): {out_dir / 'feedback'}")
+
+
+@main.command("report")
+@click.option(
+    "--master",
+    "master_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_MASTER_OUT,
+    show_default=True,
+    help="Folder of the master table (master_long.csv), as written by collect or merge.",
+)
+@folder_option("--out", "out_dir", DEFAULT_REPORT_OUT, "Output folder for the Word annex and charts.")
+@spec_dir_option
+@reports_errors
+def report_command(master_dir: Path, out_dir: Path, spec_dir: Path) -> None:
+    """Phụ lục 2 dạng Word kèm bảng và biểu đồ so sánh (the annex as a Word document)."""
+    from indicator_kit.report import build_report  # python-docx, matplotlib: only this command
+
+    written = build_report(load_spec(spec_dir), spec_dir, master_dir, out_dir)
+    click.echo(f"Phụ lục 2 (Word): {written.document}")
+    click.echo(f"Biểu đồ so sánh ({len(written.charts)}): {written.document.parent / 'bieu_do'}")
 
 
 @main.command("simulate", hidden=True)

@@ -30,19 +30,21 @@ demo: $(STAMP)
 	rm -rf $(OUT)/demo/inbox
 	$(BIN)/indicator-kit simulate --templates $(OUT)/templates --inbox $(OUT)/demo/inbox --values examples/sample_values.csv
 	-$(BIN)/indicator-kit collect $(OUT)/demo/inbox --out $(OUT)/collect --master-out $(OUT)/master
+	$(BIN)/indicator-kit report --master $(OUT)/master --out $(OUT)/report
 	-$(BIN)/indicator-kit status $(OUT)/demo/inbox --as-of 2024-05-03 --html $(OUT)/status.html
 	$(BIN)/indicator-kit mail reminders $(OUT)/demo/inbox --as-of 2024-05-03 --out $(OUT)/mail/reminders
 	@echo
 	@echo "Xem kết quả / where to look:"
 	@echo "  $(OUT)/master/PL2_tong_hop.xlsx   bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"
 	@echo "  $(OUT)/master/master_long.csv     số liệu dạng dài cho phân tích"
+	@echo "  $(OUT)/report/PL2_phu_luc.docx    Phụ lục 2 dạng Word, bảng so sánh và biểu đồ (bieu_do/)"
 	@echo "  $(OUT)/status.html                trang tình hình nộp (mở bằng trình duyệt)"
 	@echo "  $(OUT)/collect/findings.csv       danh sách lỗi của từng tệp"
 	@echo "  $(OUT)/collect/feedback/          biểu phản hồi gửi lại đơn vị cần sửa"
 	@echo "  $(OUT)/mail/                      thư gửi biểu mẫu (drafts/) và thư nhắc, đề nghị sửa (reminders/)"
 
 clean:
-	rm -rf $(OUT)/templates $(OUT)/collect $(OUT)/master $(OUT)/mail $(OUT)/demo
+	rm -rf $(OUT)/templates $(OUT)/collect $(OUT)/master $(OUT)/mail $(OUT)/demo $(OUT)/report
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.hostile

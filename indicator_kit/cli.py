@@ -102,6 +102,7 @@ MASTER_STATUS_NAMES = {
     "co-agency": "từ đơn vị phối hợp",
     "rejected": "bị loại",
     "missing": "chưa có",
+    "computed": "tính toán từ các năm",
 }
 
 as_of_option = click.option(

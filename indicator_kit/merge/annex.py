@@ -111,7 +111,7 @@ def vietnamese_number(value: float, places: int) -> str:
 
 
 def row_decimals(row: Row, values: list[float]) -> int:
-    """The decimals the row is shown with: the most any reported value has (counts none)."""
+    """The decimals the row is shown with: the most any of its values has (counts none)."""
     if row.value_type is ValueType.COUNT or not values:
         return 0
     return min(MAX_DECIMALS, max(decimals(v) for v in values))
@@ -133,12 +133,8 @@ def build_annex(spec: Spec, cells: Mapping[tuple[str, str], MasterCell]) -> Anne
             rows.append(AnnexRow(row, depth, agencies, 0, ()))
             continue
         mine = [cells[(row.key, column.id)] for column in c.columns]
-        reported = [
-            x.value
-            for x in mine
-            if x.value is not None and x.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY)
-        ]
-        places = row_decimals(row, reported or [x.value for x in mine if x.value is not None])
+        # computed values count too: an average growth of whole rates still needs its decimals
+        places = row_decimals(row, [x.value for x in mine if x.value is not None and x.status in SHOWN])
         shown: list[AnnexCell] = []
         for cell in mine:
             if cell.status is CellStatus.NO_DATA:
@@ -279,7 +275,9 @@ def draw_annex_sheet(wb: Workbook, ws: Worksheet, annex: Annex, recipient: str) 
             for i in range(n):
                 ws.write_blank(r, first_value + i, None, fmt(border=1))
         for i, cell in enumerate(ar.cells):
-            if cell.value is None:
+            if cell.value is None and not cell.text:
+                ws.write_blank(r, first_value + i, None, fmt(border=1))
+            elif cell.value is None:
                 ws.write_string(r, first_value + i, cell.text, fmt(border=1, align="center"))
             else:
                 ws.write_number(

@@ -99,6 +99,14 @@ def _growth_from_levels(
     return round(value, 2), most_tentative((start[1], end[1])), label
 
 
+def derivable_from_years(spec: Spec, row: Row, column: Column) -> bool:
+    """Whether the period cell can be computed from the campaign's own year columns."""
+    if column.is_year or row.period is PeriodAggregate.NONE:
+        return False
+    years = year_columns(spec, column)
+    return all(y is not None for y in (years[-1:] if row.period is PeriodAggregate.LAST else years))
+
+
 def computable_cells(spec: Spec) -> list[tuple[Row, Column]]:
     """Every (row, period column) the catalog says how to compute, in catalog order."""
     periods = [c for c in spec.campaign.columns if not c.is_year]

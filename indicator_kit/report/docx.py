@@ -6,6 +6,7 @@ at 13 pt its numbers could not fit A4 landscape without wrapping mid-number."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -329,4 +330,18 @@ def annex_document(
     properties.revision = 1
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _fixed_zip_times(buffer.getvalue(), fixed)
+
+
+def _fixed_zip_times(data: bytes, moment: datetime) -> bytes:
+    """python-docx stamps every zip member with the time of saving: re-stamp them with a fixed
+    time so the same master gives the same bytes."""
+    out = io.BytesIO()
+    stamp = (moment.year, moment.month, moment.day, 0, 0, 0)
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            target.writestr(zipfile.ZipInfo(item.filename, stamp), source.read(item), zipfile.ZIP_DEFLATED)
+    return out.getvalue()

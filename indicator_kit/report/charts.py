@@ -43,7 +43,7 @@ def chart_png(
     colours = (PROVINCE_COLOUR, *OTHER_COLOURS)
     bars += [
         (
-            "\n".join([*textwrap.wrap(area_name(spec, c), 14), period]),
+            "\n".join([*textwrap.wrap(area_name(spec, c), 11), period]),
             usable(cells.get((key, c.id))),
             colours[i % len(colours)],
         )
@@ -71,7 +71,7 @@ def chart_png(
             )
         else:
             ax.annotate("chưa có", (x, 0), ha="center", va="bottom", fontsize=7, color="#7F7F7F")
-    ax.set_xticks(positions, [label for label, _, _ in bars], fontsize=8)
+    ax.set_xticks(positions, [label for label, _, _ in bars], fontsize=7.5)
     ax.axhline(0, color="#404040", linewidth=0.6)
     ax.axvline(len(years) - 0.2, color="#BFBFBF", linewidth=0.8, linestyle="--")
     ax.set_title(f"{indicator.title} ({indicator.row.unit})", fontsize=11)

@@ -261,7 +261,6 @@ def relate(
 
 def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, source: dict) -> None:  # type: ignore[type-arg]
     years = [c.id for c in spec.campaign.columns if c.is_year and c.first_year >= 2019]
-    grouped = {p for r in spec.rules if r.kind == "shares_100" for p in r.operands["parts"]}
     hp = "gd2019_2023_hp"
     for row in spec.input_rows:
         ys = [values[(row.key, y)] for y in years]

@@ -21,6 +21,7 @@ from indicator_kit.report.comparison import comparison, load_report_spec
 from indicator_kit.report.docx import annex_document
 
 CHART_DIR = "bieu_do"
+REPORT_DIR = "report"  # in the workspace's outputs (ket_qua/report)
 
 
 class MasterMissingError(IndicatorKitError):
@@ -31,6 +32,10 @@ class MasterMissingError(IndicatorKitError):
 class ReportFiles:
     document: Path
     charts: tuple[Path, ...]
+
+    @property
+    def chart_dir(self) -> Path:
+        return self.document.parent / CHART_DIR
 
 
 def read_master_cells(spec: Spec, path: Path) -> dict[tuple[str, str], MasterCell]:

@@ -25,6 +25,7 @@ from indicator_kit.merge.outputs import load_master
 from indicator_kit.merge.periods import period_value
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
+from indicator_kit.workspace import init_workspace
 from tests.workbooks import libreoffice_convert, needs_libreoffice
 
 GROWTH = "kt.tang_truong_grdp"  # average_growth, from levels of kt.grdp.gia_ss2010
@@ -133,8 +134,11 @@ def campaign(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
         "so_xay_dung",
         {(URBAN, "gd2014_2018"): None, (URBAN, "gd2019_2023_hp"): None},
     )
+    ws = init_workspace(tmp / "ws").workspace  # module-wide: the per-test workspace is not there yet
     result = CliRunner().invoke(
-        main, ["merge", str(box), "--out", str(tmp / "master")], catch_exceptions=False
+        main,
+        ["--workspace", str(ws.root), "merge", str(box), "--out", str(tmp / "master")],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     return tmp
@@ -282,7 +286,15 @@ def test_master_prints_on_few_pages_with_vietnamese_numbers(
 def report(campaign: Path) -> Path:
     result = CliRunner().invoke(
         main,
-        ["report", "--master", str(campaign / "master"), "--out", str(campaign / "report")],
+        [
+            "--workspace",
+            str(campaign / "ws"),
+            "report",
+            "--master",
+            str(campaign / "master"),
+            "--out",
+            str(campaign / "report"),
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

@@ -107,6 +107,18 @@ def derivable_from_years(spec: Spec, row: Row, column: Column) -> bool:
     return all(y is not None for y in (years[-1:] if row.period is PeriodAggregate.LAST else years))
 
 
+def office_computes(spec: Spec, slug: str) -> frozenset[tuple[str, str]]:
+    """The agency's period cells the office computes when left blank: the guide tells agencies
+    they may leave them, so a blank there is not a missing value."""
+    periods = [c for c in spec.campaign.columns if not c.is_year]
+    return frozenset(
+        (row.key, column.id)
+        for row in spec.rows_for(slug)
+        for column in periods
+        if derivable_from_years(spec, row, column)
+    )
+
+
 def computable_cells(spec: Spec) -> list[tuple[Row, Column]]:
     """Every (row, period column) the catalog says how to compute, in catalog order."""
     periods = [c for c in spec.campaign.columns if not c.is_year]

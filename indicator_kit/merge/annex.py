@@ -167,17 +167,19 @@ def excel_number_format(places: int, marks: str) -> str:
 
 
 def lines_needed(text: str, width: float) -> int:
-    """Lines a wrapped text takes in a column `width` wide (word wrapping, estimated)."""
+    """Lines a wrapped text takes in a column `width` wide (word wrapping, estimated; a word
+    longer than the column breaks inside it)."""
     room = max(1, int(width * CHARS_PER_WIDTH))
     lines = 0
     for paragraph in text.split("\n"):
         used, count = 0, 1
         for word in paragraph.split():
             if used and used + 1 + len(word) > room:
-                count, used = count + 1, len(word)
-            else:
-                used += len(word) + (1 if used else 0)
-        lines += count + (len(paragraph) // (room * 4) if " " not in paragraph else 0)
+                count, used = count + 1, 0
+            gap = 1 if used else 0
+            count += (used + gap + len(word) - 1) // room
+            used = (used + gap + len(word) - 1) % room + 1
+        lines += count
     return max(1, lines)
 
 

@@ -21,7 +21,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.merge.annex import AGENCY_TITLE, Annex, AnnexRow
+from indicator_kit.merge.annex import AGENCY_TITLE, Annex, AnnexRow, vietnamese_number
 from indicator_kit.report.comparison import ComparisonLine, ReportSpec, area_name
 
 FONT = "Times New Roman"
@@ -242,8 +242,6 @@ def _summary(document: object, spec: Spec, report: ReportSpec, lines: list[Compa
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, title in zip(table.rows[0].cells, headers, strict=True):
         _set_cell(cell, title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TEXT_PT - 1)
-    from indicator_kit.merge.annex import vietnamese_number
-
     for number, line in enumerate(lines, start=1):
         values = [line.province, *line.others]
         texts = [

@@ -23,6 +23,7 @@ from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge.core import CellStatus, merge
 from indicator_kit.merge.outputs import load_master
 from indicator_kit.merge.periods import period_value
+from indicator_kit.plan import Plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.workspace import init_workspace
@@ -107,9 +108,9 @@ def test_status_marks_are_parsed() -> None:
 
 
 @pytest.fixture(scope="module")
-def campaign(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def campaign(spec: Spec, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("annex")
-    generate(spec, tmp / "templates", ["cuc_thong_ke", "so_xay_dung"])
+    generate(plan, tmp / "templates", ["cuc_thong_ke", "so_xay_dung"])
     values = consistent_values(spec)
     changes: dict[tuple[str, str], object] = {(GROWTH, c): v for c, v in zip(YEARS, RATES, strict=True)}
     changes |= {(GROWTH, "gd2019_2023_hp"): None, (TOTAL, "gd2019_2023_hp"): None}
@@ -144,10 +145,10 @@ def campaign(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
-def test_blank_periods_computed_and_reported_ones_kept(spec: Spec, campaign: Path) -> None:
+def test_blank_periods_computed_and_reported_ones_kept(spec: Spec, plan: Plan, campaign: Path) -> None:
     values = consistent_values(spec)
-    submissions = collect_inbox(campaign / "inbox", spec)
-    master = merge(spec, submissions)
+    submissions = collect_inbox(campaign / "inbox", plan)
+    master = merge(plan, submissions)
     growth = master.cells[(GROWTH, "gd2019_2023_hp")]
     assert (growth.status, growth.value, growth.flag) == (CellStatus.COMPUTED, 6.25, ValueFlag.PRELIMINARY)
     total = master.cells[(TOTAL, "gd2019_2023_hp")]
@@ -167,8 +168,8 @@ def test_blank_periods_computed_and_reported_ones_kept(spec: Spec, campaign: Pat
     assert (STATE, "gd2019_2023_hp", "period-mismatch") in codes
 
 
-def test_flags_travel_to_findings_master_and_csv(spec: Spec, campaign: Path) -> None:
-    submissions = collect_inbox(campaign / "inbox", spec)
+def test_flags_travel_to_findings_master_and_csv(plan: Plan, campaign: Path) -> None:
+    submissions = collect_inbox(campaign / "inbox", plan)
     flagged = {(f.row_key, f.column): f for s in submissions for f in s.findings if f.code == "value-flagged"}
     assert set(flagged) == {(GROWTH, "y2023"), (FDI, "y2022")}
     assert (

@@ -13,6 +13,7 @@ from indicator_kit.catalog import Spec
 from indicator_kit.collect.report import write_reports
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate, template_file_name
+from indicator_kit.plan import Plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.template.layout import GUIDE_SHEET, MAIN_SHEET, build_layout
@@ -21,12 +22,12 @@ from tests.workbooks import libreoffice_convert, needs_libreoffice
 AGENCY = "cuc_thong_ke"
 
 
-def broken_return(spec: Spec, tmp_path: Path) -> tuple[Path, str, str]:
+def broken_return(spec: Spec, plan: Plan, tmp_path: Path) -> tuple[Path, str, str]:
     """A return whose first sum rule fails in 2021; (feedback workbook, anchor row key, message)."""
-    generate(spec, tmp_path / "templates", [AGENCY])
-    layout = build_layout(spec, AGENCY)
-    check = next(c for c in layout.checks if c.rule.kind == "sum" and c.column.id == "y2021")
-    part = check.rule.operands["parts"][0]
+    generate(plan, tmp_path / "templates", [AGENCY])
+    layout = plan.layout(AGENCY)
+    check = next(c for c in layout.checks if c.rule.kind.name == "sum" and c.column.id == "y2021")
+    part = check.rule.operands.parts[0]
     values = consistent_values(spec)
     fill_return(
         spec,
@@ -36,13 +37,15 @@ def broken_return(spec: Spec, tmp_path: Path) -> tuple[Path, str, str]:
         AGENCY,
         {(part, "y2021"): values[(part, "y2021")] + 17},
     )
-    submissions = collect_inbox(tmp_path / "inbox", spec)
-    [feedback] = [p for p in write_reports(tmp_path / "out", spec, submissions) if p.stem == AGENCY]
-    return feedback, check.anchor, f"{check.rule.short} (cột 2021)"
+    submissions = collect_inbox(tmp_path / "inbox", plan)
+    [feedback] = [p for p in write_reports(tmp_path / "out", plan, submissions) if p.stem == AGENCY]
+    return feedback, check.anchor, f"{check.code.short} (cột 2021)"
 
 
-def test_feedback_shows_the_failing_check_without_recalculation(spec: Spec, tmp_path: Path) -> None:
-    feedback, anchor, message = broken_return(spec, tmp_path)
+def test_feedback_shows_the_failing_check_without_recalculation(
+    spec: Spec, plan: Plan, tmp_path: Path
+) -> None:
+    feedback, anchor, message = broken_return(spec, plan, tmp_path)
     layout = build_layout(spec, AGENCY)
     row, col = layout.cell(anchor, "check")
     cached = CalamineWorkbook.from_path(str(feedback)).get_sheet_by_name(MAIN_SHEET).to_python()
@@ -54,8 +57,8 @@ def test_feedback_shows_the_failing_check_without_recalculation(spec: Spec, tmp_
 
 
 @needs_libreoffice
-def test_feedback_in_libreoffice_shows_the_failing_check(spec: Spec, tmp_path: Path) -> None:
-    feedback, anchor, message = broken_return(spec, tmp_path)
+def test_feedback_in_libreoffice_shows_the_failing_check(spec: Spec, plan: Plan, tmp_path: Path) -> None:
+    feedback, anchor, message = broken_return(spec, plan, tmp_path)
     row, col = build_layout(spec, AGENCY).cell(anchor, "check")
     [converted] = libreoffice_convert(
         [feedback], "csv:Text - txt - csv (StarCalc):44,34,76,1", tmp_path / "lo"
@@ -64,9 +67,9 @@ def test_feedback_in_libreoffice_shows_the_failing_check(spec: Spec, tmp_path: P
     assert grid[row][col] == message
 
 
-def test_co_reporting_rows_fit_and_name_the_lead(spec: Spec, tmp_path: Path) -> None:
+def test_co_reporting_rows_fit_and_name_the_lead(spec: Spec, plan: Plan, tmp_path: Path) -> None:
     co = next(a.slug for a in spec.agencies if any(r.lead != a.slug for r in spec.rows_for(a.slug)))
-    generate(spec, tmp_path, [co])
+    generate(plan, tmp_path, [co])
     ws = openpyxl.load_workbook(tmp_path / template_file_name(co))[MAIN_SHEET]
     layout = build_layout(spec, co)
     col = layout.col["agencies"] + 1
@@ -87,8 +90,8 @@ def test_co_reporting_rows_fit_and_name_the_lead(spec: Spec, tmp_path: Path) -> 
         assert (ws.row_dimensions[lr.sheet_row + 1].height or 15) >= 15 * lines, (cell.value, lines)
 
 
-def test_guide_says_how_period_columns_and_marks_work(spec: Spec, tmp_path: Path) -> None:
-    generate(spec, tmp_path, [AGENCY])
+def test_guide_says_how_period_columns_and_marks_work(plan: Plan, tmp_path: Path) -> None:
+    generate(plan, tmp_path, [AGENCY])
     guide = openpyxl.load_workbook(tmp_path / template_file_name(AGENCY))[GUIDE_SHEET]
     text = "\n".join(str(c.value) for row in guide.iter_rows() for c in row if c.value)
     assert "(sb)" in text and "(ut)" in text and "125,3 (sb)" in text

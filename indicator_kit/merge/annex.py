@@ -15,9 +15,9 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from indicator_kit.catalog.model import Column, Row, Spec, ValueType
-from indicator_kit.checks import decimals
 from indicator_kit.collect.numbers import ValueFlag
 from indicator_kit.merge.core import CellStatus, MasterCell
+from indicator_kit.rules import decimals
 
 ANNEX_SHEET = "Phụ lục 2 (bản in)"
 MAX_DECIMALS = 3

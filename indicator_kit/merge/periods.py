@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable, Mapping
 
 from indicator_kit.catalog.model import Column, PeriodAggregate, Row, Spec
-from indicator_kit.checks import decimals
 from indicator_kit.collect.numbers import ValueFlag, most_tentative
+from indicator_kit.rules import decimals
 
 # What a computed cell says it is, in the provenance sheet and in the annex's footnote.
 METHOD_TEXT = {

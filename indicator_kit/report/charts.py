@@ -8,10 +8,10 @@ import textwrap
 from collections.abc import Mapping
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import decimals
 from indicator_kit.merge.annex import vietnamese_number
 from indicator_kit.merge.core import MasterCell
 from indicator_kit.report.comparison import Indicator, ReportSpec, area_name, usable
+from indicator_kit.rules import decimals
 
 PROVINCE_COLOUR, YEAR_COLOUR = "#1F4E79", "#9DC3E6"
 OTHER_COLOURS = ("#C55A11", "#548235", "#7F6000")

@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from indicator_kit.catalog.model import PeriodAggregate, ValueType
-from indicator_kit.checks import Check, Ref, column_name, run_check
+from indicator_kit.rules import Check, Ref, column_name, run_check
 from indicator_kit.template.formulas import OK, cell_address, short_message
 from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import (

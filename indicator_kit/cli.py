@@ -103,6 +103,7 @@ MASTER_STATUS_NAMES = {
     "co-agency": "từ đơn vị phối hợp",
     "rejected": "bị loại",
     "missing": "chưa có",
+    "computed": "tính toán từ các năm",
 }
 
 as_of_option = click.option(
@@ -521,6 +522,30 @@ def print_collect_summary(loaded: Spec, run: CampaignRun, out_dir: Path, feedbac
         click.echo(f"Biểu phản hồi gửi lại đơn vị ({len(feedback)}): {out_dir / 'feedback'}")
 
 
+@main.command("report")
+@click.option(
+    "--master",
+    "master_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the master table (master_long.csv) as collect or merge wrote it "
+    "(default: ket_qua/master).",
+)
+@folder_option("--out", "out_dir", "Output folder for the Word annex and charts (default: ket_qua/report).")
+@spec_dir_option
+@reports_errors
+def report_command(master_dir: Path | None, out_dir: Path | None, spec_dir: Path | None) -> None:
+    """Phụ lục 2 dạng Word kèm bảng và biểu đồ so sánh (the annex as a Word document)."""
+    from indicator_kit.report import REPORT_DIR, build_report  # python-docx, matplotlib: only here
+
+    ws = current_workspace()
+    spec_dir = spec_dir or ws.spec_dir
+    written = build_report(
+        load_spec(spec_dir), spec_dir, master_dir or ws.master_dir, out_dir or ws.outputs / REPORT_DIR
+    )
+    click.echo(f"Phụ lục 2 (Word): {written.document}")
+    click.echo(f"Biểu đồ so sánh ({len(written.charts)}): {written.chart_dir}")
+
+
 def agency_summary(verdicts: Verdicts) -> str:
     """Each agency's state in one line, the same words status and the master use."""
     counts = ", ".join(f"{state} {verdicts.count(state)}" for state in State)
@@ -741,7 +766,7 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     """Chạy thử toàn bộ quy trình trên dữ liệu mẫu trong một thư mục làm việc mới (FOLDER,
     mặc định: một thư mục mới trong thư mục tạm).
 
-    init → generate → mail drafts → simulated returns → collect → status → mail reminders."""
+    init → generate → mail drafts → simulated returns → collect → report → status → mail reminders."""
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="indicator-kit-demo-")) / "ThuThap_PL2"
     ctx.invoke(init_command, folder=folder)
@@ -764,12 +789,17 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     arrived = max(datetime.fromtimestamp(p.stat().st_mtime) for p in ws.inbox.rglob("*") if p.is_file())
     as_of = datetime.combine(arrived.date(), datetime.min.time())
     step(collect_command)
+    step(report_command)
     step(status_command, as_of=as_of)
     step(mail_reminders, as_of=as_of)
     click.echo("\nXem kết quả / where to look:")
     for path, what in [
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
+        (
+            ws.outputs / "report" / "PL2_phu_luc.docx",
+            "Phụ lục 2 dạng Word, bảng so sánh và biểu đồ (bieu_do/)",
+        ),
         (ws.status_html, f"tình hình nộp ngày {campaign_date(as_of.date())} (mở bằng trình duyệt)"),
         (ws.collect_dir / "findings.xlsx", "lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)"),
         (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),

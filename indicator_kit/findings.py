@@ -171,6 +171,12 @@ CODES: dict[str, Code] = {
         ),
         _C("no-data", INFO, 'Explicitly marked as no data ("x", "-", "không có số liệu").', "—"),
         _C(
+            "value-flagged",
+            INFO,
+            'A value marked preliminary "(sb)" or estimated "(ut)"; kept with that status.',
+            "—",
+        ),
+        _C(
             "formula-no-value",
             E,
             "A formula without a computed value.",

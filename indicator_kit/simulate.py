@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from indicator_kit.catalog.model import Spec
 from indicator_kit.generate import template_file_name
+from indicator_kit.merge.periods import derivable_from_years
 from indicator_kit.rules.kinds.sum import Sum
 from indicator_kit.sample import consistent_values
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
@@ -102,7 +103,8 @@ def simulate_returns(
 ) -> tuple[list[Path], list[str]]:
     """The returns of a realistic campaign (scenarios listed in the README): most agencies fill
     correctly; one types numbers as Vietnamese text, one makes a totals error and changes a unit to
-    triệu đồng, one is late, one never returns, one resubmits a corrected file, two co-reporting
+    triệu đồng, one marks its last year preliminary "(sb)" and leaves the period columns that can
+    be computed blank, one is late, one never returns, one resubmits a corrected file, two co-reporting
     agencies disagree on a cell, and two save as .xls and .ods with LibreOffice. Returns the files
     and notes on what could not be simulated here."""
     values = values or consistent_values(spec)
@@ -131,6 +133,19 @@ def simulate_returns(
         changes[error_agency] |= {
             (amount, c.id): values[(amount, c.id)] * 1000 for c in spec.campaign.columns
         }
+    flagging = _most_period_rows(spec, exclude={missing, late})
+    if flagging:  # the last year preliminary, and the period columns left for the office to compute
+        last_year = [c for c in spec.campaign.columns if c.is_year][-1]
+        for row in spec.rows_for(flagging):
+            if row.lead != flagging:
+                continue
+            cell = (row.key, last_year.id)
+            if cell not in changes[flagging] and isinstance(values.get(cell), float | int):
+                # typed without thousands separators, as the guide asks: "2468,0 (sb)"
+                changes[flagging][cell] = str(float(values[cell])).replace(".", ",") + " (sb)"
+            for column in spec.campaign.columns:
+                if derivable_from_years(spec, row, column):
+                    changes[flagging][(row.key, column.id)] = None
     shared = next((r for r in spec.input_rows if len(r.agencies) > 1 and missing not in r.agencies), None)
     if shared:
         changes[shared.agencies[1]][(shared.key, "y2019")] = values[(shared.key, "y2019")] + 1
@@ -183,6 +198,21 @@ def _unit_edit(spec: Spec, slug: str, key: str, unit: str) -> Edit:
 
 def _vietnamese(value: float) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _most_period_rows(spec: Spec, exclude: set[str]) -> str | None:
+    """The agency leading the most rows whose period columns the master can compute."""
+    counts = {
+        a.slug: sum(
+            1
+            for r in spec.rows_for(a.slug)
+            if r.lead == a.slug and any(derivable_from_years(spec, r, c) for c in spec.campaign.columns)
+        )
+        for a in spec.agencies
+        if a.slug not in exclude
+    }
+    best = max(counts, key=lambda slug: counts[slug], default=None)
+    return best if best and counts[best] else None
 
 
 def _first_with_rows(spec: Spec, value_types: tuple[str, ...]) -> str | None:

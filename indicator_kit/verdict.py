@@ -21,6 +21,7 @@ from indicator_kit.collect.numbers import Status
 from indicator_kit.dates import campaign_date
 from indicator_kit.findings import Finding, Severity
 from indicator_kit.merge.core import AgencyStatus, Master, received_time
+from indicator_kit.merge.periods import office_computes
 
 
 class State(StrEnum):
@@ -242,10 +243,24 @@ def _first_error(sub: Submission) -> str:
     return next((f.message for f in sub.findings if f.severity is Severity.ERROR), "")
 
 
+def _blank_required(spec: Spec, sub: Submission, expected: int) -> bool:
+    """Whether a cell the agency must type is blank (a period cell the office computes is not)."""
+    blank = expected - sub.answered
+    if blank <= 0:
+        return False
+    computed = office_computes(spec, sub.agency or "")
+    answered = (Status.NUMBER, Status.NO_DATA)
+    left = sum(1 for k in computed if (c := sub.cells.get(k)) is None or c.status not in answered)
+    return blank > left
+
+
 def _missing(spec: Spec, sub: Submission) -> tuple[MissingColumn, ...]:
     blank: Counter[str] = Counter()
+    computed = office_computes(spec, sub.agency or "")
     for row in spec.rows_for(sub.agency or ""):
         for column in spec.campaign.columns:
+            if (row.key, column.id) in computed:
+                continue
             cell = sub.cells.get((row.key, column.id))
             if cell is None or cell.status not in (Status.NUMBER, Status.NO_DATA):
                 blank[column.id] += 1
@@ -287,13 +302,13 @@ def _file_verdicts(
             first_copy.setdefault(sub.sha256, sub.file)
         state = State.NEEDS_FIX
         if role is FileRole.CURRENT:
-            state = _state_of(sub, expected)
+            state = _state_of(sub, expected, spec)
         verdicts.append(FileVerdict(sub.file, sub.sha256, agency, role, state, *counts, replaced_by, reason))
     return verdicts
 
 
-def _state_of(sub: Submission, expected: int) -> State:
-    if sub.errors or sub.answered < expected:
+def _state_of(sub: Submission, expected: int, spec: Spec) -> State:
+    if sub.errors or _blank_required(spec, sub, expected):
         return State.NEEDS_FIX
     return State.WARNINGS if sub.warnings else State.ACCEPTED
 
@@ -326,7 +341,7 @@ def judge(
         unusable = [f for f in mine if f.role in (FileRole.UNUSABLE, FileRole.UNREADABLE)]
         received_at: datetime | None = None
         if current is not None:
-            state = _state_of(current, expected)
+            state = _state_of(current, expected, spec)
             received_at = status.received_at if status else None
         elif unusable:
             state = State.NEEDS_FIX

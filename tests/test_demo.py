@@ -40,7 +40,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
     out, stdout = demo
     listed = re.findall(r"^  (\S.*)$", stdout.split("Xem kết quả")[1], flags=re.M)
-    assert len(listed) == 6
+    assert len(listed) == 7
     from email import message_from_bytes
 
     import openpyxl
@@ -58,6 +58,10 @@ def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
                 assert "<table>" in file.read_text(encoding="utf-8")
             elif file.suffix == ".eml":
                 assert message_from_bytes(file.read_bytes())["Subject"]
+            elif file.suffix == ".docx":
+                import docx
+
+                assert docx.Document(str(file)).tables
 
 
 def test_demo_scenarios(demo: tuple[Path, str]) -> None:

@@ -24,7 +24,7 @@ import click
 
 from indicator_kit import __version__, beside, ledger
 from indicator_kit.catalog import DEFAULT_SPEC_DIR, Spec, load_spec
-from indicator_kit.collect.limits import Limits
+from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
 from indicator_kit.collect.run import collect_inbox
@@ -109,6 +109,14 @@ as_of_option = click.option(
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
     help="Judge the deadline as of this date (default: today).",
+)
+arrival_option = click.option(
+    "--arrival",
+    type=click.Choice([a.value for a in Arrival]),
+    default=Arrival.INBOX.value,
+    show_default=True,
+    help="First arrival of a return: when the file landed in the inbox, or (mail-date) the Date "
+    "header of the e-mail it came in. Applies to files the ledger has not seen before.",
 )
 accept_option = click.option(
     "--accept",
@@ -237,6 +245,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
 )
 @master_out_option
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def collect_command(
@@ -245,6 +254,7 @@ def collect_command(
     output_format: str,
     master_out: Path,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path,
 ) -> None:
     """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX).
@@ -252,7 +262,7 @@ def collect_command(
     Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
     with ledger.exclusive(out_dir.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
+        submissions, master, record = collect_and_merge(loaded, inbox, accepted, out_dir.parent, arrival)
         findings = all_findings(submissions) + master.findings
         # the master workbook is rendered on the other core while the rest is written
         master_written = beside.start(
@@ -275,13 +285,16 @@ def collect_command(
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @folder_option("--out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table.")
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
-def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec_dir: Path) -> None:
+def merge_command(
+    inbox: Path, master_out: Path, accepted: tuple[str, ...], arrival: str, spec_dir: Path
+) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     loaded = load_spec(spec_dir)
     with ledger.exclusive(master_out.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, master_out.parent)
+        submissions, master, record = collect_and_merge(loaded, inbox, accepted, master_out.parent, arrival)
         record()
         findings = all_findings(submissions) + master.findings
         paths = write_master(master_out, render_master(loaded, master, findings))
@@ -307,10 +320,16 @@ def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec
     help="Where to write the status page.",
 )
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def status_command(
-    inbox: Path, as_of: datetime | None, html_path: Path, accepted: tuple[str, ...], spec_dir: Path
+    inbox: Path,
+    as_of: datetime | None,
+    html_path: Path,
+    accepted: tuple[str, ...],
+    arrival: str,
+    spec_dir: Path,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
     from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
@@ -318,7 +337,7 @@ def status_command(
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
     with ledger.exclusive(html_path.parent):
-        _, master, record = collect_and_merge(loaded, inbox, accepted, html_path.parent)
+        _, master, record = collect_and_merge(loaded, inbox, accepted, html_path.parent, arrival)
         record()
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
@@ -328,7 +347,7 @@ def status_command(
     for x in lines:
         click.echo(
             f"{x.name:<{width}}  {x.received:<8}  {x.timing:<12}  {x.answered:>5}/{x.expected:<5}  "
-            f"{x.errors:>4}  {x.action}"
+            f"{x.errors:>4}  {x.action}" + (f" ({x.sender})" if x.sender else "")
         )
     click.echo(deadline_sentence(loaded, day))
     write_atomic(html_path, status_html(loaded, master, day))
@@ -337,12 +356,13 @@ def status_command(
 
 
 def collect_and_merge(
-    loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path
+    loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path, arrival: str = Arrival.INBOX.value
 ) -> tuple[list[Submission], Master, Callable[[], None]]:
     """Read the inbox and merge, lateness from the ledger's first arrival. The third value
     archives the files and records the run in the ledger: call it before the state folder's
     lock, which the caller holds, is released."""
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
+    limits = Limits(accepted=frozenset(accepted), arrival=Arrival(arrival))
+    submissions = collect_inbox(inbox, loaded, limits=limits)
     master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
 
     def record() -> None:
@@ -359,6 +379,14 @@ def print_collect_summary(
     lines = []  # one write for thousands of files
     for sub in submissions:
         agency = loaded.agency_by_slug[sub.agency].short_name if sub.agency in loaded.agency_by_slug else "?"
+        if sub.opened:  # an e-mail or zip: its workbooks follow on their own lines
+            others = len(sub.findings)
+            tag = "[TỆP NÉN] " if sub.kind == "zip" else "[THƯ]     "
+            lines.append(
+                f"{tag} {sub.file} — {len(sub.opened)} biểu bên trong"
+                + (f", {others} ghi nhận (tệp khác, lỗi khi mở)" if others else "")
+            )
+            continue
         if sub.refused:
             reason = sub.findings[0].message if sub.findings else ""
             lines.append(f"[KHÔNG ĐỌC] {sub.file} — {reason}")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.model import Agency, Spec
+from indicator_kit.collect.envelope import Envelope, Wrapper, open_wrapped, wrapper_of
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
-from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
+from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
-from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
+from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, Sniffed, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.findings import finding
@@ -29,8 +31,10 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
-    """One file's verdict; never raises for anything the file contains."""
+def collect_entry(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> list[Submission]:
+    """An inbox file's verdicts: one for a workbook; for an e-mail or a zip, one for the file as
+    received followed by one for each workbook found inside, judged as if dropped alone. Never
+    raises for anything the file contains."""
     relative = path.relative_to(inbox).as_posix()
     stat = path.stat()
     if stat.st_size > limits.max_file_bytes:  # not even read into memory
@@ -39,11 +43,94 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
             f"Tệp quá lớn ({stat.st_size / 2**20:.0f} MB, giới hạn {limits.max_file_bytes / 2**20:.0f} MB)."
         )
         sub.findings.append(finding("file-too-large", message, file=relative))
-        return sub
+        return [sub]
     data = path.read_bytes()
     sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
+    sniffed = sniff(data)
+    wrapper = wrapper_of(data, sniffed.detail) if sniffed.kind is Kind.OTHER else None
+    if wrapper is not None:
+        return _open_received(sub, data, wrapper, spec, limits)
+    _judge(sub, data, sniffed, spec, limits)
+    return [sub]
+
+
+def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
+    """The verdict on the file itself (for an e-mail or zip, on the file as received)."""
+    return collect_entry(path, inbox, spec, limits)[0]
+
+
+_WORKBOOK_KINDS = {Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS, Kind.ENCRYPTED, Kind.CORRUPT}
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _open_received(
+    sub: Submission, data: bytes, wrapper: Wrapper, spec: Spec, limits: Limits
+) -> list[Submission]:
+    """An e-mail or zip: every file inside listed; each workbook judged on its own, located as
+    "thư <tệp> › tệp đính kèm <tên>"; the rest are findings of the received file."""
+    sub.kind = wrapper.value
+    where = {"file": sub.file, "sha256": sub.sha256}
+    opened = open_wrapped(data, wrapper, limits)
+    sub.envelope = Envelope(sub.file, sub.sha256, wrapper, (), opened.mail)
+    sub.findings.extend(finding(code, _sentence(message), **where) for code, message in opened.problems)
+    parts = []
+    for found in opened.found:
+        sniffed = sniff(found.data)
+        place = " › ".join(found.trail)
+        if not (
+            sniffed.kind in _WORKBOOK_KINDS
+            or (sniffed.kind is Kind.EMPTY and found.name.lower().endswith(_WORKBOOK_SUFFIXES))
+        ):
+            what = (
+                "tệp rỗng"
+                if sniffed.kind is Kind.EMPTY
+                else KIND_NAMES.get(sniffed.detail, KIND_NAMES["unknown"])
+            )
+            sub.findings.append(
+                finding(
+                    "attachment-not-workbook",
+                    _sentence(f"{place}: {what}, không phải bảng tính; không đọc."),
+                    **where,
+                )
+            )
+            continue
+        envelope = Envelope(sub.file, sub.sha256, wrapper, found.trail, found.mail)
+        arrived = sub.mtime
+        if limits.arrival is Arrival.MAIL_DATE and found.mail is not None and found.mail.date is not None:
+            arrived = found.mail.date.timestamp()
+        part = Submission(
+            envelope.location,
+            hashlib.sha256(found.data).hexdigest(),
+            len(found.data),
+            arrived,
+            envelope=envelope,
+            extracted=found.data,
+        )
+        _judge(part, found.data, sniffed, spec, limits)
+        parts.append(part)
+    if not parts:
+        sub.refused = True
+        text = (
+            "Thư không có biểu đính kèm"
+            if wrapper is not Wrapper.ZIP
+            else "Tệp nén không có biểu số liệu nào"
+        )
+        sub.findings.append(
+            finding("mail-no-workbook", f"{text} (không có tệp Excel nào bên trong).", **where)
+        )
+    sub.opened = tuple(p.file for p in parts)
+    return [sub, *parts]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _judge(sub: Submission, data: bytes, sniffed: Sniffed, spec: Spec, limits: Limits) -> None:
+    """One workbook's verdict on `sub`; never raises for anything the file contains."""
+    relative = sub.file
     try:
-        _collect(sub, data, spec, limits)
+        _collect(sub, data, sniffed, spec, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
@@ -65,12 +152,10 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
         sub.findings.append(
             finding("file-unreadable", message, file=relative, sha256=sub.sha256, agency=sub.agency or "")
         )
-    return sub
 
 
-def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> None:
+def _collect(sub: Submission, data: bytes, sniffed: Sniffed, spec: Spec, limits: Limits) -> None:
     where = {"file": sub.file, "sha256": sub.sha256}
-    sniffed = sniff(data)
     sub.kind = sniffed.kind.value
     if sniffed.kind is Kind.EMPTY:
         sub.refused = True
@@ -144,6 +229,8 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
                 **where,
             )
         )
+    if sub.envelope is not None and sub.envelope.mail is not None and sub.envelope.mail.sender:
+        _compare_sender(sub, sub.envelope.mail.sender, spec.agency_by_slug[ident.agency], where)
     if ident.identity is not None and ident.identity.verifies():
         sub.verified = True
     elif limits.accept(sub.file, sub.sha256):
@@ -199,6 +286,25 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
     sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
 
 
+def _compare_sender(sub: Submission, sender: str, agency: Agency, where: dict[str, str]) -> None:
+    """The e-mail's sender corroborates the workbook's own identity or is noted; it never
+    replaces it (returns are often forwarded by a colleague or from a personal address)."""
+    known = {a.lower() for a in re.split(r"[,;\s]+", agency.email) if "@" in a}
+    if not known:
+        return  # no address in agencies.yaml: nothing to compare with
+    sub.sender_matches = sender in known
+    if not sub.sender_matches:
+        sub.findings.append(
+            finding(
+                "mail-sender-other",
+                f"Thư gửi từ {sender}, không phải địa chỉ của {agency.short_name} trong danh sách đơn vị "
+                f"({', '.join(sorted(known))}); tệp vẫn được nhận theo mã nhận dạng trong biểu "
+                "(thư chuyển tiếp là bình thường).",
+                **where,
+            )
+        )
+
+
 def collect_inbox(
     inbox: Path,
     spec: Spec,
@@ -211,5 +317,5 @@ def collect_inbox(
     crash the run; large inboxes use every core."""
     paths = list(inbox_files(inbox))
     if not isolate:
-        return [collect_file(path, inbox, spec, limits) for path in paths]
+        return [sub for path in paths for sub in collect_entry(path, inbox, spec, limits)]
     return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1)

@@ -42,7 +42,7 @@ def _peak_kb() -> int:
 
 
 def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
-    from indicator_kit.collect.run import collect_file
+    from indicator_kit.collect.run import collect_entry
 
     _limit_memory(limits.memory_per_file_bytes)
     while True:
@@ -51,9 +51,9 @@ def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), spec, limits)
-        sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
-        conn.send(sub)
+        subs = collect_entry(Path(path), Path(inbox), spec, limits)  # more than one for an e-mail or zip
+        subs[0].seconds, subs[0].peak_kb = time.perf_counter() - started, _peak_kb()
+        conn.send(subs)
 
 
 class _Slot:
@@ -95,11 +95,11 @@ def run_isolated(
     context = multiprocessing.get_context(method)
     slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
-    results: list[Submission | None] = [None] * len(paths)
+    results: list[list[Submission] | None] = [None] * len(paths)
 
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
-        results[index] = verdict
+        results[index] = [verdict]
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
@@ -144,4 +144,4 @@ def run_isolated(
             else:
                 slot.conn.send(None)
                 slot.process.join(timeout=5)
-    return [r for r in results if r is not None]
+    return [sub for subs in results if subs is not None for sub in subs]

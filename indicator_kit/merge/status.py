@@ -26,6 +26,10 @@ class StatusLine:
     warnings: int
     action: str
     file: str
+    sender: str = ""  # the e-mail's sender against the agency's address (corroborates the identity)
+
+
+SENDER_NOTES = {True: "thư từ địa chỉ của đơn vị", False: "thư từ địa chỉ khác", None: ""}
 
 
 def deadline_sentence(spec: Spec, as_of: date) -> str:
@@ -60,6 +64,7 @@ def status_lines(spec: Spec, master: Master, as_of: date) -> list[StatusLine]:
                 s.warnings,
                 s.action,
                 s.current.file if s.current else "",
+                SENDER_NOTES[s.current.sender_matches] if s.current else "",
             )
         )
     return lines

@@ -526,6 +526,43 @@ def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
     click.echo(f"Đã gửi {count} thư.")
 
 
+@mail.command("fetch")
+@click.argument("inbox", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML with host, port, security (ssl, starttls, none), user, folder, cafile — at top level or "
+    "under 'imap:'. The password comes from INDICATOR_KIT_IMAP_PASSWORD or is asked for.",
+)
+@click.option(
+    "--mark-seen",
+    is_flag=True,
+    help="Mark the fetched messages as read on the server (default: change nothing).",
+)
+@reports_errors
+def mail_fetch(inbox: Path, config: Path | None, mark_seen: bool) -> None:
+    """Lấy thư có biểu đính kèm từ hộp thư (IMAP) về thư mục INBOX, mỗi thư một tệp .eml.
+
+    Only messages that arrived since the last fetch; nothing on the server is changed or deleted."""
+    import os
+
+    from indicator_kit.mail.fetch import fetch_mail, imap_settings
+
+    password = os.environ.get("INDICATOR_KIT_IMAP_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Mật khẩu hộp thư", hide_input=True, default="", show_default=False)
+    settings = imap_settings(config, password)
+    click.echo(f"Hộp thư {settings.user} tại {settings.host}:{settings.port}, thư mục {settings.folder}")
+    result = fetch_mail(settings, inbox, mark_seen, report=click.echo)
+    click.echo(
+        f"Có {result.looked_at} thư mới; đã lưu {len(result.saved)} thư có biểu vào {inbox}; "
+        f"{len(result.without_workbook)} thư không có biểu đính kèm (không tải)."
+    )
+    if result.saved:
+        click.echo(f"Chạy tiếp: indicator-kit collect {inbox}")
+
+
 def require_agency(loaded: Spec, slug: str) -> Any:
     if slug not in loaded.agency_by_slug:
         known = ", ".join(a.slug for a in loaded.agencies)

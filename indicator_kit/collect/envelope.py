@@ -211,16 +211,14 @@ def _open(
             opened.problems.append(("mail-too-large", f"{here}Tệp nhận được {reason}; dừng mở tại đây."))
             raise _Stop
         label = (*trail, *child.labels(kind))
-        if child.damaged:
+        if child.damaged:  # what could be decoded is not the file that was sent
             opened.problems.append(
                 (
                     "mail-unreadable",
-                    f"{location_text(label)}phần đính kèm bị hỏng (mã hóa base64 sai), "
-                    "không giải mã được đầy đủ.",
+                    f"{location_text(label)}phần đính kèm bị hỏng (mã hóa base64 sai), không giải mã được.",
                 )
             )
-            if not child.data:
-                continue
+            continue
         inner = _wrapper_of_bytes(child.data)
         if inner is not None:
             _open(child.data, inner, label, depth + 1, opened, budget, top=False)

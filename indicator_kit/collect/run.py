@@ -63,6 +63,16 @@ _WORKBOOK_KINDS = {Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS, Kind.ENCRYPTED, Kin
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
+def carries_workbook(message: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether an e-mail holds something collect would judge as a workbook, or could not be
+    opened cleanly (then collect must see it, to say so)."""
+    opened = open_wrapped(message, Wrapper.EML, limits)
+    return bool(opened.problems) or any(
+        sniff(found.data).kind in _WORKBOOK_KINDS or found.name.lower().endswith(_WORKBOOK_SUFFIXES)
+        for found in opened.found
+    )
+
+
 def _open_received(
     sub: Submission, data: bytes, wrapper: Wrapper, spec: Spec, limits: Limits
 ) -> list[Submission]:

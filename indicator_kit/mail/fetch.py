@@ -185,7 +185,7 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
             f"Không kết nối được máy chủ thư {where} ({reason}). Kiểm tra tên máy chủ, cổng và mạng."
         ) from None
     try:
-        imap.login(settings.user, settings.password)
+        _login(imap, settings)
     except imaplib.IMAP4.error:
         imap.shutdown()
         raise MailboxError(
@@ -193,6 +193,15 @@ def _connect(settings: ImapSettings) -> imaplib.IMAP4:
             "khẩu. Kiểm tra INDICATOR_KIT_IMAP_USER và mật khẩu (INDICATOR_KIT_IMAP_PASSWORD)."
         ) from None
     return imap
+
+
+def _login(imap: imaplib.IMAP4, settings: ImapSettings) -> None:
+    """SASL PLAIN carries a password in UTF-8 (LOGIN is ASCII only); LOGIN when PLAIN is not offered."""
+    if "AUTH=PLAIN" in imap.capabilities:
+        credentials = f"\0{settings.user}\0{settings.password}".encode()
+        imap.authenticate("PLAIN", lambda _: credentials)
+    else:
+        imap.login(settings.user, settings.password)
 
 
 def _select(imap: imaplib.IMAP4, settings: ImapSettings, readonly: bool) -> int:

@@ -28,6 +28,8 @@ from indicator_kit.catalog.model import (
     Spec,
     ValueType,
 )
+from indicator_kit.catalog.plausibility import load_plausibility
+from indicator_kit.catalog.reference import load_reference
 from indicator_kit.catalog.yamlfile import line_of, read_yaml
 from indicator_kit.errors import SpecError, SpecProblem
 
@@ -36,7 +38,13 @@ AGENCIES_FILE = "agencies.yaml"
 CAMPAIGN_FILE = "campaign.yaml"
 CHECKS_FILE = "checks.yaml"
 
-DEFAULT_SPEC_DIR = Path("workbook_specs")
+
+def default_spec_dir() -> Path:
+    """The Phụ lục 2 campaign shipped inside the package (the repository's workbook_specs/,
+    installed as `indicator_kit.default_campaign`)."""
+    from importlib.resources import files
+
+    return Path(str(files("indicator_kit.default_campaign")))
 
 
 class _Problems:
@@ -363,9 +371,10 @@ def _check_rows_use_inputs(
                 )
 
 
-def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
-    """Read and validate every spec file; raise SpecError listing all problems found."""
-    spec_dir = Path(spec_dir)
+def load_spec(spec_dir: Path | str | None = None) -> Spec:
+    """Read and validate every spec file (default: the campaign shipped with the package); raise
+    SpecError listing all problems found."""
+    spec_dir = Path(spec_dir) if spec_dir is not None else default_spec_dir()
     problems = _Problems()
     raw = {
         name: _read(spec_dir, name, schema, problems)
@@ -401,4 +410,11 @@ def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
                 )
     if problems.items or campaign is None:
         raise SpecError(problems.items)
-    return Spec(rows=tuple(rows), agencies=tuple(agencies), campaign=campaign, rules=tuple(rules))
+    return Spec(
+        rows=tuple(rows),
+        agencies=tuple(agencies),
+        campaign=campaign,
+        rules=tuple(rules),
+        plausibility=load_plausibility(spec_dir, {r.key: r for r in rows}),
+        reference=load_reference(spec_dir, campaign, rows),
+    )

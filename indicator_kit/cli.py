@@ -490,8 +490,11 @@ def print_collect_summary(
     errors = sum(s.errors for s in submissions)
     warnings = sum(s.warnings for s in submissions)
     refused = sum(1 for s in submissions if s.refused)
+    opened = sum(1 for s in submissions if s.opened)  # an e-mail or zip: counted by the workbooks inside
+    mail = f", lấy từ {opened} thư/tệp nén" if opened else ""
     click.echo(
-        f"Tổng cộng: {len(submissions)} tệp ({refused} không đọc được), {errors} lỗi, {warnings} cảnh báo."
+        f"Tổng cộng: {len(submissions) - opened} tệp ({refused} không đọc được{mail}), "
+        f"{errors} lỗi, {warnings} cảnh báo."
     )
     click.echo(f"Kết quả: {out_dir / 'findings.csv'} và {out_dir / 'findings.json'}")
     if feedback:

@@ -18,10 +18,11 @@ from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate, template_file_name
+from indicator_kit.mail.sample_mail import MsgMessage, eml, msg, tnef, zipped
 from indicator_kit.merge.outputs import load_master
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from tests.mailfiles import MsgMessage, eml, msg, tnef, zipped
+from indicator_kit.workspace import Workspace
 
 SLUG = "so_tai_chinh"
 AGENCY_ADDRESS = "stc@haiphong.example"
@@ -225,23 +226,14 @@ def test_sender_corroborates_or_is_noted_never_overrides(
     assert "thư từ địa chỉ của đơn vị" in (tmp_path / "s" / "status.html").read_text(encoding="utf-8")
 
 
-def test_message_archived_and_recorded_in_the_ledger(specs: Path, workbook: bytes, tmp_path: Path) -> None:
+def test_message_archived_and_recorded_in_the_ledger(
+    specs: Path, workbook: bytes, tmp_path: Path, workspace: Workspace
+) -> None:
     name, data = wrapped(workbook)["eml"]
     inbox = drop(tmp_path / "inbox", name, data).parent
-    state = tmp_path / "state"
+    state = workspace.state_dir
     result = CliRunner().invoke(
-        main,
-        [
-            "collect",
-            str(inbox),
-            "--out",
-            str(state / "collect"),
-            "--master-out",
-            str(state / "master"),
-            "--spec-dir",
-            str(specs),
-        ],
-        catch_exceptions=False,
+        main, ["collect", str(inbox), "--spec-dir", str(specs)], catch_exceptions=False
     )
     assert f"[THƯ]      {name} — 1 biểu bên trong" in result.output
     message_sha = hashlib.sha256(data).hexdigest()

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from indicator_kit.cli import main
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.mail.fetch import FETCH_STATE
-from tests.mailfiles import eml, tnef, zipped
+from indicator_kit.mail.sample_mail import eml, tnef, zipped
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
 OPENSSL = shutil.which("openssl")

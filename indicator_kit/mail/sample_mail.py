@@ -1,9 +1,8 @@
-"""E-mails as agencies send them, built from the formats' specifications for the tests: .eml
-(RFC 5322, with the standard library), Outlook .msg (MS-OXMSG inside an MS-CFB compound file)
-and winmail.dat (MS-OXTNEF), and zips. No writer for .msg or TNEF is packaged for Python, so
-these are written here from the documents; the collector reads them with its own libraries
-(python-oxmsg over olefile, tnefparse), which shows the files are well-formed to those readers.
-They are not files saved by Outlook itself.
+"""E-mails as agencies send them, for the demo's simulated inbox and the tests: .eml (RFC 5322,
+with the standard library), Outlook .msg (MS-OXMSG inside an MS-CFB compound file), winmail.dat
+(MS-OXTNEF) and zips. No writer for .msg or TNEF is packaged for Python, so these are written here
+from the specifications; the collector reads them with its own libraries (python-oxmsg over
+olefile, tnefparse). They are not files saved by Outlook itself.
 """
 
 from __future__ import annotations
@@ -252,7 +251,8 @@ def _cfb(root: dict[str, object]) -> bytes:
     fat += [FREE] * (fat_count * (SECTOR // 4) - len(fat))
     fat_bytes = struct.pack(f"<{len(fat)}I", *fat)
     sectors += [fat_bytes[i * SECTOR : (i + 1) * SECTOR] for i in range(fat_count)]
-    assert fat_count <= 109, "test .msg too large for a header-only DIFAT"
+    if fat_count > 109:
+        raise ValueError("sample .msg too large for a header-only DIFAT (about 6 MB)")
     difat = [fat_start + i for i in range(fat_count)] + [FREE] * (109 - fat_count)
     header = (
         bytes.fromhex("D0CF11E0A1B11AE1")
@@ -276,7 +276,6 @@ def _cfb(root: dict[str, object]) -> bytes:
         )
         + struct.pack("<109I", *difat)
     )
-    assert len(header) == SECTOR
     return header + b"".join(sectors)
 
 

@@ -71,6 +71,7 @@ class Envelope:
     kind: Wrapper
     trail: tuple[str, ...]  # attachment names from the received file down to the workbook
     mail: Mail | None = None  # None for a zip dropped alone
+    name: str = ""  # the workbook's own file name (what the officer may --accept it by)
 
     @property
     def location(self) -> str:

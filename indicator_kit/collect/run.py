@@ -104,7 +104,7 @@ def _open_received(
                 )
             )
             continue
-        envelope = Envelope(sub.file, sub.sha256, wrapper, found.trail, found.mail)
+        envelope = Envelope(sub.file, sub.sha256, wrapper, found.trail, found.mail, found.name)
         arrived = sub.mtime
         if limits.arrival is Arrival.MAIL_DATE and found.mail is not None and found.mail.date is not None:
             arrived = found.mail.date.timestamp()
@@ -243,7 +243,9 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, spec: Spec, limits:
         _compare_sender(sub, sub.envelope.mail.sender, spec.agency_by_slug[ident.agency], where)
     if ident.identity is not None and ident.identity.verifies():
         sub.verified = True
-    elif limits.accept(sub.file, sub.sha256):
+    elif limits.accept(sub.file, sub.sha256) or (
+        sub.envelope is not None and limits.accept(sub.envelope.name, sub.sha256)
+    ):
         sub.verified = True
         sub.findings.append(
             finding(

@@ -213,7 +213,7 @@ def test_sender_corroborates_or_is_noted_never_overrides(
             "status",
             str(inbox),
             "--as-of",
-            "2024-05-03",
+            "2024-05-08",  # after the file reached the inbox
             "--html",
             str(tmp_path / "s" / "status.html"),
             "--spec-dir",
@@ -235,7 +235,7 @@ def test_message_archived_and_recorded_in_the_ledger(
     result = CliRunner().invoke(
         main, ["collect", str(inbox), "--spec-dir", str(specs)], catch_exceptions=False
     )
-    assert f"[THƯ]      {name} — 1 biểu bên trong" in result.output
+    assert f"[THƯ]       {name} — 1 biểu bên trong" in result.output
     message_sha = hashlib.sha256(data).hexdigest()
     workbook_sha = hashlib.sha256(workbook).hexdigest()
     assert (state / "archive" / f"{message_sha}.eml").read_bytes() == data

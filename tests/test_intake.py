@@ -275,3 +275,13 @@ def test_nothing_silently_skipped(mail_spec: Spec, tmp_path: Path) -> None:
     assert "Thư không có biểu đính kèm" in subs["chi loi nhan.eml"].findings[0].message
     listed = [f.message for f in subs["cong van.eml"].findings if f.code == "attachment-not-workbook"]
     assert listed and listed[0].startswith("Tệp đính kèm cong van.pdf: tệp PDF")
+
+
+def test_an_inbox_of_mail_without_workbooks_is_refused_saying_so(mail_spec: Spec, tmp_path: Path) -> None:
+    from indicator_kit.collect.run import EmptyInboxError, require_values
+
+    drop(tmp_path, "chi loi nhan.eml", bytes(eml("a@b.example", "Đã gửi", SENT)))
+    with pytest.raises(
+        EmptyInboxError, match=r"1 thư hoặc tệp nén không có biểu đính kèm: chi loi nhan\.eml"
+    ):
+        require_values(tmp_path, collect_inbox(tmp_path, mail_spec))

@@ -359,12 +359,15 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
     else:
         blank = sum(1 for s in submissions if not s.refused and s.kind in _SPREADSHEET_KINDS)
         other = sum(1 for s in submissions if s.refused and s.kind == Kind.OTHER.value)
-        unreadable = len(submissions) - blank - other
+        mail = sum(1 for s in submissions if s.kind in {w.value for w in Wrapper} and not s.opened)
+        opened = sum(1 for s in submissions if s.opened)
+        unreadable = len(submissions) - blank - other - mail - opened
         parts = [
             f"{n} {what}"
             for n, what in (
                 (blank, "bảng tính chưa có số liệu nào (biểu mẫu trống?)"),
                 (other, "tệp không phải bảng tính"),
+                (mail, "thư hoặc tệp nén không có biểu đính kèm"),
                 (unreadable, "tệp không đọc được"),
             )
             if n

@@ -20,6 +20,7 @@ from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.mail.sample_mail import MsgMessage, eml, msg, tnef, zipped
 from indicator_kit.merge.outputs import load_master
+from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.workspace import Workspace
@@ -51,6 +52,11 @@ def specs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def mail_spec(specs: Path) -> Spec:
     return load_spec(specs)
+
+
+@pytest.fixture(scope="module")
+def mail_plan(mail_spec: Spec) -> Plan:
+    return compile_plan(mail_spec)
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +118,12 @@ def workbooks(subs: list[Submission]) -> list[Submission]:
 
 
 def test_same_return_in_every_wrapper_gives_the_same_findings_and_master(
-    mail_spec: Spec, specs: Path, workbook: bytes, tmp_path: Path
+    mail_plan: Plan, mail_spec: Spec, specs: Path, workbook: bytes, tmp_path: Path
 ) -> None:
     results = {}
     for way, (name, data) in wrapped(workbook).items():
         inbox = drop(tmp_path / way / "inbox", name, data).parent
-        subs = collect_inbox(inbox, mail_spec)
+        subs = collect_inbox(inbox, mail_plan)
         found = workbooks(subs)
         assert len(found) == 1, (way, [s.file for s in subs])
         sub = found[0]
@@ -139,16 +145,18 @@ def test_same_return_in_every_wrapper_gives_the_same_findings_and_master(
 
 
 def test_finding_location_names_the_message_and_the_attachment(
-    mail_spec: Spec, workbook: bytes, tmp_path: Path
+    mail_plan: Plan, mail_spec: Spec, workbook: bytes, tmp_path: Path
 ) -> None:
     name, data = wrapped(workbook)["eml-zip"]
     drop(tmp_path, name, data)
-    sub = workbooks(collect_inbox(tmp_path, mail_spec))[0]
+    sub = workbooks(collect_inbox(tmp_path, mail_plan))[0]
     assert sub.file == f"thư nen.eml › tệp đính kèm bao_cao.zip › tệp {NAME}"
     assert {f.file for f in sub.findings} == {sub.file}
 
 
-def test_inline_and_nested_attachments_are_found(mail_spec: Spec, workbook: bytes, tmp_path: Path) -> None:
+def test_inline_and_nested_attachments_are_found(
+    mail_plan: Plan, mail_spec: Spec, workbook: bytes, tmp_path: Path
+) -> None:
     """Webmail marks some attachments inline; a forwarded message carries the original inside."""
     original = eml(f"Sở Tài chính <{AGENCY_ADDRESS}>", "Báo cáo Phụ lục 2", SENT, [(NAME, workbook)])
     forward = eml(
@@ -159,7 +167,7 @@ def test_inline_and_nested_attachments_are_found(mail_spec: Spec, workbook: byte
         forwarded=[original],
     )
     drop(tmp_path, "chuyen tiep.eml", bytes(forward))
-    subs = collect_inbox(tmp_path, mail_spec)
+    subs = collect_inbox(tmp_path, mail_plan)
     received, *found = subs
     assert sorted(s.file for s in found) == [
         "thư chuyen tiep.eml › tệp đính kèm Báo cáo Phụ lục 2.eml › tệp đính kèm " + NAME,
@@ -176,11 +184,13 @@ def test_inline_and_nested_attachments_are_found(mail_spec: Spec, workbook: byte
     assert by_name["tệp đính kèm bieu inline.xlsx"].envelope.mail.sender == "vanthu@skhdt.haiphong.example"
 
 
-def test_outlook_item_forwarded_inside_a_msg(mail_spec: Spec, workbook: bytes, tmp_path: Path) -> None:
+def test_outlook_item_forwarded_inside_a_msg(
+    mail_plan: Plan, mail_spec: Spec, workbook: bytes, tmp_path: Path
+) -> None:
     inner = MsgMessage(AGENCY_ADDRESS, "Báo cáo Phụ lục 2", SENT, [(NAME, workbook)])
     outer = MsgMessage("vanthu@skhdt.haiphong.example", "FW: Báo cáo", SENT, embedded=[inner], headers=False)
     drop(tmp_path, "FW Báo cáo.msg", msg(outer))
-    found = workbooks(collect_inbox(tmp_path, mail_spec))
+    found = workbooks(collect_inbox(tmp_path, mail_plan))
     assert [s.file for s in found] == [
         f"thư FW Báo cáo.msg › tệp đính kèm Báo cáo Phụ lục 2 › tệp đính kèm {NAME}"
     ]
@@ -188,7 +198,7 @@ def test_outlook_item_forwarded_inside_a_msg(mail_spec: Spec, workbook: bytes, t
 
 
 def test_sender_corroborates_or_is_noted_never_overrides(
-    mail_spec: Spec, specs: Path, workbook: bytes, tmp_path: Path
+    mail_plan: Plan, mail_spec: Spec, specs: Path, workbook: bytes, tmp_path: Path
 ) -> None:
     inbox = tmp_path / "inbox"
     drop(
@@ -197,7 +207,7 @@ def test_sender_corroborates_or_is_noted_never_overrides(
         bytes(eml(f"STC <{AGENCY_ADDRESS.upper()}>", "PL2", SENT, [(NAME, workbook)])),
     )
     drop(inbox, "from colleague.eml", bytes(eml("ca.nhan@gmail.example", "PL2", SENT, [(NAME, workbook)])))
-    subs = {s.file: s for s in workbooks(collect_inbox(inbox, mail_spec))}
+    subs = {s.file: s for s in workbooks(collect_inbox(inbox, mail_plan))}
     agency = subs[f"thư from agency.eml › tệp đính kèm {NAME}"]
     other = subs[f"thư from colleague.eml › tệp đính kèm {NAME}"]
     assert agency.sender_matches is True and "mail-sender-other" not in {f.code for f in agency.findings}
@@ -251,16 +261,18 @@ def test_message_archived_and_recorded_in_the_ledger(
     assert verdict == ("opened",)
 
 
-def test_arrival_from_the_mail_date_when_asked(mail_spec: Spec, workbook: bytes, tmp_path: Path) -> None:
+def test_arrival_from_the_mail_date_when_asked(
+    mail_plan: Plan, mail_spec: Spec, workbook: bytes, tmp_path: Path
+) -> None:
     name, data = wrapped(workbook)["eml"]
     drop(tmp_path, name, data)
-    by_inbox = workbooks(collect_inbox(tmp_path, mail_spec))[0]
-    by_mail = workbooks(collect_inbox(tmp_path, mail_spec, limits=Limits(arrival=Arrival.MAIL_DATE)))[0]
+    by_inbox = workbooks(collect_inbox(tmp_path, mail_plan))[0]
+    by_mail = workbooks(collect_inbox(tmp_path, mail_plan, limits=Limits(arrival=Arrival.MAIL_DATE)))[0]
     assert by_inbox.mtime == ARRIVED
     assert by_mail.mtime == SENT.timestamp()
 
 
-def test_nothing_silently_skipped(mail_spec: Spec, tmp_path: Path) -> None:
+def test_nothing_silently_skipped(mail_plan: Plan, mail_spec: Spec, tmp_path: Path) -> None:
     drop(tmp_path, "chi loi nhan.eml", bytes(eml("a@b.example", "Đã gửi", SENT)))
     drop(
         tmp_path,
@@ -268,7 +280,7 @@ def test_nothing_silently_skipped(mail_spec: Spec, tmp_path: Path) -> None:
         bytes(eml("a@b.example", "Công văn", SENT, [("cong van.pdf", b"%PDF-1.4 x")])),
     )
     drop(tmp_path, "anh.zip", zipped([("anh.png", b"\x89PNG\r\n\x1a\n")]))
-    subs = {s.file: s for s in collect_inbox(tmp_path, mail_spec)}
+    subs = {s.file: s for s in collect_inbox(tmp_path, mail_plan)}
     assert set(subs) == {"chi loi nhan.eml", "cong van.eml", "anh.zip"}
     for sub in subs.values():
         assert sub.refused and "mail-no-workbook" in {f.code for f in sub.findings}
@@ -277,11 +289,13 @@ def test_nothing_silently_skipped(mail_spec: Spec, tmp_path: Path) -> None:
     assert listed and listed[0].startswith("Tệp đính kèm cong van.pdf: tệp PDF")
 
 
-def test_an_inbox_of_mail_without_workbooks_is_refused_saying_so(mail_spec: Spec, tmp_path: Path) -> None:
+def test_an_inbox_of_mail_without_workbooks_is_refused_saying_so(
+    mail_plan: Plan, mail_spec: Spec, tmp_path: Path
+) -> None:
     from indicator_kit.collect.run import EmptyInboxError, require_values
 
     drop(tmp_path, "chi loi nhan.eml", bytes(eml("a@b.example", "Đã gửi", SENT)))
     with pytest.raises(
         EmptyInboxError, match=r"1 thư hoặc tệp nén không có biểu đính kèm: chi loi nhan\.eml"
     ):
-        require_values(tmp_path, collect_inbox(tmp_path, mail_spec))
+        require_values(tmp_path, collect_inbox(tmp_path, mail_plan))

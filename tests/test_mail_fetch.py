@@ -198,6 +198,7 @@ def test_fetch_once_rerun_fetches_nothing_and_the_server_is_untouched(
 ) -> None:
     from indicator_kit.catalog import load_spec
     from indicator_kit.generate import generate, template_file_name
+    from indicator_kit.plan import compile_plan
     from indicator_kit.sample import consistent_values
     from indicator_kit.simulate import fill_return
     from tests.conftest import SPEC_DIR  # a real workbook: collect must find it in the fetched mail
@@ -225,7 +226,7 @@ def test_fetch_once_rerun_fetches_nothing_and_the_server_is_untouched(
     assert "Bỏ qua (thư không có biểu đính kèm): Lời mời họp" in output
     assert "Có 4 thư mới; đã lưu 3 thư có biểu" in output
     assert (inbox / FETCH_STATE).exists()
-    found = [s for s in collect_inbox(inbox, loaded) if s.agency == "so_y_te"]
+    found = [s for s in collect_inbox(inbox, compile_plan(loaded)) if s.agency == "so_y_te"]
     assert len(found) == 3 and all(s.verified for s in found)
     # nothing changed on the server: still unread
     assert all(b"\\Seen" not in f for f in server.flags())

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from indicator_kit.catalog.model import Agency, Spec
+from indicator_kit.catalog.model import Agency
 from indicator_kit.collect.envelope import Envelope, Wrapper, open_wrapped, wrapper_of
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
@@ -20,7 +20,8 @@ from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.findings import finding
-from indicator_kit.template.layout import MAIN_SHEET, build_layout
+from indicator_kit.plan import Plan
+from indicator_kit.template.layout import MAIN_SHEET
 
 
 def inbox_files(inbox: Path) -> Iterator[Path]:
@@ -33,7 +34,7 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def collect_entry(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> list[Submission]:
+def collect_entry(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> list[Submission]:
     """An inbox file's verdicts: one for a workbook; for an e-mail or a zip, one for the file as
     received followed by one for each workbook found inside, judged as if dropped alone. Never
     raises for anything the file contains."""
@@ -51,14 +52,14 @@ def collect_entry(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_
     sniffed = sniff(data)
     wrapper = wrapper_of(data, sniffed.detail) if sniffed.kind is Kind.OTHER else None
     if wrapper is not None:
-        return _open_received(sub, data, wrapper, spec, limits)
-    _judge(sub, data, sniffed, spec, limits)
+        return _open_received(sub, data, wrapper, plan, limits)
+    _judge(sub, data, sniffed, plan, limits)
     return [sub]
 
 
-def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
+def collect_file(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> Submission:
     """The verdict on the file itself (for an e-mail or zip, on the file as received)."""
-    return collect_entry(path, inbox, spec, limits)[0]
+    return collect_entry(path, inbox, plan, limits)[0]
 
 
 _WORKBOOK_KINDS = {Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS, Kind.ENCRYPTED, Kind.CORRUPT}
@@ -76,7 +77,7 @@ def carries_workbook(message: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
 
 
 def _open_received(
-    sub: Submission, data: bytes, wrapper: Wrapper, spec: Spec, limits: Limits
+    sub: Submission, data: bytes, wrapper: Wrapper, plan: Plan, limits: Limits
 ) -> list[Submission]:
     """An e-mail or zip: every file inside listed; each workbook judged on its own, located as
     "thư <tệp> › tệp đính kèm <tên>"; the rest are findings of the received file."""
@@ -118,7 +119,7 @@ def _open_received(
             envelope=envelope,
             extracted=found.data,
         )
-        _judge(part, found.data, sniffed, spec, limits)
+        _judge(part, found.data, sniffed, plan, limits)
         parts.append(part)
     if not parts:
         sub.refused = True
@@ -138,11 +139,11 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _judge(sub: Submission, data: bytes, sniffed: Sniffed, spec: Spec, limits: Limits) -> None:
+def _judge(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: Limits) -> None:
     """One workbook's verdict on `sub`; never raises for anything the file contains."""
     relative = sub.file
     try:
-        _collect(sub, data, sniffed, spec, limits)
+        _collect(sub, data, sniffed, plan, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
@@ -166,7 +167,8 @@ def _judge(sub: Submission, data: bytes, sniffed: Sniffed, spec: Spec, limits: L
         )
 
 
-def _collect(sub: Submission, data: bytes, sniffed: Sniffed, spec: Spec, limits: Limits) -> None:
+def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: Limits) -> None:
+    spec = plan.spec
     where = {"file": sub.file, "sha256": sub.sha256}
     sub.kind = sniffed.kind.value
     if sniffed.kind is Kind.EMPTY:
@@ -288,16 +290,16 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, spec: Spec, limits:
                 **where,
             )
         )
-    layout = build_layout(spec, ident.agency)
+    agency = plan.agency(ident.agency)
     try:
-        result = extract(sheet, layout, spec.key_set, raw.formula_state(sheet.name), where)
+        result = extract(sheet, agency.layout, spec.key_set, raw.formula_state(sheet.name), where)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
         return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
-    sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
+    sub.findings.extend(validate(agency, sub.cells, where, sheet.name))
 
 
 def _compare_sender(sub: Submission, sender: str, agency: Agency, where: dict[str, str]) -> None:
@@ -321,7 +323,7 @@ def _compare_sender(sub: Submission, sender: str, agency: Agency, where: dict[st
 
 def collect_inbox(
     inbox: Path,
-    spec: Spec,
+    plan: Plan,
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = True,
@@ -334,12 +336,12 @@ def collect_inbox(
     if not isolate:
         results = []
         for path in paths:
-            subs = collect_entry(path, inbox, spec, limits)
+            subs = collect_entry(path, inbox, plan, limits)
             results += subs
             if done is not None:
                 done(max(subs, key=lambda sub: sub.errors))
         return results
-    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1, done)
+    return run_isolated(paths, inbox, plan, limits, workers or os.cpu_count() or 1, done)
 
 
 class EmptyInboxError(IndicatorKitError):
@@ -383,13 +385,13 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
 
 
 def collect_archived(
-    copies: list[tuple[Path, str, float]], spec: Spec, limits: Limits = DEFAULT_LIMITS
+    copies: list[tuple[Path, str, float]], plan: Plan, limits: Limits = DEFAULT_LIMITS
 ) -> list[Submission]:
     """Read archived copies (path, the name the file arrived under, its arrival as a timestamp)
     as the files they were, isolated like inbox files, each with a `kept-from-archive` note."""
     if not copies:
         return []
-    read = run_isolated([path for path, _, _ in copies], copies[0][0].parent, spec, limits, 1)
+    read = run_isolated([path for path, _, _ in copies], copies[0][0].parent, plan, limits, 1)
     for sub, (path, name, arrived) in zip(read, copies, strict=True):
         sub.file, sub.mtime = name, arrived
         sub.findings[:] = [replace(f, file=name) for f in sub.findings]

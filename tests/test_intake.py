@@ -60,11 +60,11 @@ def mail_plan(mail_spec: Spec) -> Plan:
 
 
 @pytest.fixture(scope="module")
-def workbook(mail_spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+def workbook(mail_spec: Spec, mail_plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The agency's return with two slips in it (a number typed as text, a totals error), so the
     findings to compare are not empty."""
     tmp = tmp_path_factory.mktemp("return")
-    generate(mail_spec, tmp / "t", [SLUG])
+    generate(mail_plan, tmp / "t", [SLUG])
     values = consistent_values(mail_spec)
     first, second = (r.key for r in mail_spec.rows_for(SLUG)[:2])
     changes = {(first, "y2019"): "1.234,5", (second, "y2020"): values[(second, "y2020")] + 17}

@@ -204,7 +204,7 @@ def test_fetch_once_rerun_fetches_nothing_and_the_server_is_untouched(
     from tests.conftest import SPEC_DIR  # a real workbook: collect must find it in the fetched mail
 
     loaded = load_spec(SPEC_DIR)
-    generate(loaded, tmp_path / "t", ["so_y_te"])
+    generate(compile_plan(loaded), tmp_path / "t", ["so_y_te"])
     workbook = fill_return(
         loaded, tmp_path / "t" / template_file_name("so_y_te"), tmp_path / "r.xlsx",
         consistent_values(loaded), "so_y_te",

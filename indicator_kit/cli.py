@@ -25,7 +25,7 @@ import click
 
 from indicator_kit import __version__, beside, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
-from indicator_kit.collect.limits import Limits
+from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_findings_workbook, write_reports
 from indicator_kit.collect.run import collect_inbox
@@ -112,6 +112,14 @@ as_of_option = click.option(
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
     help="Judge the deadline as of this date (default: today).",
+)
+arrival_option = click.option(
+    "--arrival",
+    type=click.Choice([a.value for a in Arrival]),
+    default=Arrival.INBOX.value,
+    show_default=True,
+    help="First arrival of a return: when the file landed in the inbox, or (mail-date) the Date "
+    "header of the e-mail it came in. Applies to files the ledger has not seen before.",
 )
 accept_option = click.option(
     "--accept",
@@ -299,6 +307,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
 )
 @master_out_option
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def collect_command(
@@ -307,6 +316,7 @@ def collect_command(
     output_format: str,
     master_out: Path | None,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path | None,
 ) -> None:
     """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX,
@@ -322,7 +332,13 @@ def collect_command(
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
         run = collect_and_merge(
-            plan, inbox, accepted, ws, show_progress=output_format == "text", require_values=True
+            plan,
+            inbox,
+            accepted,
+            ws,
+            show_progress=output_format == "text",
+            require_values=True,
+            arrival=arrival,
         )
         submissions, master = run.submissions, run.master
         findings = all_findings(submissions) + master.findings
@@ -352,10 +368,15 @@ def collect_command(
 @inbox_argument
 @folder_option("--out", "master_out", "Output folder for the master table (default: ket_qua/master).")
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def merge_command(
-    inbox: Path | None, master_out: Path | None, accepted: tuple[str, ...], spec_dir: Path | None
+    inbox: Path | None,
+    master_out: Path | None,
+    accepted: tuple[str, ...],
+    arrival: str,
+    spec_dir: Path | None,
 ) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     ws = current_workspace()
@@ -365,7 +386,9 @@ def merge_command(
     plan = compile_plan(loaded)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
-        run = collect_and_merge(plan, inbox, accepted, ws, show_progress=True, require_values=True)
+        run = collect_and_merge(
+            plan, inbox, accepted, ws, show_progress=True, require_values=True, arrival=arrival
+        )
         run.record()
         master = run.master
         findings = all_findings(run.submissions) + master.findings
@@ -390,6 +413,7 @@ def merge_command(
     help="Where to write the status page (default: ket_qua/status.html).",
 )
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def status_command(
@@ -397,6 +421,7 @@ def status_command(
     as_of: datetime | None,
     html_path: Path | None,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
@@ -409,7 +434,9 @@ def status_command(
     signing_with(ws)
     day = as_of.date() if as_of else None
     with ledger.exclusive(ws.state_dir):
-        run = collect_and_merge(compile_plan(loaded), inbox, accepted, ws, as_of=day, show_progress=True)
+        run = collect_and_merge(
+            compile_plan(loaded), inbox, accepted, ws, as_of=day, show_progress=True, arrival=arrival
+        )
         run.record()
     click.echo(status_table(run.verdicts))
     print_run_notes(run)
@@ -439,6 +466,7 @@ def collect_and_merge(
     as_of: date | None = None,
     show_progress: bool = False,
     require_values: bool = False,
+    arrival: str = Arrival.INBOX.value,
 ) -> CampaignRun:
     """Read the inbox (and, from the archive, files the ledger holds that have left it), keep
     what had arrived by `as_of`, merge, and judge every agency once. Lateness comes from the
@@ -450,7 +478,7 @@ def collect_and_merge(
     from indicator_kit.progress import progress_bar, wanted
 
     loaded = plan.spec
-    limits = Limits(accepted=frozenset(accepted))
+    limits = Limits(accepted=frozenset(accepted), arrival=Arrival(arrival))
     state_dir = ws.state_dir
     show = show_progress and wanted()
     total = sum(1 for _ in inbox_files(inbox)) if show else 0
@@ -512,8 +540,11 @@ def print_collect_summary(loaded: Spec, run: CampaignRun, out_dir: Path, feedbac
     errors = sum(s.errors for s in submissions)
     warnings = sum(s.warnings for s in submissions)
     refused = sum(1 for s in submissions if s.refused)
+    opened = sum(1 for s in submissions if s.opened)  # an e-mail or zip: counted by the workbooks inside
+    mail = f", lấy từ {opened} thư/tệp nén" if opened else ""
     click.echo(
-        f"Tổng cộng: {len(submissions)} tệp ({refused} không đọc được), {errors} lỗi, {warnings} cảnh báo."
+        f"Tổng cộng: {len(submissions) - opened} tệp ({refused} không đọc được{mail}), "
+        f"{errors} lỗi, {warnings} cảnh báo."
     )
     print_run_notes(run)
     click.echo(agency_summary(run.verdicts))
@@ -749,6 +780,46 @@ def mail_send(really: bool, chosen: str | None, mail_dir: Path | None, config: P
         )
     if plan.sent_before:
         click.echo(f"Đã gửi từ trước (không gửi lại): {len(plan.sent_before)} thư.")
+
+
+@mail.command("fetch")
+@click.argument("inbox", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML with host, port, security (ssl, starttls, none), user, folder, cafile — at top level or "
+    "under 'imap:'. The password comes from INDICATOR_KIT_IMAP_PASSWORD or is asked for.",
+)
+@click.option(
+    "--mark-seen",
+    is_flag=True,
+    help="Mark the fetched messages as read on the server (default: change nothing).",
+)
+@reports_errors
+def mail_fetch(inbox: Path | None, config: Path | None, mark_seen: bool) -> None:
+    """Lấy thư có biểu đính kèm từ hộp thư (IMAP) về thư mục INBOX (mặc định: hop_thu/ của thư
+    mục làm việc), mỗi thư một tệp .eml.
+
+    Only messages that arrived since the last fetch; nothing on the server is changed or deleted."""
+    import os
+
+    from indicator_kit.mail.fetch import fetch_mail, imap_settings
+
+    inbox = inbox or current_workspace().inbox
+
+    password = os.environ.get("INDICATOR_KIT_IMAP_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Mật khẩu hộp thư", hide_input=True, default="", show_default=False)
+    settings = imap_settings(config, password)
+    click.echo(f"Hộp thư {settings.user} tại {settings.host}:{settings.port}, thư mục {settings.folder}")
+    result = fetch_mail(settings, inbox, mark_seen, report=click.echo)
+    click.echo(
+        f"Có {result.looked_at} thư mới; đã lưu {len(result.saved)} thư có biểu vào {inbox}; "
+        f"{len(result.without_workbook)} thư không có biểu đính kèm (không tải)."
+    )
+    if result.saved:
+        click.echo(f"Chạy tiếp: indicator-kit collect {inbox}")
 
 
 @main.command("demo")

@@ -63,6 +63,51 @@ CODES: dict[str, Code] = {
             "Workbook is password-protected (encrypted).",
             "Tệp được đặt mật khẩu — đề nghị đơn vị gửi lại bản không đặt mật khẩu.",
         ),
+        # e-mails and zips (opened before the per-file judgement)
+        _C(
+            "mail-no-workbook",
+            W,
+            "An e-mail (.eml, .msg, winmail.dat) or zip carries no spreadsheet; listed, nothing read.",
+            "Đề nghị đơn vị gửi lại thư có đính kèm tệp Excel của biểu mẫu.",
+        ),
+        _C(
+            "attachment-not-workbook",
+            INFO,
+            "A file inside an e-mail or zip is not a spreadsheet (a signature image, a PDF letter…); "
+            "listed by name, not read.",
+            "—",
+        ),
+        _C(
+            "mail-unreadable",
+            E,
+            "An e-mail or zip (or a part of it) cannot be parsed; what could be opened is still judged.",
+            "Mở thư trong chương trình thư, lưu riêng tệp Excel đính kèm vào thư mục nhận rồi chạy lại.",
+        ),
+        _C(
+            "mail-too-large",
+            E,
+            "The files inside an e-mail or zip exceed the size or count limits (zip bomb); opening stopped.",
+            "Lưu riêng tệp Excel đính kèm vào thư mục nhận, hoặc đề nghị đơn vị gửi lại đúng tệp biểu mẫu.",
+        ),
+        _C(
+            "mail-too-deep",
+            E,
+            "E-mails or zips nested inside each other deeper than the limit; the inner ones not opened.",
+            "Lưu riêng tệp Excel đính kèm vào thư mục nhận rồi chạy lại.",
+        ),
+        _C(
+            "archive-unsafe-name",
+            E,
+            "A zip member's path is absolute or climbs out of the archive (path traversal); refused.",
+            "Đề nghị đơn vị nén lại tệp (hoặc gửi tệp Excel không nén).",
+        ),
+        _C(
+            "mail-sender-other",
+            INFO,
+            "The e-mail's sender is not the agency's address in agencies.yaml (forwarded mail is normal); "
+            "the workbook's own identity still decides.",
+            "—",
+        ),
         # identity
         _C(
             "identity-fallback",

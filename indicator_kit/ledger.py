@@ -52,7 +52,30 @@ def _connect(state_dir: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS submissions (sha256 TEXT PRIMARY KEY, file_name TEXT NOT NULL, "
         "first_seen TEXT NOT NULL, arrived TEXT NOT NULL, agency TEXT, verdict TEXT, superseded_by TEXT)"
     )
+    present = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
+    for column in MAIL_COLUMNS:  # added later: older ledgers gain them empty
+        if column not in present:
+            db.execute(f"ALTER TABLE submissions ADD COLUMN {column} TEXT")
     return db
+
+
+# For a workbook taken out of an e-mail or zip: the received file (archived under its own hash)
+# and the message that carried the workbook: its sender's address, subject and Date header.
+MAIL_COLUMNS = ("message_sha256", "message_file", "sender", "subject", "mail_date")
+
+
+def _mail_fields(sub: Submission) -> tuple[str, str, str, str, str]:
+    envelope = sub.envelope
+    if envelope is None:
+        return ("", "", "", "", "")
+    mail = envelope.mail
+    return (
+        envelope.sha256,
+        envelope.file,
+        mail.sender if mail else "",
+        mail.subject if mail else "",
+        mail.date.isoformat() if mail and mail.date else "",
+    )
 
 
 def _arrived(sub: Submission) -> str:
@@ -82,7 +105,9 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> None:
                 continue
             target = archive_path(state_dir, sub.sha256, sub.file)
             if not target.exists():
-                _archive(target, (inbox / sub.file).read_bytes())
+                _archive(
+                    target, sub.extracted if sub.extracted is not None else (inbox / sub.file).read_bytes()
+                )
             db.execute(
                 "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) "
                 "VALUES (?, ?, ?, ?)",
@@ -92,6 +117,12 @@ def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> None:
                 "UPDATE submissions SET agency = ?, verdict = ? WHERE sha256 = ?",
                 (sub.agency or "", sub.verdict, sub.sha256),
             )
+            if sub.envelope is not None:  # the first message a workbook came in stays its evidence
+                db.execute(
+                    "UPDATE submissions SET message_sha256 = ?, message_file = ?, sender = ?, subject = ?, "
+                    "mail_date = ? WHERE sha256 = ? AND message_sha256 IS NULL",
+                    (*_mail_fields(sub), sub.sha256),
+                )
 
 
 def archive_path(state_dir: Path, sha256: str, file_name: str) -> Path:

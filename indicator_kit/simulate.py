@@ -103,9 +103,15 @@ def simulate_returns(
 ) -> tuple[list[Path], list[str]]:
     """The returns of a realistic campaign (scenarios listed in the README): most agencies fill
     correctly; one types numbers as Vietnamese text, one makes a totals error and changes a unit to
+<<<<<<< HEAD
     triệu đồng, one marks its last year preliminary "(sb)" and leaves the period columns that can
     be computed blank, one is late, one never returns, one resubmits a corrected file, two co-reporting
     agencies disagree on a cell, and two save as .xls and .ods with LibreOffice. Returns the files
+=======
+    triệu đồng, one is late, one never returns, one resubmits a corrected file, two co-reporting
+    agencies disagree on a cell, two save as .xls and .ods with LibreOffice, and three returns
+    come as e-mails (an Outlook .msg, a forwarded message, a zipped attachment). Returns the files
+>>>>>>> ready/intake
     and notes on what could not be simulated here."""
     values = values or consistent_values(spec)
     slugs = [a.slug for a in spec.agencies]
@@ -185,7 +191,47 @@ def simulate_returns(
                 notes.append(f"LibreOffice chưa cài: {out.name} vẫn là .xlsx (không lưu thành .{fmt}).")
             out = converted or out
         written.append(out)
+    by_slug = {path.stem.removeprefix("PL2_"): path for path in written}
+    mailed = [slug for slug in plain[:-2] if slug in by_slug][:3]
+    written = [p for p in written if p not in {by_slug[slug] for slug in mailed}]
+    written += _as_mail(spec, [by_slug[slug] for slug in mailed])
     return written, notes
+
+
+OFFICE_CLERK = "Văn thư <vanthu@skhdt.example.invalid>"
+
+
+def _as_mail(spec: Spec, returns: list[Path]) -> list[Path]:
+    """Returns as they reach the office by e-mail, dropped into the inbox as the officer drags
+    them out of her mail program: one Outlook .msg, one forwarded by the office's clerk (the
+    agency's message attached inside), one with the workbook zipped. The senders' addresses are
+    samples (example.invalid), never written into agencies.yaml."""
+    from indicator_kit.mail.sample_mail import MsgMessage, eml, msg, zipped
+
+    made = []
+    for kind, path in zip(("msg", "forwarded", "zipped"), returns, strict=False):
+        slug = path.stem.removeprefix("PL2_")
+        agency = spec.agency_by_slug[slug]
+        sender = f"{agency.short_name} <{agency.email or slug + '@donvi.example.invalid'}>"
+        sent = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        subject = f"{agency.short_name} gửi biểu Phụ lục 2"
+        data, name = path.read_bytes(), path.name
+        if kind == "msg":
+            out = path.with_name(f"{subject}.msg")
+            address = sender.split("<")[1].rstrip(">")
+            out.write_bytes(msg(MsgMessage(address, subject, sent, [(name, data)])))
+        elif kind == "forwarded":
+            original = eml(sender, subject, sent, [(name, data)])
+            out = path.with_name(f"Fwd {subject}.eml")
+            out.write_bytes(bytes(eml(OFFICE_CLERK, f"Fwd: {subject}", sent, forwarded=[original])))
+        else:
+            out = path.with_name(f"{subject} (nén).eml")
+            zip_name = name.replace(".xlsx", ".zip")
+            out.write_bytes(bytes(eml(sender, subject, sent, [(zip_name, zipped([(name, data)]))])))
+        _stamp(out, sent)
+        path.unlink()
+        made.append(out)
+    return made
 
 
 def _unit_edit(spec: Spec, slug: str, key: str, unit: str) -> Edit:

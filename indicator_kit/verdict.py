@@ -58,6 +58,8 @@ class FileRole(StrEnum):
     UNUSABLE = "không dùng được"  # identified, but its values cannot be merged
     UNREADABLE = "không đọc được"  # nothing could be read
     UNIDENTIFIED = "không rõ đơn vị"  # read, but not attributed to any agency of the campaign
+    MAIL = "thư đã mở"  # an e-mail: its workbooks are files of their own, listed after it
+    ZIP = "tệp nén đã mở"  # a zip dropped in the inbox: likewise
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,10 @@ class FileVerdict:
             return "[TRÙNG]"
         if self.role is FileRole.UNREADABLE:
             return "[KHÔNG ĐỌC]"
+        if self.role is FileRole.MAIL:
+            return "[THƯ]"
+        if self.role is FileRole.ZIP:
+            return "[TỆP NÉN]"
         return {
             State.NEEDS_FIX: "[CẦN SỬA]",
             State.WARNINGS: "[CẢNH BÁO]",
@@ -135,6 +141,12 @@ class AgencyVerdict:
     @property
     def accepted_file(self) -> str:
         return self.current.file if self.current else ""
+
+    @property
+    def sender_note(self) -> str:
+        """The e-mail's sender against the agency's address in agencies.yaml (corroboration)."""
+        matches = self.current.sender_matches if self.current else None
+        return {True: "thư từ địa chỉ của đơn vị", False: "thư từ địa chỉ khác", None: ""}[matches]
 
     @property
     def received(self) -> bool:
@@ -282,7 +294,11 @@ def _file_verdicts(
         expected = len(spec.rows_for(agency)) * len(spec.campaign.columns) if agency else 0
         counts = (sub.answered, expected, sub.errors, sub.warnings)
         role, replaced_by, reason = FileRole.UNUSABLE, "", ""
-        if sub.refused:
+        if sub.opened:
+            role = FileRole.ZIP if sub.kind == "zip" else FileRole.MAIL
+            others = f"; {len(sub.findings)} ghi nhận khi mở (xem danh sách lỗi)" if sub.findings else ""
+            reason = f"{len(sub.opened)} biểu bên trong{others}"
+        elif sub.refused:
             role, reason = FileRole.UNREADABLE, _first_error(sub) or "không đọc được tệp"
         elif not agency:
             role, reason = FileRole.UNIDENTIFIED, _first_error(sub) or "không xác định được đơn vị"

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from xlsxwriter.utility import xl_col_to_name
 
+from indicator_kit.collect.envelope import Envelope
 from indicator_kit.collect.numbers import Status
 from indicator_kit.findings import Finding, Severity
 from indicator_kit.template.identity import TemplateIdentity
@@ -264,6 +265,14 @@ class Submission:
     verified: bool = False  # identity signed with the office's key, or accepted by the officer
     seconds: float = 0.0  # time spent reading it (for the robustness report)
     peak_kb: int = 0  # peak memory of the process that read it
+    # A workbook taken out of an e-mail or zip: where it came from, and its bytes (there is no
+    # file of its own in the inbox to archive it from).
+    envelope: Envelope | None = None
+    extracted: bytes | None = None
+    # An e-mail or zip as received: the locations of the workbooks taken out of it.
+    opened: tuple[str, ...] = ()
+    # The e-mail's sender against the agency's address in agencies.yaml (None: nothing to compare).
+    sender_matches: bool | None = None
 
     @property
     def errors(self) -> int:
@@ -279,6 +288,8 @@ class Submission:
 
     @property
     def verdict(self) -> str:
+        if self.opened:
+            return "opened"
         if self.refused:
             return "refused"
         return "read-with-findings" if self.errors or self.warnings else "read"

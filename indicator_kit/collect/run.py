@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from indicator_kit.catalog.model import Agency
+from indicator_kit.collect.envelope import Envelope, Wrapper, open_wrapped, wrapper_of
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
-from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
+from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
-from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
+from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, Sniffed, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
@@ -31,8 +34,10 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def collect_file(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> Submission:
-    """One file's verdict; never raises for anything the file contains."""
+def collect_entry(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> list[Submission]:
+    """An inbox file's verdicts: one for a workbook; for an e-mail or a zip, one for the file as
+    received followed by one for each workbook found inside, judged as if dropped alone. Never
+    raises for anything the file contains."""
     relative = path.relative_to(inbox).as_posix()
     stat = path.stat()
     if stat.st_size > limits.max_file_bytes:  # not even read into memory
@@ -41,11 +46,104 @@ def collect_file(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_L
             f"Tệp quá lớn ({stat.st_size / 2**20:.0f} MB, giới hạn {limits.max_file_bytes / 2**20:.0f} MB)."
         )
         sub.findings.append(finding("file-too-large", message, file=relative))
-        return sub
+        return [sub]
     data = path.read_bytes()
     sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
+    sniffed = sniff(data)
+    wrapper = wrapper_of(data, sniffed.detail) if sniffed.kind is Kind.OTHER else None
+    if wrapper is not None:
+        return _open_received(sub, data, wrapper, plan, limits)
+    _judge(sub, data, sniffed, plan, limits)
+    return [sub]
+
+
+def collect_file(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> Submission:
+    """The verdict on the file itself (for an e-mail or zip, on the file as received)."""
+    return collect_entry(path, inbox, plan, limits)[0]
+
+
+_WORKBOOK_KINDS = {Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS, Kind.ENCRYPTED, Kind.CORRUPT}
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def carries_workbook(message: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether an e-mail holds something collect would judge as a workbook, or could not be
+    opened cleanly (then collect must see it, to say so)."""
+    opened = open_wrapped(message, Wrapper.EML, limits)
+    return bool(opened.problems) or any(
+        sniff(found.data).kind in _WORKBOOK_KINDS or found.name.lower().endswith(_WORKBOOK_SUFFIXES)
+        for found in opened.found
+    )
+
+
+def _open_received(
+    sub: Submission, data: bytes, wrapper: Wrapper, plan: Plan, limits: Limits
+) -> list[Submission]:
+    """An e-mail or zip: every file inside listed; each workbook judged on its own, located as
+    "thư <tệp> › tệp đính kèm <tên>"; the rest are findings of the received file."""
+    sub.kind = wrapper.value
+    where = {"file": sub.file, "sha256": sub.sha256}
+    opened = open_wrapped(data, wrapper, limits)
+    sub.envelope = Envelope(sub.file, sub.sha256, wrapper, (), opened.mail)
+    sub.findings.extend(finding(code, _sentence(message), **where) for code, message in opened.problems)
+    parts = []
+    for found in opened.found:
+        sniffed = sniff(found.data)
+        place = " › ".join(found.trail)
+        if not (
+            sniffed.kind in _WORKBOOK_KINDS
+            or (sniffed.kind is Kind.EMPTY and found.name.lower().endswith(_WORKBOOK_SUFFIXES))
+        ):
+            what = (
+                "tệp rỗng"
+                if sniffed.kind is Kind.EMPTY
+                else KIND_NAMES.get(sniffed.detail, KIND_NAMES["unknown"])
+            )
+            sub.findings.append(
+                finding(
+                    "attachment-not-workbook",
+                    _sentence(f"{place}: {what}, không phải bảng tính; không đọc."),
+                    **where,
+                )
+            )
+            continue
+        envelope = Envelope(sub.file, sub.sha256, wrapper, found.trail, found.mail, found.name)
+        arrived = sub.mtime
+        if limits.arrival is Arrival.MAIL_DATE and found.mail is not None and found.mail.date is not None:
+            arrived = found.mail.date.timestamp()
+        part = Submission(
+            envelope.location,
+            hashlib.sha256(found.data).hexdigest(),
+            len(found.data),
+            arrived,
+            envelope=envelope,
+            extracted=found.data,
+        )
+        _judge(part, found.data, sniffed, plan, limits)
+        parts.append(part)
+    if not parts:
+        sub.refused = True
+        text = (
+            "Thư không có biểu đính kèm"
+            if wrapper is not Wrapper.ZIP
+            else "Tệp nén không có biểu số liệu nào"
+        )
+        sub.findings.append(
+            finding("mail-no-workbook", f"{text} (không có tệp Excel nào bên trong).", **where)
+        )
+    sub.opened = tuple(p.file for p in parts)
+    return [sub, *parts]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _judge(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: Limits) -> None:
+    """One workbook's verdict on `sub`; never raises for anything the file contains."""
+    relative = sub.file
     try:
-        _collect(sub, data, plan, limits)
+        _collect(sub, data, sniffed, plan, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
@@ -67,13 +165,11 @@ def collect_file(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_L
         sub.findings.append(
             finding("file-unreadable", message, file=relative, sha256=sub.sha256, agency=sub.agency or "")
         )
-    return sub
 
 
-def _collect(sub: Submission, data: bytes, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> None:
+def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: Limits) -> None:
     spec = plan.spec
     where = {"file": sub.file, "sha256": sub.sha256}
-    sniffed = sniff(data)
     sub.kind = sniffed.kind.value
     if sniffed.kind is Kind.EMPTY:
         sub.refused = True
@@ -147,9 +243,13 @@ def _collect(sub: Submission, data: bytes, plan: Plan, limits: Limits = DEFAULT_
                 **where,
             )
         )
+    if sub.envelope is not None and sub.envelope.mail is not None and sub.envelope.mail.sender:
+        _compare_sender(sub, sub.envelope.mail.sender, spec.agency_by_slug[ident.agency], where)
     if ident.identity is not None and ident.identity.verifies():
         sub.verified = True
-    elif limits.accept(sub.file, sub.sha256):
+    elif limits.accept(sub.file, sub.sha256) or (
+        sub.envelope is not None and limits.accept(sub.envelope.name, sub.sha256)
+    ):
         sub.verified = True
         sub.findings.append(
             finding(
@@ -202,6 +302,25 @@ def _collect(sub: Submission, data: bytes, plan: Plan, limits: Limits = DEFAULT_
     sub.findings.extend(validate(agency, sub.cells, where, sheet.name))
 
 
+def _compare_sender(sub: Submission, sender: str, agency: Agency, where: dict[str, str]) -> None:
+    """The e-mail's sender corroborates the workbook's own identity or is noted; it never
+    replaces it (returns are often forwarded by a colleague or from a personal address)."""
+    known = {a.lower() for a in re.split(r"[,;\s]+", agency.email) if "@" in a}
+    if not known:
+        return  # no address in agencies.yaml: nothing to compare with
+    sub.sender_matches = sender in known
+    if not sub.sender_matches:
+        sub.findings.append(
+            finding(
+                "mail-sender-other",
+                f"Thư gửi từ {sender}, không phải địa chỉ của {agency.short_name} trong danh sách đơn vị "
+                f"({', '.join(sorted(known))}); tệp vẫn được nhận theo mã nhận dạng trong biểu "
+                "(thư chuyển tiếp là bình thường).",
+                **where,
+            )
+        )
+
+
 def collect_inbox(
     inbox: Path,
     plan: Plan,
@@ -217,9 +336,10 @@ def collect_inbox(
     if not isolate:
         results = []
         for path in paths:
-            results.append(collect_file(path, inbox, plan, limits))
+            subs = collect_entry(path, inbox, plan, limits)
+            results += subs
             if done is not None:
-                done(results[-1])
+                done(max(subs, key=lambda sub: sub.errors))
         return results
     return run_isolated(paths, inbox, plan, limits, workers or os.cpu_count() or 1, done)
 
@@ -241,12 +361,15 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
     else:
         blank = sum(1 for s in submissions if not s.refused and s.kind in _SPREADSHEET_KINDS)
         other = sum(1 for s in submissions if s.refused and s.kind == Kind.OTHER.value)
-        unreadable = len(submissions) - blank - other
+        mail = sum(1 for s in submissions if s.kind in {w.value for w in Wrapper} and not s.opened)
+        opened = sum(1 for s in submissions if s.opened)
+        unreadable = len(submissions) - blank - other - mail - opened
         parts = [
             f"{n} {what}"
             for n, what in (
                 (blank, "bảng tính chưa có số liệu nào (biểu mẫu trống?)"),
                 (other, "tệp không phải bảng tính"),
+                (mail, "thư hoặc tệp nén không có biểu đính kèm"),
                 (unreadable, "tệp không đọc được"),
             )
             if n

@@ -43,7 +43,7 @@ def _peak_kb() -> int:
 
 
 def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes) -> None:
-    from indicator_kit.collect.run import collect_file
+    from indicator_kit.collect.run import collect_entry
 
     _limit_memory(limits.memory_per_file_bytes)
     secret.adopt(key)  # a spawned worker starts afresh: it knows the command's key only from here
@@ -53,9 +53,9 @@ def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes) -> None:
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), plan, limits)
-        sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
-        conn.send(sub)
+        subs = collect_entry(Path(path), Path(inbox), plan, limits)  # more than one for an e-mail or zip
+        subs[0].seconds, subs[0].peak_kb = time.perf_counter() - started, _peak_kb()
+        conn.send(subs)
 
 
 class _Slot:
@@ -107,11 +107,11 @@ def run_isolated(
     context = multiprocessing.get_context(START_METHOD)
     slots = [_Slot(context, plan, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
-    results: list[Submission | None] = [None] * len(paths)
+    results: list[list[Submission] | None] = [None] * len(paths)
 
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
-        results[index] = verdict
+        results[index] = [verdict]
         if done is not None:
             done(verdict)
         slots[i].tasks.popleft()
@@ -139,9 +139,9 @@ def run_isolated(
                     try:
                         while slot.tasks and slot.conn.poll():  # every result that has arrived
                             index, path = slot.tasks[0]
-                            results[index] = slot.conn.recv()
-                            if done is not None:
-                                done(results[index])
+                            results[index] = received = slot.conn.recv()
+                            if done is not None:  # once per inbox file (an e-mail: its worst verdict)
+                                done(max(received, key=lambda sub: sub.errors))
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader
@@ -160,4 +160,4 @@ def run_isolated(
             else:
                 slot.conn.send(None)
                 slot.process.join(timeout=5)
-    return [r for r in results if r is not None]
+    return [sub for subs in results if subs is not None for sub in subs]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -25,11 +26,12 @@ import click
 from indicator_kit import __version__, beside, ledger
 from indicator_kit.catalog import DEFAULT_SPEC_DIR, Spec, load_spec
 from indicator_kit.collect.limits import Limits
-from indicator_kit.collect.model import Submission
+from indicator_kit.collect.model import Archived, Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
-from indicator_kit.files import write_atomic
+from indicator_kit.faults import os_fault, sqlite_fault
+from indicator_kit.files import remove_leftovers, write_atomic
 from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
@@ -66,7 +68,12 @@ def reports_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:  # the machine refused something no library call translated
+                raise os_fault(exc) from exc
+            except sqlite3.Error as exc:
+                raise sqlite_fault(exc, Path(ledger.LEDGER)) from exc
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
@@ -252,6 +259,7 @@ def collect_command(
     Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
     with ledger.exclusive(out_dir.parent):
+        clean_leftovers(out_dir, out_dir / "feedback", master_out)
         submissions, master, record = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
         findings = all_findings(submissions) + master.findings
         # the master workbook is rendered on the other core while the rest is written
@@ -281,6 +289,7 @@ def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     loaded = load_spec(spec_dir)
     with ledger.exclusive(master_out.parent):
+        clean_leftovers(master_out)
         submissions, master, record = collect_and_merge(loaded, inbox, accepted, master_out.parent)
         record()
         findings = all_findings(submissions) + master.findings
@@ -318,6 +327,7 @@ def status_command(
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
     with ledger.exclusive(html_path.parent):
+        clean_leftovers(html_path.parent)
         _, master, record = collect_and_merge(loaded, inbox, accepted, html_path.parent)
         record()
     lines = status_lines(loaded, master, day)
@@ -342,15 +352,36 @@ def collect_and_merge(
     """Read the inbox and merge, lateness from the ledger's first arrival. The third value
     archives the files and records the run in the ledger: call it before the state folder's
     lock, which the caller holds, is released."""
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
+    say_removed(ledger.prepare(state_dir))
+    submissions = collect_inbox(
+        inbox, loaded, limits=Limits(accepted=frozenset(accepted)), archive=ledger.archive_dir(state_dir)
+    )
     master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
 
     def record() -> None:
-        ledger.record(state_dir, inbox, submissions)
+        ledger.record(state_dir, submissions)
+        for sub in submissions:
+            if sub.archive.state is Archived.REPAIRED:
+                click.echo(
+                    f"Kho lưu trữ: bản lưu của {sub.file} không khớp mã băm của nó; "
+                    "đã ghi lại từ tệp vừa đọc.",
+                    err=True,
+                )
         superseded = [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
         ledger.mark_superseded(state_dir, superseded)
 
     return submissions, master, record
+
+
+def clean_leftovers(*folders: Path) -> None:
+    """Remove the temporary files an interrupted run left in output folders (the caller holds
+    the lock)."""
+    say_removed([path for folder in folders for path in remove_leftovers(folder)])
+
+
+def say_removed(paths: list[Path]) -> None:
+    for path in paths:
+        click.echo(f"Đã xóa tệp tạm còn lại từ lần chạy bị gián đoạn trước: {path}", err=True)
 
 
 def print_collect_summary(
@@ -496,6 +527,79 @@ def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
 
     count = send_all(mail_dir, settings, report)
     click.echo(f"Đã gửi {count} thư.")
+
+
+state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_COLLECT_OUT.parent,
+    show_default=True,
+    help="Folder holding ledger.sqlite and archive/ (the parent of collect's --out).",
+)
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """Sổ ghi nhận và kho lưu trữ tệp đã nộp: kiểm tra, dựng lại (ledger ↔ archive)."""
+
+
+@ledger_group.command("check")
+@state_dir_option
+@reports_errors
+def ledger_check(state_dir: Path) -> None:
+    """Kiểm tra sổ ghi nhận khớp kho lưu trữ (every row has its bytes, every entry its hash)."""
+    with ledger.exclusive(state_dir):
+        result = ledger.check(state_dir)
+    for sha256, name in result.missing:
+        click.echo(f"[THIẾU BẢN LƯU] {name} ({sha256[:12]}…): sổ ghi nhận có, kho lưu trữ không có tệp.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm trong tên tệp.")
+    for name in result.orphans:
+        click.echo(f"[CHƯA GHI SỔ] archive/{name}: có trong kho lưu trữ nhưng sổ ghi nhận không có.")
+    for name in result.leftovers:
+        click.echo(f"[TỆP TẠM] archive/{name}: còn lại từ lần chạy bị gián đoạn (lần chạy sau sẽ xóa).")
+    click.echo(
+        f"Sổ ghi nhận: {result.rows} tệp; kho lưu trữ: {result.entries} tệp; thiếu bản lưu "
+        f"{len(result.missing)}, hỏng {len(result.damaged)}, chưa ghi sổ {len(result.orphans)}."
+    )
+    if result.clean:
+        click.echo("Sổ ghi nhận và kho lưu trữ khớp nhau.")
+        return
+    click.echo(
+        "Cách xử lý: chạy lại collect với hộp thư còn các tệp đó (bản lưu thiếu/hỏng được ghi lại, tệp "
+        f'chưa ghi sổ được ghi vào sổ), hoặc "indicator-kit ledger rebuild --state-dir {state_dir}".'
+    )
+    sys.exit(EXIT_FINDINGS)
+
+
+@ledger_group.command("rebuild")
+@state_dir_option
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An inbox to recover file names from and repair damaged archive entries with.",
+)
+@reports_errors
+def ledger_rebuild(state_dir: Path, inbox: Path | None) -> None:
+    """Dựng lại sổ ghi nhận từ kho lưu trữ (keeps every first-arrival date still known)."""
+    with ledger.exclusive(state_dir):
+        result = ledger.rebuild(state_dir, inbox)
+    if result.kept_aside:
+        click.echo(f"Sổ cũ được cất lại: {result.kept_aside}")
+    for name in result.repaired:
+        click.echo(f"[ĐÃ SỬA] archive/{name}: ghi lại từ tệp cùng mã băm trong hộp thư.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm, không có bản tốt; không ghi vào sổ.")
+    for sha256, name in result.lost:
+        click.echo(f"[MẤT BẢN LƯU] {name} ({sha256[:12]}…): sổ cũ có nhưng kho lưu trữ không còn tệp.")
+    click.echo(
+        f"Đã dựng lại sổ ghi nhận {state_dir / ledger.LEDGER}: {result.rows} tệp — ngày nộp đầu tiên lấy từ "
+        f"sổ cũ cho {result.from_old_ledger} tệp, từ thời điểm lưu trữ cho {result.from_archive} tệp"
+        + (f" (tên tệp tìm lại từ hộp thư: {result.named_from_inbox})." if inbox else ".")
+    )
+    if result.damaged or result.lost:
+        sys.exit(EXIT_FINDINGS)
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
+import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from indicator_kit.catalog.model import Spec
@@ -16,32 +19,164 @@ from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workb
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.findings import finding
+from indicator_kit.ledger import stage
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
 
+@dataclass(frozen=True)
+class InboxEntry:
+    path: Path
+    skipped: str = ""  # why it is not read (Vietnamese), for an entry that is not a regular file
+
+
+def inbox_entries(inbox: Path) -> list[InboxEntry]:
+    """Every entry under the inbox, in a stable order. Office lock files and hidden entries are
+    left out (they are not returns); anything else that is not a regular file — a FIFO, a socket,
+    a link that leads outside the inbox — is listed with the reason it is not read. A link to a
+    regular file inside the inbox is read like the file."""
+    found: list[InboxEntry] = []
+    root = inbox.resolve()
+    pending = [inbox]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.name.startswith((".", "~$")):
+                    continue
+                path = Path(item.path)
+                if item.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif item.is_file(follow_symlinks=False):
+                    found.append(InboxEntry(path))
+                else:
+                    found.append(InboxEntry(path, _not_a_file(path, root)))
+    return sorted(found, key=lambda entry: entry.path)
+
+
+def _not_a_file(path: Path, root: Path) -> str:
+    """ "" for a link to a regular file inside the inbox (read it); else why the entry is skipped."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "Mục này không còn trong hộp thư."
+    if stat.S_ISLNK(mode):
+        target = path.resolve()
+        if not target.exists():
+            return f"Liên kết (symlink) trỏ tới {target}, nơi không còn tệp nào; không đọc."
+        if not target.is_relative_to(root):
+            return (
+                f"Liên kết (symlink) trỏ ra ngoài hộp thư ({target}); không đọc. "
+                "Nếu đúng là biểu nộp về, hãy chép chính tệp đó vào hộp thư."
+            )
+        if target.is_dir():
+            return "Liên kết (symlink) tới một thư mục; không đọc (thư mục thật trong hộp thư được đọc)."
+        if not target.is_file():
+            return f"Liên kết (symlink) tới {target}, không phải một tệp thường; không đọc."
+        return ""
+    kinds = {stat.S_ISFIFO: "một đường ống (FIFO)", stat.S_ISSOCK: "một socket"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "một thiết bị hoặc mục đặc biệt")
+    return f"Đây là {kind}, không phải tệp; không đọc."
+
+
 def inbox_files(inbox: Path) -> Iterator[Path]:
-    """Every file under the inbox, in a stable order; Office lock files and hidden files skipped."""
-    for path in sorted(inbox.rglob("*")):
-        relative = path.relative_to(inbox)
-        if any(part.startswith((".", "~$")) for part in relative.parts):
-            continue
-        if path.is_file() and not path.is_symlink():
-            yield path
+    """The paths `collect_inbox` reads."""
+    for entry in inbox_entries(inbox):
+        if not entry.skipped:
+            yield entry.path
 
 
-def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
-    """One file's verdict; never raises for anything the file contains."""
-    relative = path.relative_to(inbox).as_posix()
-    stat = path.stat()
-    if stat.st_size > limits.max_file_bytes:  # not even read into memory
-        sub = Submission(relative, "", stat.st_size, stat.st_mtime, refused=True)
-        message = (
-            f"Tệp quá lớn ({stat.st_size / 2**20:.0f} MB, giới hạn {limits.max_file_bytes / 2**20:.0f} MB)."
-        )
-        sub.findings.append(finding("file-too-large", message, file=relative))
-        return sub
-    data = path.read_bytes()
-    sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
+def display_name(path: Path, inbox: Path) -> str:
+    """The name shown and recorded: relative to the inbox, NFC (a name typed on a Mac arrives
+    decomposed and would print differently from the same name typed elsewhere)."""
+    return unicodedata.normalize("NFC", path.relative_to(inbox).as_posix())
+
+
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # never wait on a FIFO
+
+
+def collect_file(
+    path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS, archive: Path | None = None
+) -> Submission:
+    """One file's verdict; never raises for anything the file contains or for the file vanishing.
+    The file is read once: the same bytes are hashed, judged and (with `archive`) archived."""
+    relative = display_name(path, inbox)
+    try:
+        fd = os.open(path, OPEN_FLAGS)
+    except FileNotFoundError:
+        return _changed(relative, "Tệp đã bị xóa hoặc đổi tên khỏi hộp thư trong khi chạy.")
+    except PermissionError:
+        return _no_access(relative)
+    except OSError as exc:
+        return _unreadable(relative, exc)
+    with os.fdopen(fd, "rb") as handle:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            return _changed(relative, "Tệp đã được thay bằng một mục không phải tệp trong khi chạy.")
+        if before.st_size > limits.max_file_bytes:  # not even read into memory
+            sub = Submission(relative, "", before.st_size, before.st_mtime, refused=True)
+            message = (
+                f"Tệp quá lớn ({before.st_size / 2**20:.0f} MB, giới hạn "
+                f"{limits.max_file_bytes / 2**20:.0f} MB)."
+            )
+            sub.findings.append(finding("file-too-large", message, file=relative))
+            return sub
+        try:
+            data = handle.read(limits.max_file_bytes + 1)
+        except PermissionError:
+            return _no_access(relative)
+        except OSError as exc:
+            return _unreadable(relative, exc)
+        after = os.fstat(fd)
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return _changed(relative, "Tệp đã bị xóa khỏi hộp thư ngay sau khi đọc.")
+    except OSError:
+        now = after
+    if len(data) != before.st_size or _version(before) != _version(after) or _version(after) != _version(now):
+        return _changed(relative, "Tệp được ghi lại (thay đổi) trong khi đọc.")
+    sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), before.st_mtime)
+    _judge(sub, data, spec, limits)
+    if archive is not None:
+        sub.archive = stage(archive, sub.sha256, sub.file, data, sub.mtime)
+    return sub
+
+
+def _version(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _changed(relative: str, what: str) -> Submission:
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    message = f"{what} Tệp thay đổi trong khi đọc — chạy lại."
+    sub.findings.append(finding("file-changed", message, file=relative))
+    return sub
+
+
+def _no_access(relative: str) -> Submission:
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    message = "Không có quyền đọc tệp (người dùng đang chạy lệnh thiếu quyền đọc); tệp có thể vẫn tốt."
+    sub.findings.append(finding("file-no-access", message, file=relative))
+    return sub
+
+
+def _unreadable(relative: str, exc: OSError) -> Submission:
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    message = f"Hệ điều hành không đọc được tệp ({reason}); tệp có thể vẫn tốt."
+    sub.findings.append(finding("file-no-access", message, file=relative))
+    return sub
+
+
+def skipped_entry(entry: InboxEntry, inbox: Path) -> Submission:
+    relative = display_name(entry.path, inbox)
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    sub.findings.append(finding("inbox-entry-skipped", entry.skipped, file=relative))
+    return sub
+
+
+def _judge(sub: Submission, data: bytes, spec: Spec, limits: Limits) -> None:
+    relative = sub.file
     try:
         _collect(sub, data, spec, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
@@ -65,7 +200,6 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
         sub.findings.append(
             finding("file-unreadable", message, file=relative, sha256=sub.sha256, agency=sub.agency or "")
         )
-    return sub
 
 
 def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -205,11 +339,19 @@ def collect_inbox(
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = True,
+    archive: Path | None = None,
 ) -> list[Submission]:
-    """One Submission per file, in file order. Each file is read in a worker process that is
-    stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
-    crash the run; large inboxes use every core."""
-    paths = list(inbox_files(inbox))
+    """One Submission per inbox entry, in file order. Each file is read in a worker process that
+    is stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
+    crash the run; large inboxes use every core. With `archive`, the worker that judged a file
+    stages its bytes there (`ledger.stage`); `ledger.record` publishes them."""
+    entries = inbox_entries(inbox)
+    paths = [entry.path for entry in entries if not entry.skipped]
     if not isolate:
-        return [collect_file(path, inbox, spec, limits) for path in paths]
-    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1)
+        read = [collect_file(path, inbox, spec, limits, archive) for path in paths]
+    else:
+        read = run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1, archive)
+    if len(paths) == len(entries):
+        return read
+    by_path = dict(zip(paths, read, strict=True))
+    return [skipped_entry(e, inbox) if e.skipped else by_path[e.path] for e in entries]

@@ -41,7 +41,7 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
+def _worker(conn: Connection, spec: Spec, limits: Limits, archive: Path | None) -> None:
     from indicator_kit.collect.run import collect_file
 
     _limit_memory(limits.memory_per_file_bytes)
@@ -51,15 +51,15 @@ def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), spec, limits)
+        sub = collect_file(Path(path), Path(inbox), spec, limits, archive)
         sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
         conn.send(sub)
 
 
 class _Slot:
-    def __init__(self, context: Any, spec: Spec, limits: Limits) -> None:
+    def __init__(self, context: Any, spec: Spec, limits: Limits, archive: Path | None) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, spec, limits), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, spec, limits, archive), daemon=True)
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
@@ -73,8 +73,15 @@ class _Slot:
 
 
 def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -> Submission:
-    relative = path.relative_to(inbox).as_posix()
-    sub = Submission(relative, "", path.stat().st_size, path.stat().st_mtime, refused=True, seconds=seconds)
+    from indicator_kit.collect.run import display_name
+
+    relative = display_name(path, inbox)
+    try:
+        info = path.stat()
+        size, mtime = info.st_size, info.st_mtime
+    except OSError:  # gone meanwhile: the verdict stands, there is just no size to show
+        size, mtime = 0, 0.0
+    sub = Submission(relative, "", size, mtime, refused=True, seconds=seconds)
     sub.findings.append(finding(code, message, file=relative))
     return sub
 
@@ -86,14 +93,14 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
+    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int, archive: Path | None = None
 ) -> list[Submission]:
     # fork shares the loaded spec and modules with the workers at no cost; elsewhere, spawn
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     if method == "fork":
         expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
     context = multiprocessing.get_context(method)
-    slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
+    slots = [_Slot(context, spec, limits, archive) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)
 
@@ -103,7 +110,7 @@ def run_isolated(
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, spec, limits)
+        slots[i] = _Slot(context, spec, limits, archive)
 
     try:
         while pending or any(slot.tasks for slot in slots):

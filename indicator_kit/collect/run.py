@@ -64,10 +64,7 @@ def _not_a_file(path: Path, root: Path) -> str:
         if not target.exists():
             return f"Liên kết (symlink) trỏ tới {target}, nơi không còn tệp nào; không đọc."
         if not target.is_relative_to(root):
-            return (
-                f"Liên kết (symlink) trỏ ra ngoài hộp thư ({target}); không đọc. "
-                "Nếu đúng là biểu nộp về, hãy chép chính tệp đó vào hộp thư."
-            )
+            return f"Liên kết (symlink) trỏ ra ngoài hộp thư ({target}); không đọc."
         if target.is_dir():
             return "Liên kết (symlink) tới một thư mục; không đọc (thư mục thật trong hộp thư được đọc)."
         if not target.is_file():

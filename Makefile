@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= generated
 
-.PHONY: setup test lint demo clean bench robustness
+.PHONY: setup test lint demo clean bench robustness faults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ clean:
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.hostile
+
+# Fault injection (kill -9, full disk, no rights, damaged ledgers): prints the table and writes it
+# into docs/ROBUSTNESS.md; FAULTS_ARGS=--no-write only prints (CI). Needs root for the tmpfs and
+# the unprivileged-user scenarios; elsewhere they are skipped with the reason.
+faults: $(STAMP)
+	$(BIN)/python -m tests.faults $(FAULTS_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

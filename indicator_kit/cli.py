@@ -356,6 +356,7 @@ def collect_and_merge(
     submissions = collect_inbox(
         inbox, loaded, limits=Limits(accepted=frozenset(accepted)), archive=ledger.archive_dir(state_dir)
     )
+    ledger.publish(state_dir, submissions)  # no evidence, no outputs
     master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
 
     def record() -> None:

@@ -16,7 +16,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -151,10 +151,16 @@ def arrivals(state_dir: Path, submissions: list[Submission]) -> dict[str, dateti
     What `record` will store, known before it writes (so the writing can overlap other work)."""
     with _ledger(state_dir) as db:
         known = dict(db.execute("SELECT sha256, arrived FROM submissions").fetchall())
-    for sub in submissions:
+    for sub in _earliest_first(submissions):
         if sub.sha256 and sub.sha256 not in known:
             known[sub.sha256] = _arrived(sub)
     return {sha: datetime.fromisoformat(arrived) for sha, arrived in known.items()}
+
+
+def _earliest_first(submissions: list[Submission]) -> list[Submission]:
+    """Copies of the same bytes arrived when the oldest copy did, whatever their names' order
+    (a copy saved again today must not move the first arrival, nor depend on which run saw it)."""
+    return sorted(submissions, key=lambda sub: sub.mtime)
 
 
 KEPT = (Archived.PRESENT, Archived.STAGED, Archived.REPAIRED)
@@ -166,7 +172,7 @@ def record(state_dir: Path, submissions: list[Submission]) -> None:
     the archive, durably: the ledger never names bytes the archive does not hold."""
     publish(state_dir, submissions)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    kept = [sub for sub in submissions if sub.sha256 and sub.archive.state in KEPT]
+    kept = [sub for sub in _earliest_first(submissions) if sub.sha256 and sub.archive.state in KEPT]
     with _ledger(state_dir) as db:
         db.executemany(
             "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) VALUES (?, ?, ?, ?)",
@@ -237,7 +243,9 @@ def stage(archive: Path, sha256: str, file_name: str, data: bytes, arrived: floa
 
 def publish(state_dir: Path, submissions: list[Submission]) -> None:
     """Rename the staged archive entries into place once they are on disk; raise a fault (and
-    remove the staged files) if a worker could not write one."""
+    remove the staged files) if a worker could not write one. Call it as soon as the files are
+    read: an entry is named by its hash, so publishing early harms nothing, and a run that cannot
+    keep its evidence stops before it writes any output. `record` calls it too (then a no-op)."""
     staged = {sub.archive.partial: sub for sub in submissions if sub.archive.partial}
     failed = [sub for sub in submissions if sub.archive.state is Archived.FAILED]
     if failed:
@@ -257,6 +265,9 @@ def publish(state_dir: Path, submissions: list[Submission]) -> None:
         flush_to_disk(folder, [])
     except OSError as exc:
         raise os_fault(exc, folder, sum(sub.size for sub in staged.values())) from None
+    for sub in submissions:
+        if sub.archive.partial:
+            sub.archive = replace(sub.archive, partial="")  # published: a second call has nothing to do
 
 
 def flush_to_disk(folder: Path, files: list[str]) -> None:

@@ -1,7 +1,8 @@
 """Fault injection: real faults from the operating system, then a rerun, then the same checks.
 
 `python -m tests.faults` (make faults) runs every scenario, prints a table and writes it into
-docs/ROBUSTNESS.md; tests/test_fault_suite.py runs the same scenarios in the test suite (CI).
+docs/ROBUSTNESS.md; CI runs it with --no-write after the tests (.ci/run). The reproduced
+failures of issue #15 have fast tests of their own in tests/test_faults.py.
 
 Every scenario runs `indicator-kit` as a separate process (so it can be killed, run as another
 user, or fill a real disk), then puts things right as the officer would (waits, frees space,
@@ -593,8 +594,8 @@ def main() -> None:
         BEGIN,
         "## Fault injection",
         "",
-        "Produced by `make faults` (`tests/faults.py`; the same scenarios run in the test suite,",
-        "`tests/test_fault_suite.py`). Each scenario runs `indicator-kit collect` as its own process",
+        "Produced by `make faults` (`tests/faults.py`; CI runs it after the tests, `.ci/run`).",
+        "Each scenario runs `indicator-kit collect` as its own process",
         "and injects a real fault; then the officer's remedy (wait, free space, restore rights,",
         "`ledger rebuild`) and a rerun. Exit codes: 0 ok, 1 findings, 3 fault (docs/ARCHITECTURE.md);",
         "`−9` is the killed run. After every rerun: no traceback, `ledger check` clean, every",

@@ -2,7 +2,7 @@
 exit code 3, a damaged ledger is refused and rebuilt, the inbox changing under a run costs only
 that file. Each reproduced failure of the issue has a test here that failed before the fix;
 faults the operating system must produce for real (a full tmpfs, a user without rights, kill -9)
-are in the fault-injection suite (tests/faults.py, tests/test_fault_suite.py)."""
+are in the fault-injection suite (tests/faults.py, make faults)."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ def os_fault(exc: OSError, path: Path | str | None = None, needed: int | None = 
             )
         return StatePathFault(
             f"{blocker} là một tệp, nhưng ở đó cần một thư mục. Hãy đổi tên hoặc chuyển tệp đó đi "
-            "(hoặc chọn thư mục khác bằng --out), rồi chạy lại."
+            "(hoặc chọn thư mục khác), rồi chạy lại."
         )
     if code == errno.EROFS:
         return PermissionFault(

@@ -85,8 +85,10 @@ def _ensure_folder(folder: Path) -> None:
         raise os_fault(exc, folder) from None
 
 
-def _connect(state_dir: Path) -> sqlite3.Connection:
-    _ensure_folder(state_dir)
+def _connect(state_dir: Path, create: bool = True) -> sqlite3.Connection:
+    """The ledger, verified; with `create`, made (with its table) when there is none yet."""
+    if create:
+        _ensure_folder(state_dir)
     path = state_dir / LEDGER
     try:
         blank = path.stat().st_size == 0
@@ -101,7 +103,8 @@ def _connect(state_dir: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(path)
         _verify(db, path, blank, state_dir)
-        db.execute(SUBMISSIONS_TABLE)
+        if create:
+            db.execute(SUBMISSIONS_TABLE)
     except sqlite3.Error as exc:
         raise sqlite_fault(exc, path) from None
     return db
@@ -135,10 +138,21 @@ def _ledger(state_dir: Path) -> Iterator[sqlite3.Connection]:
 
 
 def prepare(state_dir: Path) -> list[Path]:
-    """At the start of a run, under the lock: refuse a damaged ledger before anything is read,
-    and remove the temporary files an interrupted run left in the archive. Returns them."""
-    _connect(state_dir).close()
+    """At the start of a run, under the lock: refuse a damaged ledger before anything is read
+    (without writing anything yet), and remove the temporary files an interrupted run left in
+    the archive. Returns them."""
+    if (state_dir / LEDGER).exists() or _archive_holds_entries(state_dir):
+        _connect(state_dir, create=False).close()  # an archive without its ledger is refused
     return remove_leftovers(state_dir / ARCHIVE)
+
+
+def discard(submissions: list[Submission]) -> None:
+    """Remove what the workers staged for a run that stops before publishing it."""
+    for sub in submissions:
+        if sub.archive.partial:
+            with suppress(OSError):
+                os.unlink(sub.archive.partial)
+            sub.archive = replace(sub.archive, partial="")
 
 
 def _arrived(sub: Submission) -> str:
@@ -249,11 +263,9 @@ def publish(state_dir: Path, submissions: list[Submission]) -> None:
     staged = {sub.archive.partial: sub for sub in submissions if sub.archive.partial}
     failed = [sub for sub in submissions if sub.archive.state is Archived.FAILED]
     if failed:
-        for partial in staged:
-            with suppress(OSError):
-                os.unlink(partial)
-        note = failed[0].archive
         needed = sum(sub.size for sub in failed) + sum(sub.size for sub in staged.values())
+        discard(submissions)
+        note = failed[0].archive
         raise os_fault(OSError(note.errno, os.strerror(note.errno), note.path), note.path, needed)
     if not staged:
         return

@@ -133,21 +133,28 @@ def command(*args: str | Path) -> list[str]:
     return [*CLI, *map(str, args), "--spec-dir", str(SPEC_DIR)]
 
 
-def collect_args(inbox: Path, state: Path) -> list[str]:
-    return command("collect", inbox, "--out", state / "collect", "--master-out", state / "master")
+def collect_args(inbox: Path, ws: Path) -> list[str]:
+    """collect in the workspace `ws` (its evidence in .indicator-kit/, its outputs in ket_qua/)."""
+    return [*CLI, "--workspace", str(ws), "collect", str(inbox)]
 
 
-def ledger_args(action: str, state: Path, *extra: str | Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "indicator_kit.cli",
-        "ledger",
-        action,
-        "--state-dir",
-        str(state),
-        *map(str, extra),
-    ]
+def evidence(ws: Path) -> Path:
+    return ws / ".indicator-kit"
+
+
+def masters(ws: Path) -> Path:
+    return ws / "ket_qua" / "master"
+
+
+def new_workspace(ws: Path, work: Path) -> Path:
+    ran = run([*CLI, "init", str(ws)], work)
+    if ran.code != 0:
+        raise RuntimeError(f"init failed: {ran.err}")
+    return ws
+
+
+def ledger_args(action: str, ws: Path, *extra: str | Path) -> list[str]:
+    return [*CLI, "--workspace", str(ws), "ledger", action, *map(str, extra)]
 
 
 def run(args: list[str], work: Path, user: str | None = None) -> Ran:
@@ -194,20 +201,20 @@ class Judge:
         if ran.code not in expected:
             self.problems.append(f"exit {ran.code}, expected {expected}: {ran.err[-300:] or ran.out[-300:]}")
 
-    def settled(self, state: Path) -> None:
+    def settled(self, ws: Path) -> None:
         """After the rerun: ledger check clean, archive = judged bytes, master = fault-free master."""
-        checked = run(ledger_args("check", state), self.work)
+        checked = run(ledger_args("check", ws), self.work)
         self.no_traceback(checked)
         self.check = "sạch" if checked.code == 0 else f"lỗi ({checked.code})"
         if checked.code != 0:
             self.problems.append(f"ledger check: {checked.out[-400:]}")
-        archive = state / "archive"
+        archive = evidence(ws) / "archive"
         for entry in archive.iterdir() if archive.exists() else []:
             if entry.name.startswith("."):
                 self.problems.append(f"temporary file left in the archive: {entry.name}")
             elif hashlib.sha256(entry.read_bytes()).hexdigest() != entry.name.split(".")[0]:
                 self.problems.append(f"archive entry does not hash to its name: {entry.name}")
-        long_csv = state / "master" / "master_long.csv"
+        long_csv = masters(ws) / "master_long.csv"
         if long_csv.exists():
             held = {p.name.split(".")[0] for p in archive.iterdir()} if archive.exists() else set()
             import csv
@@ -219,8 +226,8 @@ class Judge:
                     f"master cites {len(sources - held)} source(s) the archive does not hold"
                 )
         same = all(
-            (state / "master" / name).exists()
-            and (state / "master" / name).read_bytes() == (self.reference / "master" / name).read_bytes()
+            (masters(ws) / name).exists()
+            and (masters(ws) / name).read_bytes() == (masters(self.reference) / name).read_bytes()
             for name in MASTER_FILES
         )
         self.equal = "bằng" if same else "KHÁC"
@@ -228,7 +235,7 @@ class Judge:
             self.problems.append(
                 "master differs from the fault-free run's master: "
                 + _first_difference(
-                    state / "master" / "master_long.csv", self.reference / "master" / "master_long.csv"
+                    masters(ws) / "master_long.csv", masters(self.reference) / "master_long.csv"
                 )
             )
 
@@ -250,6 +257,7 @@ def reference_run(work: Path, inbox: Path) -> Path:
     """A fault-free run over `inbox` (as it is at the end of the scenario)."""
     state = work / "reference"
     shutil.rmtree(state, ignore_errors=True)
+    new_workspace(state, work)
     ran = run(collect_args(inbox, state), work)
     if ran.code not in (OK, FINDINGS):
         raise RuntimeError(f"the fault-free run failed: {ran.err}")
@@ -269,7 +277,7 @@ def kill_at(fraction: float) -> Callable[[Path, Path], Outcome]:
         started = time.perf_counter()
         reference = reference_run(work, inbox)
         full = time.perf_counter() - started
-        state = work / "state"
+        state = new_workspace(work / "state", work)
         process = start(collect_args(inbox, state), work)
         time.sleep(full * fraction)
         seen = _what_is_there(state)
@@ -291,17 +299,17 @@ def kill_at(fraction: float) -> Callable[[Path, Path], Outcome]:
 
 
 def _what_is_there(state: Path) -> str:
-    archive = state / "archive"
+    archive = evidence(state) / "archive"
     names = os.listdir(archive) if archive.exists() else []
     partial = sum(n.endswith(".partial") for n in names)
     entries = len(names) - partial
-    master = (state / "master" / "master_long.csv").exists()
+    master = (masters(state) / "master_long.csv").exists()
     return f"{partial} staged, {entries} archived, master {'written' if master else 'not yet'}"
 
 
 def _wait_for_reading(state: Path, process: subprocess.Popen[str]) -> None:
     """Until the workers have staged their first archive entries: some files are read, most not."""
-    archive = state / "archive"
+    archive = evidence(state) / "archive"
     deadline = time.perf_counter() + 120
     while process.poll() is None and time.perf_counter() < deadline:
         if archive.exists() and any(name.endswith(".partial") for name in os.listdir(archive)):
@@ -311,7 +319,7 @@ def _wait_for_reading(state: Path, process: subprocess.Popen[str]) -> None:
 
 def changed_during_run(work: Path, inbox: Path) -> Outcome:
     files = sorted(inbox.iterdir())
-    state = work / "state"
+    state = new_workspace(work / "state", work)
     process = start(collect_args(inbox, state), work)
     _wait_for_reading(state, process)
     first, last, gone_early, gone_late = files[0], files[-1], files[1], files[-2]
@@ -349,14 +357,14 @@ def read_only(kind: str) -> Callable[[Path, Path], Outcome]:
         as_root = os.geteuid() == 0
         if as_root and shutil.which("setpriv") is None:
             return skipped(f"read-only {kind}", "running as root and setpriv (util-linux) is missing")
-        state = work / "state"
+        state = new_workspace(work / "state", work)
         first = run(collect_args(inbox, state), work)
         if kind == "output folder":
-            target, expected = state / "master", FAULT
+            target, expected = masters(state), FAULT
         elif kind == "state folder":
-            target, expected = state, FAULT
+            target, expected = evidence(state), FAULT
         elif kind == "archive folder":
-            target, expected = state / "archive", FAULT
+            target, expected = evidence(state) / "archive", FAULT
             path = sorted(inbox.iterdir())[0]
             path.write_bytes(path.read_bytes() + b"\0")  # other bytes: a new entry to archive
         else:  # an inbox file the user may not read
@@ -393,7 +401,7 @@ def read_only(kind: str) -> Callable[[Path, Path], Outcome]:
 
 
 def _give_to_nobody(work: Path, state: Path) -> None:
-    """`nobody` may read the inputs and owns the state folder."""
+    """`nobody` may read the inputs and owns the workspace."""
     nobody = int(subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True, check=True).stdout)
     for path in [work, *work.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
@@ -422,26 +430,42 @@ def small_disk(where: Path, size: int) -> Iterator[str | None]:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
+ROOM = {
+    "archive": "half the archive",
+    "outputs": "the archive and a third of the outputs",
+    "last outputs": "all but the last 64 KB",
+}
+
+
+def _footprint(folder: Path) -> int:
+    """Bytes as tmpfs counts them: whole pages."""
+    return sum(-(-p.stat().st_size // 4096) * 4096 for p in folder.rglob("*") if p.is_file())
+
+
 def disk_full(point: str) -> Callable[[Path, Path], Outcome]:
     """The state folder on a tmpfs too small for `point`; then room is made and the run repeated."""
 
     def play(work: Path, inbox: Path) -> Outcome:
-        measure = work / "measure"
+        measure = new_workspace(work / "measure", work)
+        base = _footprint(measure)  # what init wrote (the specs' copy, the guide)
         run(collect_args(inbox, measure), work)
-        archive = sum(p.stat().st_size for p in (measure / "archive").iterdir())
-        everything = sum(p.stat().st_size for p in measure.rglob("*") if p.is_file())
+        archive = _footprint(evidence(measure) / "archive")
+        everything = _footprint(measure)
         shutil.rmtree(measure)
-        size = {
-            "archive": archive // 2,
-            "outputs": archive + (everything - archive) // 3,
-            "last outputs": everything - 64 * 1024,
-        }[point]
-        size = max(size, 64 * 1024) // 4096 * 4096
+        size = (
+            base
+            + {
+                "archive": archive // 2,
+                "outputs": archive + (everything - base - archive) // 3,
+                "last outputs": everything - base - 64 * 1024,
+            }[point]
+        )
+        size = max(size, base + 64 * 1024) // 4096 * 4096
         mount = work / "disk"
         with small_disk(mount, size) as reason:
             if reason:
-                return skipped(f"disk full while writing the {point}", reason)
-            state = mount / "state"
+                return skipped(f"disk full: room for {ROOM[point]}", reason)
+            state = new_workspace(mount / "ws", work)
             full = run(collect_args(inbox, state), work)
             subprocess.run(["mount", "-o", f"remount,size={64 * 2**20}", str(mount)], check=True)
             rerun = run(collect_args(inbox, state), work)
@@ -451,7 +475,7 @@ def disk_full(point: str) -> Callable[[Path, Path], Outcome]:
             judge.code(rerun, OK, FINDINGS)
             judge.settled(state)
             return outcome(
-                f"disk full while writing the {point} (tmpfs of {size // 1024} KB)",
+                f"disk full: a tmpfs of {size // 1024} KB, room for {ROOM[point]}",
                 f"{full.code} → {rerun.code}",
                 full.message,
                 judge,
@@ -462,9 +486,9 @@ def disk_full(point: str) -> Callable[[Path, Path], Outcome]:
 
 def damaged_ledger(damage: str) -> Callable[[Path, Path], Outcome]:
     def play(work: Path, inbox: Path) -> Outcome:
-        state = work / "state"
+        state = new_workspace(work / "state", work)
         first = run(collect_args(inbox, state), work)
-        path = state / "ledger.sqlite"
+        path = evidence(state) / "ledger.sqlite"
         data = path.read_bytes()
         broken = {
             "truncated": data[: len(data) // 3],
@@ -495,10 +519,11 @@ def damaged_ledger(damage: str) -> Callable[[Path, Path], Outcome]:
 
 
 def state_is_a_file(work: Path, inbox: Path) -> Outcome:
-    state = work / "state"
-    state.write_text("not a folder")
+    state = new_workspace(work / "state", work)
+    shutil.rmtree(evidence(state))
+    evidence(state).write_text("not a folder")
     refused = run(collect_args(inbox, state), work)
-    state.unlink()
+    evidence(state).unlink()
     rerun = run(collect_args(inbox, state), work)
     judge = Judge(work, reference_run(work, inbox))
     judge.no_traceback(refused, rerun)

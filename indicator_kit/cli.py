@@ -449,6 +449,7 @@ def collect_and_merge(
     except IndicatorKitError:
         ledger.discard(submissions)  # stopped before anything is kept
         raise
+    ledger.check_staged(submissions)  # a worker could not stage its file's bytes: stop here
     arrivals = ledger.arrivals(state_dir, submissions)  # the ledger exists before the archive grows
     ledger.publish(state_dir, submissions)  # no evidence, no outputs
     master = merge(loaded, submissions, arrivals=arrivals)

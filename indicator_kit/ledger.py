@@ -260,13 +260,8 @@ def publish(state_dir: Path, submissions: list[Submission]) -> None:
     remove the staged files) if a worker could not write one. Call it as soon as the files are
     read: an entry is named by its hash, so publishing early harms nothing, and a run that cannot
     keep its evidence stops before it writes any output. `record` calls it too (then a no-op)."""
+    check_staged(submissions)
     staged = {sub.archive.partial: sub for sub in submissions if sub.archive.partial}
-    failed = [sub for sub in submissions if sub.archive.state is Archived.FAILED]
-    if failed:
-        needed = sum(sub.size for sub in failed) + sum(sub.size for sub in staged.values())
-        discard(submissions)
-        note = failed[0].archive
-        raise os_fault(OSError(note.errno, os.strerror(note.errno), note.path), note.path, needed)
     if not staged:
         return
     folder = state_dir / ARCHIVE
@@ -280,6 +275,18 @@ def publish(state_dir: Path, submissions: list[Submission]) -> None:
     for sub in submissions:
         if sub.archive.partial:
             sub.archive = replace(sub.archive, partial="")  # published: a second call has nothing to do
+
+
+def check_staged(submissions: list[Submission]) -> None:
+    """Raise the fault (full disk, no write right…) a worker met while staging an entry, after
+    removing what the others staged: a run that cannot keep its evidence writes nothing."""
+    failed = [sub for sub in submissions if sub.archive.state is Archived.FAILED]
+    if failed:
+        needed = sum(sub.size for sub in submissions if sub.archive.partial or sub in failed)
+        discard(submissions)
+        note = failed[0].archive
+        folder = Path(note.path).parent  # the archive: the entry's own name would tell nobody anything
+        raise os_fault(OSError(note.errno, os.strerror(note.errno), note.path), folder, needed)
 
 
 def flush_to_disk(folder: Path, files: list[str]) -> None:

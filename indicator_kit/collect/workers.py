@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,8 +102,15 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int, archive: Path | None = None
+    paths: list[Path],
+    inbox: Path,
+    spec: Spec,
+    limits: Limits,
+    workers: int,
+    done: Callable[[Submission], None] | None = None,
+    archive: Path | None = None,
 ) -> list[Submission]:
+    """`done` is called in this process with each file's result as it arrives (a progress bar)."""
     if START_METHOD == "fork":
         expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
     context = multiprocessing.get_context(START_METHOD)
@@ -113,6 +121,8 @@ def run_isolated(
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
         results[index] = verdict
+        if done is not None:
+            done(verdict)
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
@@ -139,6 +149,8 @@ def run_isolated(
                         while slot.tasks and slot.conn.poll():  # every result that has arrived
                             index, path = slot.tasks[0]
                             results[index] = slot.conn.recv()
+                            if done is not None:
+                                done(results[index])
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader

@@ -307,43 +307,57 @@ def _what_is_there(state: Path) -> str:
     return f"{partial} staged, {entries} archived, master {'written' if master else 'not yet'}"
 
 
-def _wait_for_reading(state: Path, process: subprocess.Popen[str]) -> None:
-    """Until the workers have staged their first archive entries: some files are read, most not."""
+def _wait_until_staged(state: Path, process: subprocess.Popen[str], files: list[Path]) -> None:
+    """Until the workers have staged (so read) every one of `files`; most others are not read yet."""
     archive = evidence(state) / "archive"
+    wanted = {f".{hashlib.sha256(f.read_bytes()).hexdigest()}{f.suffix}" for f in files}
     deadline = time.perf_counter() + 120
     while process.poll() is None and time.perf_counter() < deadline:
-        if archive.exists() and any(name.endswith(".partial") for name in os.listdir(archive)):
+        names = os.listdir(archive) if archive.exists() else []
+        if all(any(n.startswith(w) for n in names) for w in wanted):
             return
-        time.sleep(0.002)
+        time.sleep(0.001)
 
 
 def changed_during_run(work: Path, inbox: Path) -> Outcome:
+    """Two files change after they were read (rewritten in place, deleted), two before (saved over
+    by a mail client, deleted). The fault-free equivalent is a run over the inbox as this run saw
+    it, then a run over the final inbox: files that left the inbox after they were recorded are
+    still counted from the archive (`ledger.vanished`)."""
     files = sorted(inbox.iterdir())
+    read_first, gone_early, saved_over, gone_late = files[0], files[1], files[-1], files[-2]
+    seen = work / "seen"  # the inbox as the run reads it: the late changes already made
+    shutil.copytree(inbox, seen)
+    replacement = files[5].read_bytes()
+    (seen / saved_over.name).write_bytes(replacement)
+    (seen / gone_late.name).unlink()
     state = new_workspace(work / "state", work)
     process = start(collect_args(inbox, state), work)
-    _wait_for_reading(state, process)
-    first, last, gone_early, gone_late = files[0], files[-1], files[1], files[-2]
-    replacement = files[5].read_bytes()
-    first.write_bytes(files[3].read_bytes())  # rewritten in place (likely after it was read)
-    tmp = last.with_name(".saving")
-    tmp.write_bytes(replacement)
-    os.replace(tmp, last)  # saved over by a mail client (likely before it was read)
+    _wait_until_staged(state, process, [read_first, gone_early])
+    read_first.write_bytes(files[3].read_bytes())  # rewritten in place after it was read
     gone_early.unlink()
+    tmp = saved_over.with_name(".saving")
+    tmp.write_bytes(replacement)
+    os.replace(tmp, saved_over)  # saved over by a mail client before it was read
     gone_late.unlink()
     out, err = process.communicate(timeout=600)
     during = Ran(process.returncode, out, err)
     rerun = run(collect_args(inbox, state), work)
-    judge = Judge(work, reference_run(work, inbox))
-    judge.no_traceback(during, rerun)
+    reference = work / "reference"
+    new_workspace(reference, work)
+    first_pass = run(collect_args(seen, reference), work)
+    second_pass = run(collect_args(inbox, reference), work)
+    judge = Judge(work, reference)
+    judge.no_traceback(during, rerun, first_pass, second_pass)
     judge.code(during, OK, FINDINGS)
     judge.code(rerun, OK, FINDINGS)
     judge.settled(state)
     changed = [x for x in out.splitlines() if "thay đổi trong khi đọc" in x]
-    said = changed[0].split(" — ", 1)[-1] if changed else "(every change fell between runs: judged as found)"
+    said = changed[0].split(" — ", 1)[-1] if changed else "(no change was seen while reading)"
     return outcome(
-        f"2 files rewritten and 2 deleted during a run over {len(files)} files",
+        f"2 files changed after being read, 2 before, during a run over {len(files)} files",
         f"{during.code} → {rerun.code}",
-        f"{len(changed)} file(s): {said}",
+        f"{len(changed)} file(s) with their own verdict: {said}",
         judge,
     )
 

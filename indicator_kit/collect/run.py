@@ -119,7 +119,7 @@ def collect_file(
             sub.findings.append(finding("file-too-large", message, file=relative))
             return sub
         try:
-            data = handle.read(limits.max_file_bytes + 1)
+            data = handle.read(before.st_size + 1)  # one byte more: a file still growing shows
         except PermissionError:
             return _no_access(relative)
         except OSError as exc:

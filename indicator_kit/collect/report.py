@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import column_name
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
 from indicator_kit.files import write_atomic
 from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
-from indicator_kit.template.layout import build_layout
+from indicator_kit.rules import column_name
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
 
 if TYPE_CHECKING:
+    from indicator_kit.plan import Plan
     from indicator_kit.verdict import Verdicts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -62,9 +62,9 @@ def newest(submissions: list[Submission]) -> Submission:
     return max(submissions, key=supersession_order)
 
 
-def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
+def feedback_workbook(plan: Plan, sub: Submission) -> bytes:
     assert sub.agency is not None
-    layout = build_layout(spec, sub.agency)
+    spec, layout = plan.spec, plan.layout(sub.agency)
     values: dict[tuple[str, str], object] = {}
     for key_col, cell in sub.cells.items():
         if cell.status is Status.NUMBER and cell.usable and cell.value is not None:
@@ -202,10 +202,11 @@ def _sheet(
 
 
 def write_reports(
-    out_dir: Path, spec: Spec, submissions: list[Submission], verdicts: Verdicts | None = None
+    out_dir: Path, plan: Plan, submissions: list[Submission], verdicts: Verdicts | None = None
 ) -> list[Path]:
     """findings.json and findings.csv (machine codes, for scripts), findings.xlsx (for people)
     and a feedback workbook for each agency whose accepted file must be corrected or looked at."""
+    spec = plan.spec
     findings = all_findings(submissions)
     write_atomic(out_dir / "findings.json", findings_json(findings))
     write_atomic(out_dir / "findings.csv", findings_csv(findings))
@@ -222,6 +223,6 @@ def write_reports(
     for latest in sorted(current, key=lambda sub: sub.agency or ""):
         if any(f.severity.value in ("error", "warning") for f in latest.findings):
             path = out_dir / "feedback" / f"{latest.agency}.xlsx"
-            write_atomic(path, feedback_workbook(spec, latest))
+            write_atomic(path, feedback_workbook(plan, latest))
             written.append(path)
     return written

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
@@ -21,7 +20,8 @@ from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.findings import finding
 from indicator_kit.ledger import stage
-from indicator_kit.template.layout import MAIN_SHEET, build_layout
+from indicator_kit.plan import Plan
+from indicator_kit.template.layout import MAIN_SHEET
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK"
 
 
 def collect_file(
-    path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS, archive: Path | None = None
+    path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS, archive: Path | None = None
 ) -> Submission:
     """One file's verdict; never raises for anything the file contains or for the file vanishing.
     The file is read once: the same bytes are hashed, judged and (with `archive`) archived."""
@@ -134,7 +134,7 @@ def collect_file(
     if len(data) != before.st_size or _version(before) != _version(after) or _version(after) != _version(now):
         return _changed(relative, "Tệp được ghi lại (thay đổi) trong khi đọc.")
     sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), before.st_mtime)
-    _judge(sub, data, spec, limits)
+    _judge(sub, data, plan, limits)
     if archive is not None:
         sub.archive = stage(archive, sub.sha256, sub.file, data, sub.mtime)
     return sub
@@ -173,10 +173,10 @@ def skipped_entry(entry: InboxEntry, inbox: Path) -> Submission:
     return sub
 
 
-def _judge(sub: Submission, data: bytes, spec: Spec, limits: Limits) -> None:
+def _judge(sub: Submission, data: bytes, plan: Plan, limits: Limits) -> None:
     relative = sub.file
     try:
-        _collect(sub, data, spec, limits)
+        _collect(sub, data, plan, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
@@ -200,7 +200,8 @@ def _judge(sub: Submission, data: bytes, spec: Spec, limits: Limits) -> None:
         )
 
 
-def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> None:
+def _collect(sub: Submission, data: bytes, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> None:
+    spec = plan.spec
     where = {"file": sub.file, "sha256": sub.sha256}
     sniffed = sniff(data)
     sub.kind = sniffed.kind.value
@@ -319,21 +320,21 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
                 **where,
             )
         )
-    layout = build_layout(spec, ident.agency)
+    agency = plan.agency(ident.agency)
     try:
-        result = extract(sheet, layout, spec.key_set, raw.formula_state(sheet.name), where)
+        result = extract(sheet, agency.layout, spec.key_set, raw.formula_state(sheet.name), where)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
         return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
-    sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
+    sub.findings.extend(validate(agency, sub.cells, where, sheet.name))
 
 
 def collect_inbox(
     inbox: Path,
-    spec: Spec,
+    plan: Plan,
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = True,
@@ -350,11 +351,11 @@ def collect_inbox(
     if not isolate:
         read = []
         for path in paths:
-            read.append(collect_file(path, inbox, spec, limits, archive))
+            read.append(collect_file(path, inbox, plan, limits, archive))
             if done is not None:
                 done(read[-1])
     else:
-        read = run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1, done, archive)
+        read = run_isolated(paths, inbox, plan, limits, workers or os.cpu_count() or 1, done, archive)
     if len(paths) == len(entries):
         return read
     by_path = dict(zip(paths, read, strict=True))
@@ -399,13 +400,13 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
 
 
 def collect_archived(
-    copies: list[tuple[Path, str, float]], spec: Spec, limits: Limits = DEFAULT_LIMITS
+    copies: list[tuple[Path, str, float]], plan: Plan, limits: Limits = DEFAULT_LIMITS
 ) -> list[Submission]:
     """Read archived copies (path, the name the file arrived under, its arrival as a timestamp)
     as the files they were, isolated like inbox files, each with a `kept-from-archive` note."""
     if not copies:
         return []
-    read = run_isolated([path for path, _, _ in copies], copies[0][0].parent, spec, limits, 1)
+    read = run_isolated([path for path, _, _ in copies], copies[0][0].parent, plan, limits, 1)
     for sub, (path, name, arrived) in zip(read, copies, strict=True):
         sub.file, sub.mtime = name, arrived
         sub.findings[:] = [replace(f, file=name) for f in sub.findings]

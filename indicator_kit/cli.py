@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -26,12 +27,13 @@ import click
 from indicator_kit import __version__, beside, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.collect.limits import Arrival, Limits
-from indicator_kit.collect.model import Submission
+from indicator_kit.collect.model import Archived, Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_findings_workbook, write_reports
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
-from indicator_kit.files import write_atomic
+from indicator_kit.faults import os_fault, sqlite_fault
+from indicator_kit.files import remove_leftovers, write_atomic
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
@@ -68,7 +70,12 @@ def reports_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:  # the machine refused something no library call translated
+                raise os_fault(exc) from exc
+            except sqlite3.Error as exc:
+                raise sqlite_fault(exc, Path(ledger.LEDGER)) from exc
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
@@ -331,6 +338,7 @@ def collect_command(
     plan = compile_plan(loaded)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
+        clean_leftovers(out_dir, out_dir / "feedback", master_out)
         run = collect_and_merge(
             plan,
             inbox,
@@ -386,6 +394,7 @@ def merge_command(
     plan = compile_plan(loaded)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
+        clean_leftovers(master_out)
         run = collect_and_merge(
             plan, inbox, accepted, ws, show_progress=True, require_values=True, arrival=arrival
         )
@@ -434,6 +443,7 @@ def status_command(
     signing_with(ws)
     day = as_of.date() if as_of else None
     with ledger.exclusive(ws.state_dir):
+        clean_leftovers(html_path.parent)
         run = collect_and_merge(
             compile_plan(loaded), inbox, accepted, ws, as_of=day, show_progress=True, arrival=arrival
         )
@@ -480,31 +490,60 @@ def collect_and_merge(
     loaded = plan.spec
     limits = Limits(accepted=frozenset(accepted), arrival=Arrival(arrival))
     state_dir = ws.state_dir
+    say_removed(ledger.prepare(state_dir))
     show = show_progress and wanted()
     total = sum(1 for _ in inbox_files(inbox)) if show else 0
     with progress_bar(total, "Đọc tệp", show) as advance:
         submissions = collect_inbox(
-            inbox, plan, limits=limits, done=(lambda sub: advance(bool(sub.errors))) if show else None
+            inbox,
+            plan,
+            limits=limits,
+            archive=ledger.archive_dir(state_dir),
+            done=(lambda sub: advance(bool(sub.errors))) if show else None,
         )
-    secret.check_signers(submissions, limits, ws.key_file)
-    if require_values:
-        refuse_empty(inbox, submissions)
+    try:
+        secret.check_signers(submissions, limits, ws.key_file)
+        if require_values:
+            refuse_empty(inbox, submissions)
+    except IndicatorKitError:
+        ledger.discard(submissions)  # stopped before anything is kept
+        raise
+    ledger.check_staged(submissions)  # a worker could not stage its file's bytes: stop here
     gone = ledger.vanished(state_dir, submissions)
     submissions += collect_archived(
         [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived], plan, limits
     )
     arrivals = ledger.arrivals(state_dir, submissions)
+    ledger.publish(state_dir, submissions)  # no evidence, no outputs
     day = as_of or date.today()
     judged, later = arrived_by(submissions, arrivals, day) if as_of else (submissions, [])
     master = merge(plan, judged, arrivals=arrivals)
     verdicts = judge(loaded, master, judged, day, arrivals, later)
 
     def record() -> None:
-        ledger.record(state_dir, inbox, submissions)
+        ledger.record(state_dir, submissions)
+        for sub in submissions:
+            if sub.archive.state is Archived.REPAIRED:
+                click.echo(
+                    f"Kho lưu trữ: bản lưu của {sub.file} không khớp mã băm của nó; "
+                    "đã ghi lại từ tệp vừa đọc.",
+                    err=True,
+                )
         superseded = [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
         ledger.mark_superseded(state_dir, superseded)
 
     return CampaignRun(judged, master, verdicts, [g for g in gone if g.archived is None], record)
+
+
+def clean_leftovers(*folders: Path) -> None:
+    """Remove the temporary files an interrupted run left in output folders (the caller holds
+    the lock)."""
+    say_removed([path for folder in folders for path in remove_leftovers(folder)])
+
+
+def say_removed(paths: list[Path]) -> None:
+    for path in paths:
+        click.echo(f"Đã xóa tệp tạm còn lại từ lần chạy bị gián đoạn trước: {path}", err=True)
 
 
 def print_run_notes(run: CampaignRun) -> None:
@@ -890,6 +929,79 @@ def command_path(command: click.Command) -> str:
                 if sub is command:
                     return f"{name} {sub_name}"
     return command.name or ""
+
+
+state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding ledger.sqlite and archive/ (default: the workspace's .indicator-kit/).",
+)
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """Sổ ghi nhận và kho lưu trữ tệp đã nộp: kiểm tra, dựng lại (ledger ↔ archive)."""
+
+
+@ledger_group.command("check")
+@state_dir_option
+@reports_errors
+def ledger_check(state_dir: Path | None) -> None:
+    """Kiểm tra sổ ghi nhận khớp kho lưu trữ (every row has its bytes, every entry its hash)."""
+    state_dir = state_dir or current_workspace().state_dir
+    with ledger.exclusive(state_dir):
+        result = ledger.check(state_dir)
+    for sha256, name in result.missing:
+        click.echo(f"[THIẾU BẢN LƯU] {name} ({sha256[:12]}…): sổ ghi nhận có, kho lưu trữ không có tệp.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm trong tên tệp.")
+    for name in result.orphans:
+        click.echo(f"[CHƯA GHI SỔ] archive/{name}: có trong kho lưu trữ nhưng sổ ghi nhận không có.")
+    for name in result.leftovers:
+        click.echo(f"[TỆP TẠM] archive/{name}: còn lại từ lần chạy bị gián đoạn (lần chạy sau sẽ xóa).")
+    click.echo(
+        f"Sổ ghi nhận: {result.rows} tệp; kho lưu trữ: {result.entries} tệp; thiếu bản lưu "
+        f"{len(result.missing)}, hỏng {len(result.damaged)}, chưa ghi sổ {len(result.orphans)}."
+    )
+    if result.clean:
+        click.echo("Sổ ghi nhận và kho lưu trữ khớp nhau.")
+        return
+    click.echo(
+        "Cách xử lý: chạy lại collect với hộp thư còn các tệp đó (bản lưu thiếu/hỏng được ghi lại, tệp "
+        f'chưa ghi sổ được ghi vào sổ), hoặc "indicator-kit ledger rebuild --state-dir {state_dir}".'
+    )
+    sys.exit(EXIT_FINDINGS)
+
+
+@ledger_group.command("rebuild")
+@state_dir_option
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An inbox to recover file names from and repair damaged archive entries with.",
+)
+@reports_errors
+def ledger_rebuild(state_dir: Path | None, inbox: Path | None) -> None:
+    """Dựng lại sổ ghi nhận từ kho lưu trữ (keeps every first-arrival date still known)."""
+    state_dir = state_dir or current_workspace().state_dir
+    with ledger.exclusive(state_dir):
+        result = ledger.rebuild(state_dir, inbox)
+    if result.kept_aside:
+        click.echo(f"Sổ cũ được cất lại: {result.kept_aside}")
+    for name in result.repaired:
+        click.echo(f"[ĐÃ SỬA] archive/{name}: ghi lại từ tệp cùng mã băm trong hộp thư.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm, không có bản tốt; không ghi vào sổ.")
+    for sha256, name in result.lost:
+        click.echo(f"[MẤT BẢN LƯU] {name} ({sha256[:12]}…): sổ cũ có nhưng kho lưu trữ không còn tệp.")
+    click.echo(
+        f"Đã dựng lại sổ ghi nhận {state_dir / ledger.LEDGER}: {result.rows} tệp — ngày nộp đầu tiên lấy từ "
+        f"sổ cũ cho {result.from_old_ledger} tệp, từ thời điểm lưu trữ cho {result.from_archive} tệp"
+        + (f" (tên tệp tìm lại từ hộp thư: {result.named_from_inbox})." if inbox else ".")
+    )
+    if result.damaged or result.lost:
+        sys.exit(EXIT_FINDINGS)
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -58,6 +58,27 @@ CODES: dict[str, Code] = {
             "Đề nghị đơn vị mở tệp, lưu lại bằng Excel rồi gửi lại.",
         ),
         _C(
+            "file-changed",
+            E,
+            "The file vanished or was rewritten while it was read; it was not judged (nothing of it "
+            "is recorded). The other files are unaffected.",
+            "Đợi việc lưu tệp vào hộp thư xong rồi chạy lại lệnh.",
+        ),
+        _C(
+            "file-no-access",
+            E,
+            "The operating system refused to read the file (no read right, I/O error); the file itself "
+            "may be fine.",
+            "Cán bộ tổng hợp cấp quyền đọc tệp (hoặc chép lại tệp) rồi chạy lại; không cần đơn vị gửi lại.",
+        ),
+        _C(
+            "inbox-entry-skipped",
+            W,
+            "An inbox entry that is not a regular file (FIFO, socket, device, a link leading outside the "
+            "inbox or to a folder) was not read.",
+            "Cán bộ tổng hợp kiểm tra mục này; nếu là biểu nộp về, hãy chép chính tệp vào hộp thư.",
+        ),
+        _C(
             "file-encrypted",
             E,
             "Workbook is password-protected (encrypted).",

@@ -103,15 +103,10 @@ def simulate_returns(
 ) -> tuple[list[Path], list[str]]:
     """The returns of a realistic campaign (scenarios listed in the README): most agencies fill
     correctly; one types numbers as Vietnamese text, one makes a totals error and changes a unit to
-<<<<<<< HEAD
     triệu đồng, one marks its last year preliminary "(sb)" and leaves the period columns that can
     be computed blank, one is late, one never returns, one resubmits a corrected file, two co-reporting
-    agencies disagree on a cell, and two save as .xls and .ods with LibreOffice. Returns the files
-=======
-    triệu đồng, one is late, one never returns, one resubmits a corrected file, two co-reporting
     agencies disagree on a cell, two save as .xls and .ods with LibreOffice, and three returns
     come as e-mails (an Outlook .msg, a forwarded message, a zipped attachment). Returns the files
->>>>>>> ready/intake
     and notes on what could not be simulated here."""
     values = values or consistent_values(spec)
     slugs = [a.slug for a in spec.agencies]

@@ -299,7 +299,8 @@ def _file_verdicts(
             others = f"; {len(sub.findings)} ghi nhận khi mở (xem danh sách lỗi)" if sub.findings else ""
             reason = f"{len(sub.opened)} biểu bên trong{others}"
         elif sub.refused:
-            role, reason = FileRole.UNREADABLE, _first_error(sub) or "không đọc được tệp"
+            first = sub.findings[0].message if sub.findings else "không đọc được tệp"  # e.g. not a workbook
+            role, reason = FileRole.UNREADABLE, _first_error(sub) or first
         elif not agency:
             role, reason = FileRole.UNIDENTIFIED, _first_error(sub) or "không xác định được đơn vị"
         elif sub.file in current:

@@ -315,6 +315,9 @@ def _foreign_rows(path: Path, spec: Spec) -> bytes:
     return out.getvalue()
 
 
+FAULTS_BEGIN = "<!-- faults: begin"  # tests/faults.py writes its own section of the same page
+
+
 def main() -> None:
     """make robustness: build the corpus, collect it, report."""
     from indicator_kit.collect.run import collect_inbox
@@ -350,7 +353,10 @@ def main() -> None:
     ]
     report = "\n".join(lines) + "\n"
     print(report)
-    (root / "docs" / "ROBUSTNESS.md").write_text(report, encoding="utf-8")
+    doc = root / "docs" / "ROBUSTNESS.md"
+    kept = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    faults = kept[kept.index(FAULTS_BEGIN) :] if FAULTS_BEGIN in kept else ""  # make faults' section
+    doc.write_text(report + ("\n" + faults if faults else ""), encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
     sys.exit(0)
 

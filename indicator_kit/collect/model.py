@@ -7,6 +7,7 @@ from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 
 from xlsxwriter.utility import xl_col_to_name
@@ -246,9 +247,30 @@ def _rebuild(*state: object) -> CellTable:
 EMPTY_TABLE = CellTableBuilder(()).build({}, {})
 
 
+class Archived(StrEnum):
+    """What the worker that judged a file did with its bytes in the evidence archive."""
+
+    NOT = ""  # nothing to keep (the file was not read) or no archive for this command
+    PRESENT = "present"  # the archive already holds exactly these bytes
+    STAGED = "staged"  # written beside the entry under a temporary name, read back and equal
+    REPAIRED = "repaired"  # as STAGED, replacing an entry whose bytes did not match its name
+    FAILED = "failed"  # could not be written (see ArchiveNote.errno)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveNote:
+    state: Archived = Archived.NOT
+    partial: str = ""  # STAGED/REPAIRED: the temporary file the parent renames into place
+    errno: int = 0  # FAILED: the operating system's error
+    path: str = ""  # FAILED: what could not be written
+
+
+NOT_ARCHIVED = ArchiveNote()
+
+
 @dataclass
 class Submission:
-    file: str  # relative to the inbox
+    file: str  # relative to the inbox, NFC
     sha256: str
     size: int
     mtime: float
@@ -273,6 +295,7 @@ class Submission:
     opened: tuple[str, ...] = ()
     # The e-mail's sender against the agency's address in agencies.yaml (None: nothing to compare).
     sender_matches: bool | None = None
+    archive: ArchiveNote = NOT_ARCHIVED  # the judged bytes, kept by the worker that read them
 
     @property
     def errors(self) -> int:

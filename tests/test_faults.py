@@ -108,14 +108,14 @@ def test_a_file_removed_before_it_was_read_gets_its_own_verdict_and_the_run_goes
     spec: Spec, tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox, state, out = returns(spec, tmp_path), workspace.state_dir, tmp_path / "out"
-    real_collect_file = collect_run.collect_file
+    real_collect_entry = collect_run.collect_entry
 
     def removed_first(path: Path, *args: object, **kwargs: object) -> object:
         if path.name == "so_noi_vu.xlsx":
             path.unlink()
-        return real_collect_file(path, *args, **kwargs)  # type: ignore[arg-type]
+        return real_collect_entry(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(collect_run, "collect_file", removed_first)  # the forked workers inherit it
+    monkeypatch.setattr(collect_run, "collect_entry", removed_first)  # the forked workers inherit it
     result = collect(inbox, out)
     assert result.exit_code == ExitCode.FINDINGS, result.output
     line = next(x for x in result.output.splitlines() if "so_noi_vu.xlsx" in x)

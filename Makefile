@@ -8,7 +8,7 @@ OUT ?= generated
 # `make demo` runs `indicator-kit demo` in a fresh workspace here (made again on every run).
 DEMO ?= $(OUT)/demo
 
-.PHONY: setup test lint demo clean bench robustness wheel
+.PHONY: setup test lint demo clean bench robustness wheel faults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ clean:
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.hostile
+
+# Fault injection (kill -9, full disk, no rights, damaged ledgers): prints the table and writes it
+# into docs/ROBUSTNESS.md; FAULTS_ARGS=--no-write only prints (CI). Needs root for the tmpfs and
+# the unprivileged-user scenarios; elsewhere they are skipped with the reason.
+faults: $(STAMP)
+	$(BIN)/python -m tests.faults $(FAULTS_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

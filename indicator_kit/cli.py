@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import re
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -25,13 +26,14 @@ import click
 
 from indicator_kit import __version__, beside, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
-from indicator_kit.collect.limits import Limits
-from indicator_kit.collect.model import Submission
+from indicator_kit.collect.limits import Arrival, Limits
+from indicator_kit.collect.model import Archived, Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_findings_workbook, write_reports
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
-from indicator_kit.files import write_atomic
+from indicator_kit.faults import os_fault, sqlite_fault
+from indicator_kit.files import remove_leftovers, write_atomic
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
@@ -68,7 +70,12 @@ def reports_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:  # the machine refused something no library call translated
+                raise os_fault(exc) from exc
+            except sqlite3.Error as exc:
+                raise sqlite_fault(exc, Path(ledger.LEDGER)) from exc
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
@@ -103,6 +110,7 @@ MASTER_STATUS_NAMES = {
     "co-agency": "từ đơn vị phối hợp",
     "rejected": "bị loại",
     "missing": "chưa có",
+    "computed": "tính toán từ các năm",
 }
 
 as_of_option = click.option(
@@ -111,6 +119,14 @@ as_of_option = click.option(
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
     help="Judge the deadline as of this date (default: today).",
+)
+arrival_option = click.option(
+    "--arrival",
+    type=click.Choice([a.value for a in Arrival]),
+    default=Arrival.INBOX.value,
+    show_default=True,
+    help="First arrival of a return: when the file landed in the inbox, or (mail-date) the Date "
+    "header of the e-mail it came in. Applies to files the ledger has not seen before.",
 )
 accept_option = click.option(
     "--accept",
@@ -298,6 +314,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
 )
 @master_out_option
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def collect_command(
@@ -306,6 +323,7 @@ def collect_command(
     output_format: str,
     master_out: Path | None,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path | None,
 ) -> None:
     """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX,
@@ -320,8 +338,15 @@ def collect_command(
     plan = compile_plan(loaded)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
+        clean_leftovers(out_dir, out_dir / "feedback", master_out)
         run = collect_and_merge(
-            plan, inbox, accepted, ws, show_progress=output_format == "text", require_values=True
+            plan,
+            inbox,
+            accepted,
+            ws,
+            show_progress=output_format == "text",
+            require_values=True,
+            arrival=arrival,
         )
         submissions, master = run.submissions, run.master
         findings = all_findings(submissions) + master.findings
@@ -351,10 +376,15 @@ def collect_command(
 @inbox_argument
 @folder_option("--out", "master_out", "Output folder for the master table (default: ket_qua/master).")
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def merge_command(
-    inbox: Path | None, master_out: Path | None, accepted: tuple[str, ...], spec_dir: Path | None
+    inbox: Path | None,
+    master_out: Path | None,
+    accepted: tuple[str, ...],
+    arrival: str,
+    spec_dir: Path | None,
 ) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     ws = current_workspace()
@@ -364,7 +394,10 @@ def merge_command(
     plan = compile_plan(loaded)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
-        run = collect_and_merge(plan, inbox, accepted, ws, show_progress=True, require_values=True)
+        clean_leftovers(master_out)
+        run = collect_and_merge(
+            plan, inbox, accepted, ws, show_progress=True, require_values=True, arrival=arrival
+        )
         run.record()
         master = run.master
         findings = all_findings(run.submissions) + master.findings
@@ -389,6 +422,7 @@ def merge_command(
     help="Where to write the status page (default: ket_qua/status.html).",
 )
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def status_command(
@@ -396,6 +430,7 @@ def status_command(
     as_of: datetime | None,
     html_path: Path | None,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
@@ -408,7 +443,10 @@ def status_command(
     signing_with(ws)
     day = as_of.date() if as_of else None
     with ledger.exclusive(ws.state_dir):
-        run = collect_and_merge(compile_plan(loaded), inbox, accepted, ws, as_of=day, show_progress=True)
+        clean_leftovers(html_path.parent)
+        run = collect_and_merge(
+            compile_plan(loaded), inbox, accepted, ws, as_of=day, show_progress=True, arrival=arrival
+        )
         run.record()
     click.echo(status_table(run.verdicts))
     print_run_notes(run)
@@ -438,6 +476,7 @@ def collect_and_merge(
     as_of: date | None = None,
     show_progress: bool = False,
     require_values: bool = False,
+    arrival: str = Arrival.INBOX.value,
 ) -> CampaignRun:
     """Read the inbox (and, from the archive, files the ledger holds that have left it), keep
     what had arrived by `as_of`, merge, and judge every agency once. Lateness comes from the
@@ -449,33 +488,62 @@ def collect_and_merge(
     from indicator_kit.progress import progress_bar, wanted
 
     loaded = plan.spec
-    limits = Limits(accepted=frozenset(accepted))
+    limits = Limits(accepted=frozenset(accepted), arrival=Arrival(arrival))
     state_dir = ws.state_dir
+    say_removed(ledger.prepare(state_dir))
     show = show_progress and wanted()
     total = sum(1 for _ in inbox_files(inbox)) if show else 0
     with progress_bar(total, "Đọc tệp", show) as advance:
         submissions = collect_inbox(
-            inbox, plan, limits=limits, done=(lambda sub: advance(bool(sub.errors))) if show else None
+            inbox,
+            plan,
+            limits=limits,
+            archive=ledger.archive_dir(state_dir),
+            done=(lambda sub: advance(bool(sub.errors))) if show else None,
         )
-    secret.check_signers(submissions, limits, ws.key_file)
-    if require_values:
-        refuse_empty(inbox, submissions)
+    try:
+        secret.check_signers(submissions, limits, ws.key_file)
+        if require_values:
+            refuse_empty(inbox, submissions)
+    except IndicatorKitError:
+        ledger.discard(submissions)  # stopped before anything is kept
+        raise
+    ledger.check_staged(submissions)  # a worker could not stage its file's bytes: stop here
     gone = ledger.vanished(state_dir, submissions)
     submissions += collect_archived(
         [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived], plan, limits
     )
     arrivals = ledger.arrivals(state_dir, submissions)
+    ledger.publish(state_dir, submissions)  # no evidence, no outputs
     day = as_of or date.today()
     judged, later = arrived_by(submissions, arrivals, day) if as_of else (submissions, [])
     master = merge(plan, judged, arrivals=arrivals)
     verdicts = judge(loaded, master, judged, day, arrivals, later)
 
     def record() -> None:
-        ledger.record(state_dir, inbox, submissions)
+        ledger.record(state_dir, submissions)
+        for sub in submissions:
+            if sub.archive.state is Archived.REPAIRED:
+                click.echo(
+                    f"Kho lưu trữ: bản lưu của {sub.file} không khớp mã băm của nó; "
+                    "đã ghi lại từ tệp vừa đọc.",
+                    err=True,
+                )
         superseded = [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
         ledger.mark_superseded(state_dir, superseded)
 
     return CampaignRun(judged, master, verdicts, [g for g in gone if g.archived is None], record)
+
+
+def clean_leftovers(*folders: Path) -> None:
+    """Remove the temporary files an interrupted run left in output folders (the caller holds
+    the lock)."""
+    say_removed([path for folder in folders for path in remove_leftovers(folder)])
+
+
+def say_removed(paths: list[Path]) -> None:
+    for path in paths:
+        click.echo(f"Đã xóa tệp tạm còn lại từ lần chạy bị gián đoạn trước: {path}", err=True)
 
 
 def print_run_notes(run: CampaignRun) -> None:
@@ -511,14 +579,41 @@ def print_collect_summary(loaded: Spec, run: CampaignRun, out_dir: Path, feedbac
     errors = sum(s.errors for s in submissions)
     warnings = sum(s.warnings for s in submissions)
     refused = sum(1 for s in submissions if s.refused)
+    opened = sum(1 for s in submissions if s.opened)  # an e-mail or zip: counted by the workbooks inside
+    mail = f", lấy từ {opened} thư/tệp nén" if opened else ""
     click.echo(
-        f"Tổng cộng: {len(submissions)} tệp ({refused} không đọc được), {errors} lỗi, {warnings} cảnh báo."
+        f"Tổng cộng: {len(submissions) - opened} tệp ({refused} không đọc được{mail}), "
+        f"{errors} lỗi, {warnings} cảnh báo."
     )
     print_run_notes(run)
     click.echo(agency_summary(run.verdicts))
     click.echo(f"Kết quả: {out_dir / 'findings.xlsx'} (và findings.csv, findings.json cho máy)")
     if feedback:
         click.echo(f"Biểu phản hồi gửi lại đơn vị ({len(feedback)}): {out_dir / 'feedback'}")
+
+
+@main.command("report")
+@click.option(
+    "--master",
+    "master_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the master table (master_long.csv) as collect or merge wrote it "
+    "(default: ket_qua/master).",
+)
+@folder_option("--out", "out_dir", "Output folder for the Word annex and charts (default: ket_qua/report).")
+@spec_dir_option
+@reports_errors
+def report_command(master_dir: Path | None, out_dir: Path | None, spec_dir: Path | None) -> None:
+    """Phụ lục 2 dạng Word kèm bảng và biểu đồ so sánh (the annex as a Word document)."""
+    from indicator_kit.report import REPORT_DIR, build_report  # python-docx, matplotlib: only here
+
+    ws = current_workspace()
+    spec_dir = spec_dir or ws.spec_dir
+    written = build_report(
+        load_spec(spec_dir), spec_dir, master_dir or ws.master_dir, out_dir or ws.outputs / REPORT_DIR
+    )
+    click.echo(f"Phụ lục 2 (Word): {written.document}")
+    click.echo(f"Biểu đồ so sánh ({len(written.charts)}): {written.chart_dir}")
 
 
 def agency_summary(verdicts: Verdicts) -> str:
@@ -726,6 +821,46 @@ def mail_send(really: bool, chosen: str | None, mail_dir: Path | None, config: P
         click.echo(f"Đã gửi từ trước (không gửi lại): {len(plan.sent_before)} thư.")
 
 
+@mail.command("fetch")
+@click.argument("inbox", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML with host, port, security (ssl, starttls, none), user, folder, cafile — at top level or "
+    "under 'imap:'. The password comes from INDICATOR_KIT_IMAP_PASSWORD or is asked for.",
+)
+@click.option(
+    "--mark-seen",
+    is_flag=True,
+    help="Mark the fetched messages as read on the server (default: change nothing).",
+)
+@reports_errors
+def mail_fetch(inbox: Path | None, config: Path | None, mark_seen: bool) -> None:
+    """Lấy thư có biểu đính kèm từ hộp thư (IMAP) về thư mục INBOX (mặc định: hop_thu/ của thư
+    mục làm việc), mỗi thư một tệp .eml.
+
+    Only messages that arrived since the last fetch; nothing on the server is changed or deleted."""
+    import os
+
+    from indicator_kit.mail.fetch import fetch_mail, imap_settings
+
+    inbox = inbox or current_workspace().inbox
+
+    password = os.environ.get("INDICATOR_KIT_IMAP_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Mật khẩu hộp thư", hide_input=True, default="", show_default=False)
+    settings = imap_settings(config, password)
+    click.echo(f"Hộp thư {settings.user} tại {settings.host}:{settings.port}, thư mục {settings.folder}")
+    result = fetch_mail(settings, inbox, mark_seen, report=click.echo)
+    click.echo(
+        f"Có {result.looked_at} thư mới; đã lưu {len(result.saved)} thư có biểu vào {inbox}; "
+        f"{len(result.without_workbook)} thư không có biểu đính kèm (không tải)."
+    )
+    if result.saved:
+        click.echo(f"Chạy tiếp: indicator-kit collect {inbox}")
+
+
 @main.command("demo")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -741,7 +876,7 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     """Chạy thử toàn bộ quy trình trên dữ liệu mẫu trong một thư mục làm việc mới (FOLDER,
     mặc định: một thư mục mới trong thư mục tạm).
 
-    init → generate → mail drafts → simulated returns → collect → status → mail reminders."""
+    init → generate → mail drafts → simulated returns → collect → report → status → mail reminders."""
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="indicator-kit-demo-")) / "ThuThap_PL2"
     ctx.invoke(init_command, folder=folder)
@@ -764,12 +899,17 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     arrived = max(datetime.fromtimestamp(p.stat().st_mtime) for p in ws.inbox.rglob("*") if p.is_file())
     as_of = datetime.combine(arrived.date(), datetime.min.time())
     step(collect_command)
+    step(report_command)
     step(status_command, as_of=as_of)
     step(mail_reminders, as_of=as_of)
     click.echo("\nXem kết quả / where to look:")
     for path, what in [
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
+        (
+            ws.outputs / "report" / "PL2_phu_luc.docx",
+            "Phụ lục 2 dạng Word, bảng so sánh và biểu đồ (bieu_do/)",
+        ),
         (ws.status_html, f"tình hình nộp ngày {campaign_date(as_of.date())} (mở bằng trình duyệt)"),
         (ws.collect_dir / "findings.xlsx", "lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)"),
         (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
@@ -789,6 +929,79 @@ def command_path(command: click.Command) -> str:
                 if sub is command:
                     return f"{name} {sub_name}"
     return command.name or ""
+
+
+state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding ledger.sqlite and archive/ (default: the workspace's .indicator-kit/).",
+)
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """Sổ ghi nhận và kho lưu trữ tệp đã nộp: kiểm tra, dựng lại (ledger ↔ archive)."""
+
+
+@ledger_group.command("check")
+@state_dir_option
+@reports_errors
+def ledger_check(state_dir: Path | None) -> None:
+    """Kiểm tra sổ ghi nhận khớp kho lưu trữ (every row has its bytes, every entry its hash)."""
+    state_dir = state_dir or current_workspace().state_dir
+    with ledger.exclusive(state_dir):
+        result = ledger.check(state_dir)
+    for sha256, name in result.missing:
+        click.echo(f"[THIẾU BẢN LƯU] {name} ({sha256[:12]}…): sổ ghi nhận có, kho lưu trữ không có tệp.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm trong tên tệp.")
+    for name in result.orphans:
+        click.echo(f"[CHƯA GHI SỔ] archive/{name}: có trong kho lưu trữ nhưng sổ ghi nhận không có.")
+    for name in result.leftovers:
+        click.echo(f"[TỆP TẠM] archive/{name}: còn lại từ lần chạy bị gián đoạn (lần chạy sau sẽ xóa).")
+    click.echo(
+        f"Sổ ghi nhận: {result.rows} tệp; kho lưu trữ: {result.entries} tệp; thiếu bản lưu "
+        f"{len(result.missing)}, hỏng {len(result.damaged)}, chưa ghi sổ {len(result.orphans)}."
+    )
+    if result.clean:
+        click.echo("Sổ ghi nhận và kho lưu trữ khớp nhau.")
+        return
+    click.echo(
+        "Cách xử lý: chạy lại collect với hộp thư còn các tệp đó (bản lưu thiếu/hỏng được ghi lại, tệp "
+        f'chưa ghi sổ được ghi vào sổ), hoặc "indicator-kit ledger rebuild --state-dir {state_dir}".'
+    )
+    sys.exit(EXIT_FINDINGS)
+
+
+@ledger_group.command("rebuild")
+@state_dir_option
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An inbox to recover file names from and repair damaged archive entries with.",
+)
+@reports_errors
+def ledger_rebuild(state_dir: Path | None, inbox: Path | None) -> None:
+    """Dựng lại sổ ghi nhận từ kho lưu trữ (keeps every first-arrival date still known)."""
+    state_dir = state_dir or current_workspace().state_dir
+    with ledger.exclusive(state_dir):
+        result = ledger.rebuild(state_dir, inbox)
+    if result.kept_aside:
+        click.echo(f"Sổ cũ được cất lại: {result.kept_aside}")
+    for name in result.repaired:
+        click.echo(f"[ĐÃ SỬA] archive/{name}: ghi lại từ tệp cùng mã băm trong hộp thư.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm, không có bản tốt; không ghi vào sổ.")
+    for sha256, name in result.lost:
+        click.echo(f"[MẤT BẢN LƯU] {name} ({sha256[:12]}…): sổ cũ có nhưng kho lưu trữ không còn tệp.")
+    click.echo(
+        f"Đã dựng lại sổ ghi nhận {state_dir / ledger.LEDGER}: {result.rows} tệp — ngày nộp đầu tiên lấy từ "
+        f"sổ cũ cho {result.from_old_ledger} tệp, từ thời điểm lưu trữ cho {result.from_archive} tệp"
+        + (f" (tên tệp tìm lại từ hộp thư: {result.named_from_inbox})." if inbox else ".")
+    )
+    if result.damaged or result.lost:
+        sys.exit(EXIT_FINDINGS)
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -58,10 +58,76 @@ CODES: dict[str, Code] = {
             "Đề nghị đơn vị mở tệp, lưu lại bằng Excel rồi gửi lại.",
         ),
         _C(
+            "file-changed",
+            E,
+            "The file vanished or was rewritten while it was read; it was not judged (nothing of it "
+            "is recorded). The other files are unaffected.",
+            "Đợi việc lưu tệp vào hộp thư xong rồi chạy lại lệnh.",
+        ),
+        _C(
+            "file-no-access",
+            E,
+            "The operating system refused to read the file (no read right, I/O error); the file itself "
+            "may be fine.",
+            "Cán bộ tổng hợp cấp quyền đọc tệp (hoặc chép lại tệp) rồi chạy lại; không cần đơn vị gửi lại.",
+        ),
+        _C(
+            "inbox-entry-skipped",
+            W,
+            "An inbox entry that is not a regular file (FIFO, socket, device, a link leading outside the "
+            "inbox or to a folder) was not read.",
+            "Cán bộ tổng hợp kiểm tra mục này; nếu là biểu nộp về, hãy chép chính tệp vào hộp thư.",
+        ),
+        _C(
             "file-encrypted",
             E,
             "Workbook is password-protected (encrypted).",
             "Tệp được đặt mật khẩu — đề nghị đơn vị gửi lại bản không đặt mật khẩu.",
+        ),
+        # e-mails and zips (opened before the per-file judgement)
+        _C(
+            "mail-no-workbook",
+            W,
+            "An e-mail (.eml, .msg, winmail.dat) or zip carries no spreadsheet; listed, nothing read.",
+            "Đề nghị đơn vị gửi lại thư có đính kèm tệp Excel của biểu mẫu.",
+        ),
+        _C(
+            "attachment-not-workbook",
+            INFO,
+            "A file inside an e-mail or zip is not a spreadsheet (a signature image, a PDF letter…); "
+            "listed by name, not read.",
+            "—",
+        ),
+        _C(
+            "mail-unreadable",
+            E,
+            "An e-mail or zip (or a part of it) cannot be parsed; what could be opened is still judged.",
+            "Mở thư trong chương trình thư, lưu riêng tệp Excel đính kèm vào thư mục nhận rồi chạy lại.",
+        ),
+        _C(
+            "mail-too-large",
+            E,
+            "The files inside an e-mail or zip exceed the size or count limits (zip bomb); opening stopped.",
+            "Lưu riêng tệp Excel đính kèm vào thư mục nhận, hoặc đề nghị đơn vị gửi lại đúng tệp biểu mẫu.",
+        ),
+        _C(
+            "mail-too-deep",
+            E,
+            "E-mails or zips nested inside each other deeper than the limit; the inner ones not opened.",
+            "Lưu riêng tệp Excel đính kèm vào thư mục nhận rồi chạy lại.",
+        ),
+        _C(
+            "archive-unsafe-name",
+            E,
+            "A zip member's path is absolute or climbs out of the archive (path traversal); refused.",
+            "Đề nghị đơn vị nén lại tệp (hoặc gửi tệp Excel không nén).",
+        ),
+        _C(
+            "mail-sender-other",
+            INFO,
+            "The e-mail's sender is not the agency's address in agencies.yaml (forwarded mail is normal); "
+            "the workbook's own identity still decides.",
+            "—",
         ),
         # identity
         _C(
@@ -170,6 +236,12 @@ CODES: dict[str, Code] = {
             "Nhập một số, để trống, hoặc gõ x nếu không có số liệu.",
         ),
         _C("no-data", INFO, 'Explicitly marked as no data ("x", "-", "không có số liệu").', "—"),
+        _C(
+            "value-flagged",
+            INFO,
+            'A value marked preliminary "(sb)" or estimated "(ut)"; kept with that status.',
+            "—",
+        ),
         _C(
             "formula-no-value",
             E,

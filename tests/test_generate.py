@@ -194,7 +194,13 @@ def test_template_content(spec: Spec, templates: Path, slug: str) -> None:
         lead = spec.row_by_key[key].agencies[0]
         if lead != slug:
             text = ws.cell(rows[key], agency_col).value
-            assert text.startswith(f"Chủ trì: {spec.agency_by_slug[lead].short_name}")
+            # this agency reports too; the lead is named as the lead
+            assert text == f"Quý đơn vị cùng báo cáo; đơn vị chủ trì: {spec.agency_by_slug[lead].short_name}"
+            lines = -(-len(text) // 24)  # the text wraps in its 24-wide column: the row has room
+            assert (ws.row_dimensions[rows[key]].height or 15) >= 15 * min(lines, 2)
+
+    # The identity line is for the collector: its row does not show or print
+    assert ws.row_dimensions[7].hidden
 
     # Identity in custom properties and in the very hidden metadata sheet
     props = {p.name: p.value for p in wb.custom_doc_props.props}

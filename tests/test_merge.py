@@ -139,7 +139,15 @@ def test_long_csv_and_workbook(spec: Spec, plan: Plan, master, inbox: Path, tmp_
     co = frame[(frame.key == BHYT) & (frame.column == "y2021")].iloc[0]
     assert (co.status, co.agency, co.source_file) == ("co-agency", CO, "y_te.xlsx")
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["Phụ lục 2", "Nguồn số liệu", "Tình trạng nộp", "Lỗi", "Chênh lệch", "Nộp lại"]
+    assert wb.sheetnames == [
+        "Phụ lục 2 (bản in)",
+        "Phụ lục 2",
+        "Nguồn số liệu",
+        "Tình trạng nộp",
+        "Lỗi",
+        "Chênh lệch",
+        "Nộp lại",
+    ]
     ws = wb["Phụ lục 2"]
     layout = build_master_layout(spec)
     assert [ws.cell(lr.sheet_row + 1, 2).value for lr in layout.rows] == [r.label for r in spec.rows]

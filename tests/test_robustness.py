@@ -70,6 +70,16 @@ def test_every_file_has_one_verdict(spec: Spec, plan: Plan, corpus: tuple[Path, 
     assert subs["PL2_so_y_te.xlsx"].agency == "so_noi_vu"  # identified by content, not by name
     assert not subs["macro.xlsm"].refused and not subs["lien_ket_ngoai.xlsx"].refused
     assert max(s.seconds for s in subs.values()) < 30
+    # hostile e-mails and zips: one verdict each, the reason first
+    assert first["thu_khong_lo.eml"] == "file-too-large"
+    assert first["thu_long_nhau.eml"] == "mail-too-deep"
+    assert first["thu_bom_nen.eml"] == first["nhieu_tep.zip"] == "mail-too-large"
+    assert first["duong_dan_leo.zip"] == "archive-unsafe-name"
+    assert len([f for f in subs["duong_dan_leo.zip"].findings if f.code == "archive-unsafe-name"]) == 3
+    for name in ("mime_hong.eml", "mime_sau.eml", "outlook_hong.msg", "winmail_hong.dat"):
+        assert first[name] == "mail-unreadable", name
+    for name in ("thu_long_nhau.eml", "thu_bom_nen.eml", "duong_dan_leo.zip", "mime_hong.eml"):
+        assert subs[name].refused and subs[name].findings[-1].code == "mail-no-workbook"
 
 
 def test_another_agencys_rows_are_never_merged(

@@ -267,6 +267,17 @@ def _rows(data: Any, agency_slugs: set[str], problems: _Problems) -> list[Row]:
                 problems.add(f, item, "value_type", f"chỉ tiêu nhập liệu '{item['key']}' thiếu kiểu giá trị")
         elif "unit" in item or "value_type" in item:
             problems.add(f, item, "unit", "chỉ dòng nhập liệu (kind: input) mới có ĐVT và kiểu giá trị")
+        level = item.get("period_level")
+        if level is not None and (
+            level not in by_key or by_key[level]["kind"] != "input" or item.get("period") != "average_growth"
+        ):
+            problems.add(
+                f,
+                item,
+                "period_level",
+                f"'period_level: {level}' cần một dòng nhập liệu có trong danh mục, và chỉ dùng với "
+                "'period: average_growth'",
+            )
         for slug in item.get("agencies", []):
             if slug not in agency_slugs:
                 problems.add(f, item, "agencies", f"đơn vị '{slug}' không có trong {AGENCIES_FILE}")
@@ -311,6 +322,7 @@ def _rows(data: Any, agency_slugs: set[str], problems: _Problems) -> list[Row]:
                 unit=item.get("unit"),
                 value_type=ValueType(item["value_type"]) if "value_type" in item else None,
                 period=PeriodAggregate(item.get("period", "none")),
+                period_level=item.get("period_level"),
                 printed_agencies=tuple(item.get("agencies", [])),
                 agencies=agencies,
                 italic=item.get("italic", False),

@@ -51,6 +51,7 @@ class Row:
     unit: str | None = None
     value_type: ValueType | None = None
     period: PeriodAggregate = PeriodAggregate.NONE
+    period_level: str | None = None  # average growth: the level row it can be computed from
     printed_agencies: tuple[str, ...] = ()  # as written on this row (after corrections)
     agencies: tuple[str, ...] = ()  # effective: own or inherited, lead first
     italic: bool = False

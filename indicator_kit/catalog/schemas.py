@@ -35,6 +35,7 @@ CATALOG: dict[str, Any] = {
                     "unit": _TEXT,
                     "value_type": {"enum": ["amount", "count", "share", "growth", "rate", "index", "ratio"]},
                     "period": {"enum": ["sum", "mean", "average_growth", "last", "none"]},
+                    "period_level": _KEY,
                     "agencies": {"type": "array", "minItems": 1, "items": _SLUG},
                     "printed": {"type": "object", "additionalProperties": {"type": "string"}},
                     "source_note": _TEXT,

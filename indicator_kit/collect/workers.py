@@ -42,8 +42,8 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes) -> None:
-    from indicator_kit.collect.run import collect_file
+def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes, archive: Path | None) -> None:
+    from indicator_kit.collect.run import collect_entry
 
     _limit_memory(limits.memory_per_file_bytes)
     secret.adopt(key)  # a spawned worker starts afresh: it knows the command's key only from here
@@ -53,16 +53,16 @@ def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes) -> None:
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), plan, limits)
-        sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
-        conn.send(sub)
+        subs = collect_entry(Path(path), Path(inbox), plan, limits, archive)  # several for an e-mail or zip
+        subs[0].seconds, subs[0].peak_kb = time.perf_counter() - started, _peak_kb()
+        conn.send(subs)
 
 
 class _Slot:
-    def __init__(self, context: Any, plan: Plan, limits: Limits) -> None:
+    def __init__(self, context: Any, plan: Plan, limits: Limits, archive: Path | None) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, plan, limits, secret.office_key()), daemon=True
+            target=_worker, args=(child, plan, limits, secret.office_key(), archive), daemon=True
         )
         self.process.start()
         child.close()
@@ -77,8 +77,15 @@ class _Slot:
 
 
 def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -> Submission:
-    relative = path.relative_to(inbox).as_posix()
-    sub = Submission(relative, "", path.stat().st_size, path.stat().st_mtime, refused=True, seconds=seconds)
+    from indicator_kit.collect.run import display_name
+
+    relative = display_name(path, inbox)
+    try:
+        info = path.stat()
+        size, mtime = info.st_size, info.st_mtime
+    except OSError:  # gone meanwhile: the verdict stands, there is just no size to show
+        size, mtime = 0, 0.0
+    sub = Submission(relative, "", size, mtime, refused=True, seconds=seconds)
     sub.findings.append(finding(code, message, file=relative))
     return sub
 
@@ -100,24 +107,26 @@ def run_isolated(
     limits: Limits,
     workers: int,
     done: Callable[[Submission], None] | None = None,
-) -> list[Submission]:
-    """`done` is called in this process with each file's result as it arrives (a progress bar).
+    archive: Path | None = None,
+) -> list[list[Submission]]:
+    """Each path's verdicts (several for an e-mail or zip), in order. `done` is called in this
+    process with each file's result as it arrives (a progress bar).
     Forked workers share the compiled plan; a spawned one receives it as its spec and compiles it
     again (Plan.__reduce__)."""
     context = multiprocessing.get_context(START_METHOD)
-    slots = [_Slot(context, plan, limits) for _ in range(max(1, min(workers, len(paths))))]
+    slots = [_Slot(context, plan, limits, archive) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
-    results: list[Submission | None] = [None] * len(paths)
+    results: list[list[Submission] | None] = [None] * len(paths)
 
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
-        results[index] = verdict
+        results[index] = [verdict]
         if done is not None:
             done(verdict)
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, plan, limits)
+        slots[i] = _Slot(context, plan, limits, archive)
 
     try:
         while pending or any(slot.tasks for slot in slots):
@@ -139,9 +148,9 @@ def run_isolated(
                     try:
                         while slot.tasks and slot.conn.poll():  # every result that has arrived
                             index, path = slot.tasks[0]
-                            results[index] = slot.conn.recv()
-                            if done is not None:
-                                done(results[index])
+                            results[index] = received = slot.conn.recv()
+                            if done is not None:  # once per inbox file (an e-mail: its worst verdict)
+                                done(max(received, key=lambda sub: sub.errors))
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader
@@ -160,4 +169,4 @@ def run_isolated(
             else:
                 slot.conn.send(None)
                 slot.process.join(timeout=5)
-    return [r for r in results if r is not None]
+    return [subs or [] for subs in results]

@@ -13,10 +13,12 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from itertools import pairwise
 
+from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.model import CellResult, Submission
-from indicator_kit.collect.numbers import Status, format_number
+from indicator_kit.collect.numbers import Status, ValueFlag, flag_of, format_number
 from indicator_kit.collect.report import newest, supersession_order
 from indicator_kit.findings import Finding, Severity, finding
+from indicator_kit.merge.periods import fill_blank_periods
 from indicator_kit.plan import Plan
 from indicator_kit.rules import Ref, column_name, half_unit, run_check
 
@@ -27,6 +29,7 @@ class CellStatus(StrEnum):
     CO_AGENCY = "co-agency"  # the lead left it blank; a co-reporting agency's value
     REJECTED = "rejected"  # the cell has an error finding
     MISSING = "missing"
+    COMPUTED = "computed"  # a blank period cell computed from the years (merge.periods)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class MasterCell:
     reason: str = ""  # why rejected
     changed_from: float | None = None  # the value an earlier file of the same agency had
     changed: bool = False
+    flag: ValueFlag = ValueFlag.NORMAL  # sơ bộ / ước tính as the agency marked it
+    derivation: str = ""  # how a computed value was computed
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,17 @@ def _cell_from(sub: Submission, cell: CellResult, status: CellStatus) -> MasterC
         )
     if cell.status is Status.NO_DATA:
         status = CellStatus.NO_DATA
-    return MasterCell(key, column, status, cell.value, sub.agency or "", sub.file, sub.sha256, sub.saved_at)
+    return MasterCell(
+        key,
+        column,
+        status,
+        cell.value,
+        sub.agency or "",
+        sub.file,
+        sub.sha256,
+        sub.saved_at,
+        flag=flag_of(cell.text),
+    )
 
 
 def _describe(cell: CellResult | None) -> str:
@@ -235,6 +250,7 @@ def merge(
                     )
                 )
 
+    _fill_periods(spec, cells)
     master = Master(cells, [], disagreements, changes, extra_findings)
     _cross_agency(plan, master)
     for agency in spec.agencies:
@@ -256,6 +272,20 @@ def merge(
             )
         )
     return master
+
+
+def _fill_periods(spec: Spec, cells: dict[tuple[str, str], MasterCell]) -> None:
+    def lookup(key: str, column: str) -> tuple[float, ValueFlag] | None:
+        cell = cells[(key, column)]
+        if cell.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY) and cell.value is not None:
+            return cell.value, cell.flag
+        return None
+
+    def missing(key: str, column: str) -> bool:
+        return cells[(key, column)].status is CellStatus.MISSING
+
+    for (key, column), (value, flag, how) in fill_blank_periods(spec, missing, lookup).items():
+        cells[(key, column)] = MasterCell(key, column, CellStatus.COMPUTED, value, flag=flag, derivation=how)
 
 
 def _differ(values: list[float | None]) -> bool:

@@ -101,7 +101,9 @@ class TemplateLayout:
     def agencies_text(self, lr: LayoutRow) -> str:
         by_slug = self.spec.agency_by_slug
         if lr.role == "co":
-            return f"Chủ trì: {by_slug[lr.row.lead].short_name} (đơn vị phối hợp báo cáo)"
+            # Who leads, and that this agency reports too (the old "Chủ trì: X (đơn vị phối hợp
+            # báo cáo)" read as if X were the co-reporter).
+            return f"Quý đơn vị cùng báo cáo; đơn vị chủ trì: {by_slug[lr.row.lead].short_name}"
         return "; ".join(by_slug[s].short_name for s in lr.row.printed_agencies)
 
 

@@ -260,11 +260,11 @@ def collect_command(
         )
         try:
             record()
-            feedback = write_reports(out_dir, loaded, submissions)
+            feedback = write_reports(out_dir, loaded, submissions, master.findings)
         finally:
             master_paths = master_written()
     if output_format == "json":
-        click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
+        click.echo(findings_json(findings).decode("utf-8"), nl=False)
     else:
         print_collect_summary(loaded, submissions, out_dir, feedback)
         click.echo(f"Bảng tổng hợp: {master_paths[0]} (dạng dài: {master_paths[1]})")
@@ -368,6 +368,7 @@ def print_collect_summary(
         lines.append(
             f"{tag} {sub.file} — {agency} — {sub.answered}/{expected} ô có số liệu, "
             f"{sub.errors} lỗi, {sub.warnings} cảnh báo"
+            + (f" (và {sub.explained} cảnh báo đã giải trình)" if sub.explained else "")
         )
     if lines:
         click.echo("\n".join(lines))

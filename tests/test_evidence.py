@@ -10,19 +10,20 @@ from click.testing import CliRunner
 from filelock import FileLock
 
 from indicator_kit import ledger
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge.outputs import load_master
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
+from tests.conftest import SPEC_DIR
 from tests.test_merge import stamp
 
 
 def returns(spec: Spec, tmp: Path) -> Path:
     generate(spec, tmp / "t", ["so_y_te", "so_noi_vu"])
-    values = consistent_values(spec)
+    values = consistent_values(load_spec(SPEC_DIR))  # the CLI compares with the published figures
     for slug, day in (("so_y_te", "2024-05-02T08:00:00"), ("so_noi_vu", "2024-05-03T08:00:00")):
         path = fill_return(
             spec, tmp / "t" / template_file_name(slug), tmp / "inbox" / f"{slug}.xlsx", values, slug
@@ -90,7 +91,8 @@ def test_duplicates_count_once_and_blank_returns_supersede_nothing(spec: Spec, t
     import json
 
     codes = {f["code"]: f["file"] for f in json.loads((state / "collect" / "findings.json").read_text())}
-    assert "duplicate-file" not in codes  # merge-time notes live in the master's "Lỗi" sheet
+    # merge-time notes are findings like the others (and in the master's "Lỗi" sheet)
+    assert codes["duplicate-file"] == "Bản sao của so_y_te.xlsx"
     import openpyxl
 
     errors = openpyxl.load_workbook(state / "master" / "PL2_tong_hop.xlsx")["Lỗi"]

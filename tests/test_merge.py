@@ -138,7 +138,7 @@ def test_long_csv_and_workbook(spec: Spec, master, inbox: Path, tmp_path: Path) 
     co_cell = ws.cell(*(x + 1 for x in layout.cell(BHYT, "y2021")))
     assert "phối hợp" in co_cell.comment.text
     status_rows = {r[1].value: r for r in wb["Tình trạng nộp"].iter_rows(min_row=2)}
-    assert status_rows[MISSING][12].value == "chưa nộp" and status_rows[LATE][7].value == "muộn"
+    assert status_rows[MISSING][13].value == "chưa nộp" and status_rows[LATE][7].value == "muộn"
     assert any(r[0].value == BHYT for r in wb["Chênh lệch"].iter_rows(min_row=2))
 
 

@@ -1,8 +1,8 @@
 """What a clerk typed → a number, a no-data marker, a blank, or an error. Never a silent guess.
 
-Handles Vietnamese and English notation ("1.234,5", "1,234.5"), "12,5%", "1 234",
-"(12,5)" for negatives. "1.234" / "1,234" are ambiguous: the caller resolves them with the
-row's other values (`resolve_ambiguous`).
+Handles Vietnamese and English notation ("1.234,5", "1,234.5"), "12,5%", "1 234", and
+"(12,5)", "−0,8" (U+2212) and "–0,8" (en dash) for negatives. "1.234" / "1,234" are
+ambiguous: the caller resolves them with the row's other values (`resolve_ambiguous`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class Parsed:
     text: str | None = None  # the original text, when the cell held text
     alternative: float | None = None  # the other reading of an ambiguous "1.234"
     percent_sign: bool = False
+    moment: date | time | None = None  # a date or time where a number belongs (Excel's reading of "1.5")
 
     @property
     def from_text(self) -> bool:
@@ -55,6 +56,7 @@ NO_DATA_MARKERS = {
     "…",
     "...",
 }
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009]+")
 _GROUPED = {
     ".": re.compile(r"^\d{1,3}(\.\d{3})+$"),
@@ -101,14 +103,16 @@ def parse_cell(value: object) -> Parsed:
             return Parsed(Status.INVALID, text=str(value))
         return Parsed(Status.NUMBER, float(value))
     if isinstance(value, datetime | date | time):
-        return Parsed(Status.INVALID, text=value.isoformat())
+        return Parsed(Status.INVALID, text=value.isoformat(), moment=value)
     text = unicodedata.normalize("NFC", str(value))
     folded = _SPACES.sub(" ", text).strip()
     if not folded:
         return Parsed(Status.BLANK)
     if folded.lower() in NO_DATA_MARKERS:
         return Parsed(Status.NO_DATA, text=text)
-    body = folded.replace("−", "-").replace(" ", "")
+    # U+2212 (minus sign) and the en dash are typed or pasted for minus ("–0,8"); a lone dash is
+    # a no-data marker, handled above.
+    body = folded.translate(_MINUS).replace(" ", "")
     negative = False
     if body.startswith("(") and body.endswith(")"):
         negative, body = True, body[1:-1]

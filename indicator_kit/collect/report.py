@@ -57,7 +57,8 @@ def newest(submissions: list[Submission]) -> Submission:
     return max(submissions, key=supersession_order)
 
 
-def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
+def feedback_workbook(spec: Spec, sub: Submission, merged: Iterable[Finding] = ()) -> bytes:
+    """`merged`: findings of the merge on this file (agencies disagreeing, cross-agency rules)."""
     assert sub.agency is not None
     layout = build_layout(spec, sub.agency)
     values: dict[tuple[str, str], object] = {}
@@ -69,7 +70,7 @@ def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
     marks: dict[tuple[str, str], str] = {}
     issues = []
     columns = {c.id: column_name(c) for c in spec.campaign.columns}
-    for f in sub.findings:
+    for f in [*sub.findings, *(m for m in merged if m.sha256 == sub.sha256)]:
         if f.severity.value == "info":
             continue
         address = ""
@@ -77,15 +78,20 @@ def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
             row, col = layout.cell(f.row_key, f.column)
             address = xl_rowcol_to_cell(row, col)
             previous = marks.get((f.row_key, f.column))
-            marks[(f.row_key, f.column)] = f"{previous}\n{f.message}" if previous else f.message
+            marks[(f.row_key, f.column)] = f"{previous}\n{f.shown}" if previous else f.shown
         label = spec.row_by_key[f.row_key].label if f.row_key in spec.row_by_key else ""
-        issues.append((address, label, columns.get(f.column, ""), f.severity.value, f.message))
+        issues.append((address, label, columns.get(f.column, ""), f.severity.value, f.shown))
     feedback = Feedback(values, sub.notes, marks, issues)
     return render_template(layout, identity_for(spec, sub.agency), feedback)
 
 
-def write_reports(out_dir: Path, spec: Spec, submissions: list[Submission]) -> list[Path]:
-    findings = all_findings(submissions)
+def write_reports(
+    out_dir: Path, spec: Spec, submissions: list[Submission], merged: list[Finding] | None = None
+) -> list[Path]:
+    """`merged`: the merge's findings (`Master.findings`), written with the files' own and shown
+    on the feedback of each file they concern."""
+    merged = merged or []
+    findings = all_findings(submissions) + merged
     write_atomic(out_dir / "findings.json", findings_json(findings))
     write_atomic(out_dir / "findings.csv", findings_csv(findings))
     by_agency: dict[str, list[Submission]] = {}
@@ -95,8 +101,9 @@ def write_reports(out_dir: Path, spec: Spec, submissions: list[Submission]) -> l
     written = []
     for slug, subs in sorted(by_agency.items()):
         latest = newest(subs)
-        if any(f.severity.value in ("error", "warning") for f in latest.findings):
+        own = [f for f in merged if f.sha256 == latest.sha256]
+        if any(f.severity.value in ("error", "warning") for f in [*latest.findings, *own]):
             path = out_dir / "feedback" / f"{slug}.xlsx"
-            write_atomic(path, feedback_workbook(spec, latest))
+            write_atomic(path, feedback_workbook(spec, latest, own))
             written.append(path)
     return written

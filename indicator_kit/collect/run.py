@@ -12,10 +12,11 @@ from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
+from indicator_kit.collect.plausibility import judge
 from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
-from indicator_kit.findings import finding
+from indicator_kit.findings import Severity, finding, justify
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
 
@@ -189,14 +190,20 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
         )
     layout = build_layout(spec, ident.agency)
     try:
-        result = extract(sheet, layout, spec.key_set, raw.formula_state(sheet.name), where)
+        result = extract(
+            sheet, layout, spec.key_set, raw.formula_state(sheet.name), where, raw.percent_format(sheet.name)
+        )
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
         return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
-    sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
+    rows = spec.rows_for(ident.agency)
+    sub.findings.extend(validate(spec, rows, sub.cells, where, sheet.name))
+    in_error = {(f.row_key, f.column) for f in sub.findings if f.severity is Severity.ERROR and f.column}
+    sub.findings.extend(judge(spec, tuple(r.key for r in rows), sub.cells, where, sheet.name, in_error))
+    sub.findings = justify(sub.findings, sub.notes)
 
 
 def collect_inbox(

@@ -127,6 +127,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
             "Tệp",
             "SHA-256",
             "Thời điểm lưu",
+            "Ghi chú / giải trình của đơn vị",
         ],
         [
             [
@@ -141,10 +142,11 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
                 cell.source_file,
                 cell.source_sha256,
                 _time(cell.saved_at),
+                cell.note,
             ]
             for cell in master.cells.values()
         ],
-        [32, 6, 40, 9, 22, 12, 20, 24, 34, 20, 17],
+        [32, 6, 40, 9, 22, 12, 20, 24, 34, 20, 17, 40],
     )
     _table(
         wb.add_worksheet("Tình trạng nộp"),
@@ -162,6 +164,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
             "Ô đã nhập",
             "Lỗi",
             "Cảnh báo",
+            "Cảnh báo đã giải trình",
             "Việc cần làm",
             "Tệp cũ hơn",
         ],
@@ -179,17 +182,30 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
                 s.answered,
                 s.errors,
                 s.warnings,
+                s.explained,
                 s.action,
                 "; ".join(o.file for o in s.older),
             ]
             for s in master.statuses
         ],
-        [40, 24, 8, 34, 10, 17, 17, 10, 10, 10, 8, 9, 12, 34],
+        [40, 24, 8, 34, 10, 17, 17, 10, 10, 10, 8, 9, 12, 12, 34],
     )
     _table(
         wb.add_worksheet("Lỗi"),
         f,
-        ["Tệp", "Đơn vị", "Sheet", "Ô", "Mã dòng", "Cột", "Mức độ", "Mã lỗi", "Quy tắc", "Nội dung"],
+        [
+            "Tệp",
+            "Đơn vị",
+            "Sheet",
+            "Ô",
+            "Mã dòng",
+            "Cột",
+            "Mức độ",
+            "Mã lỗi",
+            "Quy tắc",
+            "Nội dung",
+            "Giải trình",
+        ],
         [
             [
                 x.file,
@@ -202,10 +218,11 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
                 x.code,
                 x.rule,
                 x.message,
+                x.justification,
             ]
             for x in findings
         ],
-        [30, 22, 12, 7, 32, 14, 9, 20, 22, 90],
+        [30, 22, 12, 7, 32, 14, 9, 20, 22, 90, 40],
     )
     _table(
         wb.add_worksheet("Chênh lệch"),

@@ -24,6 +24,7 @@ class StatusLine:
     expected: int
     errors: int
     warnings: int
+    explained: int
     action: str
     file: str
 
@@ -58,6 +59,7 @@ def status_lines(spec: Spec, master: Master, as_of: date) -> list[StatusLine]:
                 s.expected,
                 s.errors,
                 s.warnings,
+                s.explained,
                 s.action,
                 s.current.file if s.current else "",
             )

@@ -22,17 +22,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indicator_kit import __version__, beside, ledger
-from indicator_kit.catalog import DEFAULT_SPEC_DIR, Spec, load_spec
+from indicator_kit import __version__, beside, ledger, secret
+from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.files import write_atomic
-from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
+from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
+from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
 if TYPE_CHECKING:
     from indicator_kit.mail.outbox import Outgoing
@@ -41,10 +42,7 @@ if TYPE_CHECKING:
 # use them: every other command, collect above all, starts ~40 ms sooner without them.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
-DEFAULT_COLLECT_OUT = Path("generated/collect")
-DEFAULT_MASTER_OUT = Path("generated/master")
-DEFAULT_STATUS_HTML = Path("generated/status.html")
-DEFAULT_MAIL_OUT = Path("generated/mail")
+WORKSPACE_META = "indicator_kit.workspace"  # click context meta: the --workspace folder, or None
 F = TypeVar("F", bound=Callable[..., Any])
 
 KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
@@ -119,38 +117,103 @@ accept_option = click.option(
 )
 
 
-def folder_option(flag: str, dest: str, default: Path, help_text: str) -> Callable[[F], F]:
-    """An output-folder option (created when written to)."""
-    return click.option(
-        flag,
-        dest,
-        type=click.Path(file_okay=False, path_type=Path),
-        default=default,
-        show_default=True,
-        help=help_text,
-    )
+def folder_option(flag: str, dest: str, help_text: str) -> Callable[[F], F]:
+    """An output-folder option (created when written to); its default lies in the workspace."""
+    return click.option(flag, dest, type=click.Path(file_okay=False, path_type=Path), help=help_text)
 
 
 master_out_option = folder_option(
-    "--master-out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table."
+    "--master-out",
+    "master_out",
+    "Output folder for the master table (default: the --out folder, else ket_qua/master).",
 )
 
 spec_dir_option = click.option(
     "--spec-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_SPEC_DIR,
-    show_default=True,
-    help="Folder with phu_luc_2.yaml, agencies.yaml, campaign.yaml and checks.yaml.",
+    help="Folder with phu_luc_2.yaml, agencies.yaml, campaign.yaml and checks.yaml "
+    "(default: the workspace's workbook_specs/).",
 )
+
+inbox_argument = click.argument(
+    "inbox", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+
+
+def current_workspace() -> Workspace:
+    """The workspace of this command: --workspace / INDICATOR_KIT_WORKSPACE, else found upward
+    from the current folder (NoWorkspaceError with the way out)."""
+    meta = click.get_current_context().meta
+    if not isinstance(meta.get(WORKSPACE_META), Workspace):
+        meta[WORKSPACE_META] = open_workspace(meta.get(WORKSPACE_META))
+    return meta[WORKSPACE_META]
+
+
+def signing_with(ws: Workspace) -> None:
+    """Sign and verify with the workspace's key for the rest of the command; stops with
+    MissingKeyError (and the way out) when there is none — only init and generate create it."""
+    click.get_current_context().with_resource(secret.using(ws.key()))
+
+
+def inbox_or_default(inbox: Path | None, ws: Workspace) -> Path:
+    if inbox is not None:
+        return inbox
+    if not ws.inbox.is_dir():
+        raise InboxMissingError(
+            f"Không có thư mục nhận {ws.inbox}. Hãy tạo lại thư mục này và chép các tệp đơn vị gửi về "
+            "vào đó, hoặc ghi rõ thư mục nhận sau tên lệnh."
+        )
+    return ws.inbox
+
+
+class InboxMissingError(IndicatorKitError):
+    """The workspace's inbox folder is gone and no other was named."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="indicator-kit")
-def main() -> None:
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=WORKSPACE_ENV,
+    help="The campaign workspace (made by `indicator-kit init`); default: the one around the current "
+    f"folder. Also {WORKSPACE_ENV}.",
+)
+@click.pass_context
+def main(ctx: click.Context, workspace_dir: Path | None) -> None:
     """indicator-kit — thu thập chỉ tiêu Phụ lục 2 từ các sở, ngành bằng biểu mẫu Excel.
 
     Collect the Phụ lục 2 indicators from many agencies through locked Excel templates.
+    Start with `indicator-kit init FOLDER`, then run the other commands inside FOLDER.
     """
+    ctx.meta[WORKSPACE_META] = workspace_dir
+
+
+@main.command("init")
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@reports_errors
+def init_command(folder: Path) -> None:
+    """Tạo thư mục làm việc cho một đợt thu thập (a campaign workspace in FOLDER, default: here).
+
+    Writes an editable copy of the Phụ lục 2 specs, the inbox hop_thu/, the outputs folder
+    ket_qua/, the office key and HUONG_DAN.md; never overwrites anything."""
+    created = init_workspace(folder)
+    ws = created.workspace
+    key = "khóa ký biểu mẫu của Sở (mới tạo)" if created.key_created else f"dùng khóa có sẵn {ws.key_file}"
+    click.echo(f"Đã tạo thư mục làm việc: {ws.root}")
+    for name, what in [
+        (ws.spec_dir.name + "/", "danh mục chỉ tiêu, đơn vị, đợt thu thập, quy tắc kiểm tra, thư (sửa được)"),
+        (ws.inbox.name + "/", "chép vào đây các tệp đơn vị gửi về"),
+        (ws.outputs.name + "/", "kết quả của các lệnh (biểu mẫu, thư, kiểm tra, bảng tổng hợp)"),
+        (ws.state_dir.name + "/", f"{key} và sổ lưu vết — không xóa"),
+        ("HUONG_DAN.md", "các bước tiếp theo"),
+    ]:
+        click.echo(f"  {name:<17} {what}")
+    click.echo(
+        f"Bước tiếp theo: cd {ws.root} , điền email các đơn vị vào {ws.spec_dir.name}/agencies.yaml, "
+        "rồi chạy indicator-kit generate."
+    )
 
 
 @main.group()
@@ -161,8 +224,9 @@ def spec() -> None:
 @spec.command("check")
 @spec_dir_option
 @reports_errors
-def spec_check(spec_dir: Path) -> None:
+def spec_check(spec_dir: Path | None) -> None:
     """Validate every spec file and print a summary."""
+    spec_dir = spec_dir or current_workspace().spec_dir
     loaded = load_spec(spec_dir)
     click.echo(f"Danh mục hợp lệ: {spec_dir}  (mã phiên bản {loaded.spec_hash})")
     kinds = Counter(r.kind.value for r in loaded.rows)
@@ -189,9 +253,9 @@ def spec_check(spec_dir: Path) -> None:
 @click.option("--agency", "slug", required=True, help="Agency slug, e.g. so_tai_chinh.")
 @spec_dir_option
 @reports_errors
-def spec_show(slug: str, spec_dir: Path) -> None:
+def spec_show(slug: str, spec_dir: Path | None) -> None:
     """List the rows one agency reports, lead vs co-reporting."""
-    loaded = load_spec(spec_dir)
+    loaded = load_spec(spec_dir or current_workspace().spec_dir)
     agency = require_agency(loaded, slug)
     rows = loaded.rows_for(slug)
     click.echo(f"{agency.name} — {len(rows)} chỉ tiêu nhập liệu")
@@ -212,12 +276,17 @@ def spec_show(slug: str, spec_dir: Path) -> None:
 
 @main.command("generate")
 @click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
-@folder_option("--out", "out_dir", DEFAULT_OUT, "Output folder.")
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/templates).")
 @spec_dir_option
 @reports_errors
-def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> None:
+def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Path | None) -> None:
     """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
-    loaded = load_spec(spec_dir)
+    ws = current_workspace()
+    out_dir = out_dir or ws.templates_dir
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    if secret.create(ws.key_file):
+        click.echo(f"Đã tạo khóa ký biểu mẫu mới của Sở: {ws.key_file} (giữ nguyên suốt đợt thu thập).")
+    signing_with(ws)
     written = generate(loaded, out_dir, slugs)
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
@@ -225,8 +294,8 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
 
 
 @main.command("collect")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@folder_option("--out", "out_dir", DEFAULT_COLLECT_OUT, "Output folder.")
+@inbox_argument
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/collect).")
 @click.option(
     "--format",
     "output_format",
@@ -240,19 +309,25 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
 @spec_dir_option
 @reports_errors
 def collect_command(
-    inbox: Path,
-    out_dir: Path,
+    inbox: Path | None,
+    out_dir: Path | None,
     output_format: str,
-    master_out: Path,
+    master_out: Path | None,
     accepted: tuple[str, ...],
-    spec_dir: Path,
+    spec_dir: Path | None,
 ) -> None:
-    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX).
+    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX,
+    default: the workspace's hop_thu/).
 
     Also builds the master table (as `merge` does)."""
-    loaded = load_spec(spec_dir)
-    with ledger.exclusive(out_dir.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    master_out = master_out or out_dir or ws.master_dir
+    out_dir = out_dir or ws.collect_dir
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    signing_with(ws)
+    with ledger.exclusive(ws.state_dir):
+        submissions, master, record = collect_and_merge(loaded, inbox, accepted, ws)
         findings = all_findings(submissions) + master.findings
         # the master workbook is rendered on the other core while the rest is written
         master_written = beside.start(
@@ -272,16 +347,22 @@ def collect_command(
 
 
 @main.command("merge")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@folder_option("--out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table.")
+@inbox_argument
+@folder_option("--out", "master_out", "Output folder for the master table (default: ket_qua/master).")
 @accept_option
 @spec_dir_option
 @reports_errors
-def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec_dir: Path) -> None:
+def merge_command(
+    inbox: Path | None, master_out: Path | None, accepted: tuple[str, ...], spec_dir: Path | None
+) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
-    loaded = load_spec(spec_dir)
-    with ledger.exclusive(master_out.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, master_out.parent)
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    master_out = master_out or ws.master_dir
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    signing_with(ws)
+    with ledger.exclusive(ws.state_dir):
+        submissions, master, record = collect_and_merge(loaded, inbox, accepted, ws)
         record()
         findings = all_findings(submissions) + master.findings
         paths = write_master(master_out, render_master(loaded, master, findings))
@@ -296,29 +377,35 @@ def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec
 
 
 @main.command("status")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@inbox_argument
 @as_of_option
 @click.option(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_STATUS_HTML,
-    show_default=True,
-    help="Where to write the status page.",
+    help="Where to write the status page (default: ket_qua/status.html).",
 )
 @accept_option
 @spec_dir_option
 @reports_errors
 def status_command(
-    inbox: Path, as_of: datetime | None, html_path: Path, accepted: tuple[str, ...], spec_dir: Path
+    inbox: Path | None,
+    as_of: datetime | None,
+    html_path: Path | None,
+    accepted: tuple[str, ...],
+    spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
     from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
 
-    loaded = load_spec(spec_dir)
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    html_path = html_path or ws.status_html
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    signing_with(ws)
     day = as_of.date() if as_of else date.today()
-    with ledger.exclusive(html_path.parent):
-        _, master, record = collect_and_merge(loaded, inbox, accepted, html_path.parent)
+    with ledger.exclusive(ws.state_dir):
+        _, master, record = collect_and_merge(loaded, inbox, accepted, ws)
         record()
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
@@ -337,12 +424,16 @@ def status_command(
 
 
 def collect_and_merge(
-    loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path
+    loaded: Spec, inbox: Path, accepted: tuple[str, ...], ws: Workspace
 ) -> tuple[list[Submission], Master, Callable[[], None]]:
     """Read the inbox and merge, lateness from the ledger's first arrival. The third value
     archives the files and records the run in the ledger: call it before the state folder's
-    lock, which the caller holds, is released."""
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
+    lock, which the caller holds, is released. Returns signed with another office key stop
+    the run before any identity is judged (secret.check_signers)."""
+    limits = Limits(accepted=frozenset(accepted))
+    state_dir = ws.state_dir
+    submissions = collect_inbox(inbox, loaded, limits=limits)
+    secret.check_signers(submissions, limits, ws.key_file)
     master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
 
     def record() -> None:
@@ -384,10 +475,8 @@ def print_collect_summary(
 
 
 @main.command("simulate", hidden=True)
-@click.option(
-    "--templates", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_OUT
-)
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--values",
     "values_csv",
@@ -397,11 +486,15 @@ def print_collect_summary(
 )
 @spec_dir_option
 @reports_errors
-def simulate_command(templates: Path, inbox: Path, values_csv: Path | None, spec_dir: Path) -> None:
+def simulate_command(
+    templates: Path | None, inbox: Path | None, values_csv: Path | None, spec_dir: Path | None
+) -> None:
     """Fill every template as agencies would (sample data for the demo)."""
     from indicator_kit.simulate import load_values, simulate_returns  # openpyxl: only this command needs it
 
-    loaded = load_spec(spec_dir)
+    ws = current_workspace()
+    templates, inbox = templates or ws.templates_dir, inbox or ws.inbox
+    loaded = load_spec(spec_dir or ws.spec_dir)
     written, notes = simulate_returns(
         loaded, templates, inbox, load_values(values_csv) if values_csv else None
     )
@@ -418,15 +511,22 @@ def mail() -> None:
 @mail.command("drafts")
 @click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
 @click.option(
-    "--templates", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the templates to attach (default: ket_qua/templates).",
 )
-@folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "drafts", "Output folder.")
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/drafts).")
 @spec_dir_option
 @reports_errors
-def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir: Path) -> None:
+def mail_drafts(
+    slugs: tuple[str, ...], templates: Path | None, out_dir: Path | None, spec_dir: Path | None
+) -> None:
     """Thư kèm biểu mẫu cho từng đơn vị (.eml, mở bằng Outlook/Thunderbird để gửi)."""
     from indicator_kit.mail.outbox import write_drafts
 
+    ws = current_workspace()
+    templates, out_dir = templates or ws.templates_dir, out_dir or ws.mail_dir / "drafts"
+    spec_dir = spec_dir or ws.spec_dir
     loaded = load_spec(spec_dir)
     written = write_drafts(loaded, spec_dir, templates, out_dir, resolve_agencies(loaded, slugs))
     no_email = [
@@ -440,18 +540,27 @@ def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir
 
 
 @mail.command("reminders")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@inbox_argument
 @as_of_option
-@folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "reminders", "Output folder.")
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/reminders).")
 @spec_dir_option
 @reports_errors
-def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir: Path) -> None:
+def mail_reminders(
+    inbox: Path | None, as_of: datetime | None, out_dir: Path | None, spec_dir: Path | None
+) -> None:
     """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị có lỗi (kèm biểu phản hồi)."""
     from indicator_kit.mail.outbox import write_reminders
 
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    out_dir = out_dir or ws.mail_dir / "reminders"
+    spec_dir = spec_dir or ws.spec_dir
     loaded = load_spec(spec_dir)
+    signing_with(ws)
     day = as_of.date() if as_of else date.today()
-    master = merge(loaded, collect_inbox(inbox, loaded))
+    submissions = collect_inbox(inbox, loaded)
+    secret.check_signers(submissions, Limits(), ws.key_file)
+    master = merge(loaded, submissions)
     written = write_reminders(loaded, spec_dir, master, day, out_dir)
     for path in written:
         click.echo(f"  {path}")
@@ -464,9 +573,7 @@ def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir:
     "--dir",
     "mail_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_MAIL_OUT,
-    show_default=True,
-    help="Folder with .eml files (searched recursively).",
+    help="Folder with .eml files, searched recursively (default: ket_qua/mail).",
 )
 @click.option(
     "--config",
@@ -475,10 +582,11 @@ def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir:
     help="YAML with host, port, security, user (the password comes from INDICATOR_KIT_SMTP_PASSWORD).",
 )
 @reports_errors
-def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
+def mail_send(really: bool, mail_dir: Path | None, config: Path | None) -> None:
     """Gửi các thư chưa gửi qua máy chủ SMTP (mặc định chỉ liệt kê, không gửi)."""
     from indicator_kit.mail.outbox import already_sent, outgoing, send_all, smtp_settings
 
+    mail_dir = mail_dir or current_workspace().mail_dir
     if not really:
         sent = already_sent(mail_dir)
         pending = [o for o in outgoing(mail_dir) if o.sha256 not in sent]
@@ -497,6 +605,71 @@ def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
 
     count = send_all(mail_dir, settings, report)
     click.echo(f"Đã gửi {count} thư.")
+
+
+@main.command("demo")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--values",
+    "values_csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sample values (key, column, value), e.g. examples/sample_values.csv; default: made up, "
+    "consistent with the checks.",
+)
+@click.pass_context
+@reports_errors
+def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | None) -> None:
+    """Chạy thử toàn bộ quy trình trên dữ liệu mẫu trong một thư mục làm việc mới (FOLDER,
+    mặc định: một thư mục mới trong thư mục tạm).
+
+    init → generate → mail drafts → simulated returns → collect → status → mail reminders."""
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="indicator-kit-demo-")) / "ThuThap_PL2"
+    ctx.invoke(init_command, folder=folder)
+    ws = open_workspace(folder)
+    ctx.meta[WORKSPACE_META] = ws  # every step below runs in the new workspace
+
+    def step(command: click.Command, **params: Any) -> None:
+        click.secho(f"\n$ indicator-kit {command_path(command)}", bold=True)
+        try:
+            ctx.invoke(command, **params)
+        except SystemExit as stop:  # findings (exit 1) are what the demo shows; anything else stops it
+            if stop.code not in (None, EXIT_OK, EXIT_FINDINGS):
+                raise
+
+    step(spec_check)
+    step(generate_command)
+    step(mail_drafts)
+    step(simulate_command, values_csv=values_csv)
+    # As of the day the last simulated return arrived: every return counted is already there.
+    arrived = max(datetime.fromtimestamp(p.stat().st_mtime) for p in ws.inbox.rglob("*") if p.is_file())
+    as_of = datetime.combine(arrived.date(), datetime.min.time())
+    step(collect_command)
+    step(status_command, as_of=as_of)
+    step(mail_reminders, as_of=as_of)
+    click.echo("\nXem kết quả / where to look:")
+    for path, what in [
+        (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
+        (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
+        (ws.status_html, f"tình hình nộp ngày {as_of:%d/%m/%Y} (mở bằng trình duyệt)"),
+        (ws.collect_dir / "findings.csv", "danh sách lỗi của từng tệp"),
+        (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
+        (ws.mail_dir, "thư gửi biểu mẫu (drafts/) và thư nhắc, đề nghị sửa (reminders/)"),
+    ]:
+        click.echo(f"  {path}\n      {what}")
+    click.echo(f"Thư mục làm việc của bản chạy thử: {ws.root} (hướng dẫn: {ws.root / 'HUONG_DAN.md'})")
+
+
+def command_path(command: click.Command) -> str:
+    """`collect`, `mail drafts`: the words that run `command`."""
+    for name, top in main.commands.items():
+        if top is command:
+            return name
+        if isinstance(top, click.Group):
+            for sub_name, sub in top.commands.items():
+                if sub is command:
+                    return f"{name} {sub_name}"
+    return command.name or ""
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -55,10 +55,10 @@ def test_unknown_agency_is_usage_error() -> None:
     [
         (
             ["collect", "khong_co_thu_muc"],
-            "không tìm thấy thư mục hoặc tệp 'khong_co_thu_muc' (tham số INBOX)",
+            "không tìm thấy thư mục hoặc tệp 'khong_co_thu_muc' (tham số [INBOX])",
         ),
         (["collect", "--bogus", "x"], "không có tùy chọn --bogus"),
-        (["status"], "thiếu tham số INBOX"),
+        (["spec", "show"], "thiếu tùy chọn --agency"),
         (["generate", "--agency"], "tùy chọn --agency cần một giá trị"),
         (["nope"], "không có lệnh 'nope'"),
         (["spec", "show", "--agency", "x", "--spec-dir", "/khong/co"], "không tìm thấy tệp"),

@@ -59,14 +59,15 @@ NO_DATA_MARKERS = {
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009]+")
 _GROUPED = {
-    ".": re.compile(r"^\d{1,3}(\.\d{3})+$"),
-    ",": re.compile(r"^\d{1,3}(,\d{3})+$"),
+    ".": re.compile(r"^[0-9]{1,3}(\.[0-9]{3})+$"),
+    ",": re.compile(r"^[0-9]{1,3}(,[0-9]{3})+$"),
 }
 
 
 def _number_text(text: str) -> tuple[float, float | None] | None:
     """Parse unsigned digits with separators; (value, alternative-if-ambiguous) or None."""
-    if not text or not re.fullmatch(r"[\d.,]+", text) or not re.search(r"\d", text):
+    # ASCII digits only: float() would also read other scripts' digits ("𞋰"), which no clerk types
+    if not text or not re.fullmatch(r"[0-9.,]+", text) or not re.search(r"[0-9]", text):
         return None
     dots, commas = text.count("."), text.count(",")
     if dots and commas:

@@ -11,6 +11,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from indicator_kit import secret
 from indicator_kit.checks import expanded
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
@@ -41,10 +42,11 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
+def _worker(conn: Connection, spec: Spec, limits: Limits, key: bytes) -> None:
     from indicator_kit.collect.run import collect_file
 
     _limit_memory(limits.memory_per_file_bytes)
+    secret.adopt(key)  # a spawned worker starts afresh: it knows the command's key only from here
     while True:
         task = conn.recv()
         if task is None:
@@ -59,7 +61,9 @@ def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
 class _Slot:
     def __init__(self, context: Any, spec: Spec, limits: Limits) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, spec, limits), daemon=True)
+        self.process = context.Process(
+            target=_worker, args=(child, spec, limits, secret.office_key()), daemon=True
+        )
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
@@ -79,6 +83,10 @@ def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -
     return sub
 
 
+# fork shares the loaded spec and modules with the workers at no cost; elsewhere (Windows, macOS)
+# workers are spawned. A test runs collect with "spawn" on Linux too.
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
+
 # Files sent ahead to each worker, so that it never waits for the parent and the parent can
 # collect several results per wake-up instead of waking for every file.
 QUEUE_DEPTH = 8
@@ -88,11 +96,9 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 def run_isolated(
     paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
 ) -> list[Submission]:
-    # fork shares the loaded spec and modules with the workers at no cost; elsewhere, spawn
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    if method == "fork":
+    if START_METHOD == "fork":
         expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
-    context = multiprocessing.get_context(method)
+    context = multiprocessing.get_context(START_METHOD)
     slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)

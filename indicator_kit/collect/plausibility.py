@@ -79,23 +79,53 @@ def judge(
     width = len(ids)
     reference = spec.reference
     referenced = {key for key, _ in reference.cells}
+    in_error_rows = {key for key, _ in in_error}
     found: list[Finding] = []
     wanted = set(rows)
+    row_by_key, band_of, years = spec.row_by_key, spec.plausibility.band, columns.years
     for index, key in enumerate(table_rows):
         if key not in wanted:
             continue
-        row = spec.row_by_key[key]
+        row = row_by_key[key]
+        band = band_of(row)
         values = numbers[index * width : (index + 1) * width]
-        refs = (
-            {j: r for j, c in enumerate(ids) if (r := reference.get(key, c)) is not None}
-            if key in referenced
-            else {}
-        )
-        judged = _Row(row, values, refs, spec.plausibility.band(row), columns, cells, where, sheet, found)
-        if in_error:
+        if key in referenced:
+            refs = {j: r for j, c in enumerate(ids) if (r := reference.get(key, c)) is not None}
+        elif _quiet(row, band, values, [values[j] for j in years]):
+            continue  # most rows: nothing any check below could find
+        else:
+            refs = {}
+        judged = _Row(row, values, refs, band, columns, cells, where, sheet, found)
+        if key in in_error_rows:
             judged.done.update(j for j, c in enumerate(ids) if (key, c) in in_error)
         judged.judge()
     return found
+
+
+def _quiet(row: Row, band: Band, values: object, year_values: list[float]) -> bool:
+    """True when no check can fire on the row: a few comparisons of its extremes (NaN, not a
+    usable number, is dropped by `v == v`)."""
+    present = [v for v in values if v == v]  # type: ignore[attr-defined]
+    if not present:
+        return True
+    low, high = min(present), max(present)
+    if row.value_type is ValueType.SHARE and row.unit in PERCENT_UNITS and not (low >= 1 or high <= -1):
+        return False  # a value below 1 in a share row: a fraction may have been typed
+    if (band.low is not None and low < band.low) or (band.high is not None and high > band.high):
+        return False
+    years = [v for v in year_values if v == v]
+    if len(years) < 2:
+        return True
+    low, high = min(years), max(years)
+    if row.value_type in LEVEL_TYPES and not (low > 0 and high < SLIP_RATIO * low):
+        return False
+    if band.change_points is not None and high - low > band.change_points:
+        return False
+    if band.change_factor is not None and max(abs(low), abs(high)) >= band.change_floor:
+        same_sign = low > 0 or high < 0
+        if not same_sign or max(abs(low), abs(high)) > band.change_factor * min(abs(low), abs(high)):
+            return False
+    return True
 
 
 class _Row:

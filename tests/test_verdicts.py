@@ -28,6 +28,7 @@ from indicator_kit.generate import generate, template_file_name
 from indicator_kit.simulate import fill_return, load_values
 from indicator_kit.template.layout import build_layout
 from tests.conftest import ROOT
+from tests.workbooks import libreoffice_convert, needs_libreoffice
 
 SAMPLE = ROOT / "examples" / "sample_values.csv"
 HOME_COLUMNS = ("y2018", "y2019", "y2020", "y2021", "y2022", "y2023", "gd2014_2018", "gd2019_2023_hp")
@@ -117,6 +118,34 @@ def test_percent_formatted_cell_is_read_as_displayed_and_said(
     assert sub.cells[(key, "y2020")].value == pytest.approx(87.53)
     message = sub.findings[0].message
     assert '"0.00%"' in message and "0,8753" in message and "87,53" in message  # what was read
+
+
+@needs_libreoffice
+@pytest.mark.parametrize("target", ["ods", "xlsx:Calc MS Excel 2007 XML"])
+def test_percent_formatted_cell_saved_by_libreoffice(
+    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path, target: str
+) -> None:
+    slug, key = "ban_quan_ly_kkt", "kt.kcn.ty_le_lap_day"
+    row, col = build_layout(published_spec, slug).cell(key, "y2020")
+
+    def percent_format(ws: Worksheet) -> None:
+        target_cell = ws.cell(row + 1, col + 1)
+        target_cell.value = 0.8753
+        target_cell.number_format = "0.00%"
+
+    typed = fill_return(
+        published_spec,
+        templates / template_file_name(slug),
+        tmp_path / "r.xlsx",
+        sample,
+        slug,
+        None,
+        percent_format,
+    )
+    [saved] = libreoffice_convert([typed], target, tmp_path / "inbox")
+    sub = collect_file(saved, saved.parent, published_spec)
+    assert flagged(sub) == {("percent-formatted", "warning", cell(published_spec, slug, key, "y2020"))}
+    assert sub.cells[(key, "y2020")].value == pytest.approx(87.53)
 
 
 def test_whole_row_in_the_wrong_thousand_against_the_reference(

@@ -331,3 +331,48 @@ def test_lead_and_co_agency_disagreeing_is_a_finding_on_both_files(
         assert any("bql.xlsx" in t and "skhdt.xlsx" in t for t in texts), slug
     sheet = openpyxl.load_workbook(out / "master" / "PL2_tong_hop.xlsx")["Chênh lệch"]
     assert any(r[0] == key[0] for r in sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_two_rows_declared_the_same_quantity_disagreeing(
+    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+) -> None:
+    # agriculture's share of GRDP: in the structure (Cục Thống kê) and in the sector's own rows
+    # (Sở Nông nghiệp, lead; Cục Thống kê co-reports it)
+    structure, sector = (
+        ("kt.co_cau_nganh.nong_nghiep", "y2021"),
+        ("kt.nganh.nong_nghiep.ty_trong_grdp", "y2021"),
+    )
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    fill_return(
+        published_spec,
+        templates / template_file_name("cuc_thong_ke"),
+        inbox / "ctk.xlsx",
+        sample,
+        "cuc_thong_ke",
+    )
+    slug = "so_nong_nghiep_ptnt"
+    fill_return(
+        published_spec, templates / template_file_name(slug), inbox / "snn.xlsx", sample, slug, {sector: 4.6}
+    )
+    result = CliRunner().invoke(
+        main,
+        ["collect", str(inbox), "--out", str(out / "collect"), "--master-out", str(out / "master")],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads((out / "collect" / "findings.json").read_text(encoding="utf-8"))
+    same = [r for r in records if r["rule"] == "co-cau-nganh-nong-nghiep-trung"]
+    assert {(r["file"], r["code"], r["severity"], r["cell"]) for r in same} == {
+        ("ctk.xlsx", "agencies-disagree", "warning", cell(published_spec, "cuc_thong_ke", *structure)),
+        ("snn.xlsx", "agencies-disagree", "warning", cell(published_spec, slug, *sector)),
+    }
+    message = same[0]["message"]
+    assert "ctk.xlsx" in message and "snn.xlsx" in message and "4,1" in message and "4,6" in message
+    # the sector's own cell is also reported by both agencies, differently
+    cell_level = {
+        (r["file"], r["cell"]) for r in records if r["code"] == "agencies-disagree" and not r["rule"]
+    }
+    assert cell_level == {
+        ("ctk.xlsx", cell(published_spec, "cuc_thong_ke", *sector)),
+        ("snn.xlsx", cell(published_spec, slug, *sector)),
+    }

@@ -16,6 +16,7 @@ import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,11 +29,13 @@ from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json, write_reports
 from indicator_kit.collect.run import collect_inbox
+from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.files import write_atomic
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
+from indicator_kit.verdict import State, Verdicts, arrived_by, judge
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
 if TYPE_CHECKING:
@@ -281,13 +284,17 @@ def spec_show(slug: str, spec_dir: Path | None) -> None:
 @reports_errors
 def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Path | None) -> None:
     """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
+    from indicator_kit.progress import progress_bar, wanted
+
     ws = current_workspace()
     out_dir = out_dir or ws.templates_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
     if secret.create(ws.key_file):
         click.echo(f"Đã tạo khóa ký biểu mẫu mới của Sở: {ws.key_file} (giữ nguyên suốt đợt thu thập).")
     signing_with(ws)
-    written = generate(loaded, out_dir, slugs)
+    total = len(resolve_agencies(loaded, slugs))
+    with progress_bar(total, "Tạo biểu mẫu", wanted()) as advance:
+        written = generate(loaded, out_dir, slugs, lambda _: advance(False))
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
     click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")
@@ -327,23 +334,32 @@ def collect_command(
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, ws)
+        run = collect_and_merge(
+            loaded,
+            inbox,
+            accepted,
+            ws,
+            show_progress=output_format == "text",
+            require_values=True,
+        )
+        submissions, master = run.submissions, run.master
         findings = all_findings(submissions) + master.findings
         # the master workbook is rendered on the other core while the rest is written
         master_written = beside.start(
-            lambda: write_master(master_out, render_master(loaded, master, findings))
+            lambda: write_master(master_out, render_master(loaded, master, findings, run.verdicts))
         )
         try:
-            record()
-            feedback = write_reports(out_dir, loaded, submissions, master.findings)
+            run.record()
+            feedback = write_reports(out_dir, loaded, submissions, run.verdicts, master.findings)
         finally:
             master_paths = master_written()
     if output_format == "json":
         click.echo(findings_json(findings).decode("utf-8"), nl=False)
     else:
-        print_collect_summary(loaded, submissions, out_dir, feedback)
+        print_collect_summary(loaded, run, out_dir, feedback)
         click.echo(f"Bảng tổng hợp: {master_paths[0]} (dạng dài: {master_paths[1]})")
-    sys.exit(EXIT_FINDINGS if any(s.errors for s in submissions) else EXIT_OK)
+    needs_fix = any(s.errors for s in submissions) or run.verdicts.count(State.NEEDS_FIX)
+    sys.exit(EXIT_FINDINGS if needs_fix else EXIT_OK)
 
 
 @main.command("merge")
@@ -362,10 +378,11 @@ def merge_command(
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, ws)
-        record()
-        findings = all_findings(submissions) + master.findings
-        paths = write_master(master_out, render_master(loaded, master, findings))
+        run = collect_and_merge(loaded, inbox, accepted, ws, show_progress=True, require_values=True)
+        run.record()
+        master = run.master
+        findings = all_findings(run.submissions) + master.findings
+        paths = write_master(master_out, render_master(loaded, master, findings, run.verdicts))
     counts = Counter(cell.status.value for cell in master.cells.values())
     click.echo(f"Bảng tổng hợp: {paths[0]}")
     click.echo(f"Dạng dài (CSV): {paths[1]}")
@@ -396,82 +413,136 @@ def status_command(
     spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
-    from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
+    from indicator_kit.merge.status import status_html, status_table
 
     ws = current_workspace()
     inbox = inbox_or_default(inbox, ws)
     html_path = html_path or ws.status_html
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
-    day = as_of.date() if as_of else date.today()
+    day = as_of.date() if as_of else None
     with ledger.exclusive(ws.state_dir):
-        _, master, record = collect_and_merge(loaded, inbox, accepted, ws)
-        record()
-    lines = status_lines(loaded, master, day)
-    width = max(len(x.name) for x in lines)
-    click.echo(
-        f"{'Đơn vị':<{width}}  {'Nộp':<8}  {'Thời hạn':<12}  {'Đã nhập':>11}  {'Lỗi':>4}  Việc cần làm"
-    )
-    for x in lines:
-        click.echo(
-            f"{x.name:<{width}}  {x.received:<8}  {x.timing:<12}  {x.answered:>5}/{x.expected:<5}  "
-            f"{x.errors:>4}  {x.action}"
-        )
-    click.echo(deadline_sentence(loaded, day))
-    write_atomic(html_path, status_html(loaded, master, day))
+        run = collect_and_merge(loaded, inbox, accepted, ws, as_of=day, show_progress=True)
+        run.record()
+    click.echo(status_table(run.verdicts))
+    print_run_notes(run)
+    write_atomic(html_path, status_html(loaded, run.verdicts, len(run.master.disagreements)))
     click.echo(f"Trang tình hình nộp: {html_path}")
-    sys.exit(EXIT_OK if all_done(master) else EXIT_FINDINGS)
+    sys.exit(EXIT_OK if run.verdicts.all_done else EXIT_FINDINGS)
+
+
+@dataclass
+class CampaignRun:
+    """One reading of the inbox: the files judged, the master, the verdicts, and what the ledger
+    knew that the inbox no longer holds. `record` archives the files and records the run in the
+    ledger: call it before the state folder's lock, which the caller holds, is released."""
+
+    submissions: list[Submission]
+    master: Master
+    verdicts: Verdicts
+    lost: list[ledger.Vanished]
+    record: Callable[[], None]
 
 
 def collect_and_merge(
-    loaded: Spec, inbox: Path, accepted: tuple[str, ...], ws: Workspace
-) -> tuple[list[Submission], Master, Callable[[], None]]:
-    """Read the inbox and merge, lateness from the ledger's first arrival. The third value
-    archives the files and records the run in the ledger: call it before the state folder's
-    lock, which the caller holds, is released. Returns signed with another office key stop
-    the run before any identity is judged (secret.check_signers)."""
+    loaded: Spec,
+    inbox: Path,
+    accepted: tuple[str, ...],
+    ws: Workspace,
+    as_of: date | None = None,
+    show_progress: bool = False,
+    require_values: bool = False,
+) -> CampaignRun:
+    """Read the inbox (and, from the archive, files the ledger holds that have left it), keep
+    what had arrived by `as_of`, merge, and judge every agency once. Lateness comes from the
+    ledger's first arrival. `require_values`: refuse an inbox with no filled-in workbook.
+    Returns signed with another office key stop the run before any identity is judged
+    (secret.check_signers)."""
+    from indicator_kit.collect.run import collect_archived, inbox_files
+    from indicator_kit.collect.run import require_values as refuse_empty
+    from indicator_kit.progress import progress_bar, wanted
+
     limits = Limits(accepted=frozenset(accepted))
     state_dir = ws.state_dir
-    submissions = collect_inbox(inbox, loaded, limits=limits)
+    show = show_progress and wanted()
+    total = sum(1 for _ in inbox_files(inbox)) if show else 0
+    with progress_bar(total, "Đọc tệp", show) as advance:
+        submissions = collect_inbox(
+            inbox, loaded, limits=limits, done=(lambda sub: advance(bool(sub.errors))) if show else None
+        )
     secret.check_signers(submissions, limits, ws.key_file)
-    master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
+    if require_values:
+        refuse_empty(inbox, submissions)
+    gone = ledger.vanished(state_dir, submissions)
+    submissions += collect_archived(
+        [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived], loaded, limits
+    )
+    arrivals = ledger.arrivals(state_dir, submissions)
+    day = as_of or date.today()
+    judged, later = arrived_by(submissions, arrivals, day) if as_of else (submissions, [])
+    master = merge(loaded, judged, arrivals=arrivals)
+    verdicts = judge(loaded, master, judged, day, arrivals, later)
 
     def record() -> None:
         ledger.record(state_dir, inbox, submissions)
         superseded = [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
         ledger.mark_superseded(state_dir, superseded)
 
-    return submissions, master, record
+    return CampaignRun(judged, master, verdicts, [g for g in gone if g.archived is None], record)
 
 
-def print_collect_summary(
-    loaded: Spec, submissions: list[Submission], out_dir: Path, feedback: list[Path]
-) -> None:
-    lines = []  # one write for thousands of files
-    for sub in submissions:
-        agency = loaded.agency_by_slug[sub.agency].short_name if sub.agency in loaded.agency_by_slug else "?"
-        if sub.refused:
-            reason = sub.findings[0].message if sub.findings else ""
-            lines.append(f"[KHÔNG ĐỌC] {sub.file} — {reason}")
-            continue
-        expected = len(loaded.rows_for(sub.agency or "")) * len(loaded.campaign.columns)
-        tag = "[LỖI]     " if sub.errors else ("[CẢNH BÁO]" if sub.warnings else "[ĐẠT]     ")
-        lines.append(
-            f"{tag} {sub.file} — {agency} — {sub.answered}/{expected} ô có số liệu, "
-            f"{sub.errors} lỗi, {sub.warnings} cảnh báo"
-            + (f" (và {sub.explained} cảnh báo đã giải trình)" if sub.explained else "")
+def print_run_notes(run: CampaignRun) -> None:
+    """What the run counted differently from the inbox: later arrivals, files kept from the
+    archive, files the ledger knows but nothing holds any more."""
+    for item in run.verdicts.later:
+        click.echo(
+            f"Không tính {item.file}: nhận ngày {campaign_date(item.arrived.date())}, "
+            f"sau ngày {campaign_date(run.verdicts.as_of)}."
         )
+    for sub in run.submissions:
+        if any(f.code == "kept-from-archive" for f in sub.findings):
+            click.echo(
+                f"Lấy từ lưu trữ: {sub.file} — tệp không còn trong thư mục nhận, số liệu vẫn được tính."
+            )
+    for gone in run.lost:
+        click.secho(
+            f"Cảnh báo: tệp {gone.file_name} (đơn vị {gone.agency}) đã nhận trước đây không còn trong "
+            "thư mục nhận và không có bản lưu trữ; số liệu của tệp này không được tính.",
+            fg="yellow",
+        )
+
+
+def print_collect_summary(loaded: Spec, run: CampaignRun, out_dir: Path, feedback: list[Path]) -> None:
+    names = {a.slug: a.short_name for a in loaded.agencies}
+    lines = []  # one write for thousands of files
+    for file in run.verdicts.files:
+        agency = f" — {names[file.agency]}" if file.agency else ""
+        lines.append(f"{file.tag:<11} {file.file}{agency} — {file.note}")
     if lines:
         click.echo("\n".join(lines))
+    submissions = run.submissions
     errors = sum(s.errors for s in submissions)
     warnings = sum(s.warnings for s in submissions)
     refused = sum(1 for s in submissions if s.refused)
     click.echo(
         f"Tổng cộng: {len(submissions)} tệp ({refused} không đọc được), {errors} lỗi, {warnings} cảnh báo."
     )
-    click.echo(f"Kết quả: {out_dir / 'findings.csv'} và {out_dir / 'findings.json'}")
+    print_run_notes(run)
+    click.echo(agency_summary(run.verdicts))
+    click.echo(f"Kết quả: {out_dir / 'findings.xlsx'} (và findings.csv, findings.json cho máy)")
     if feedback:
         click.echo(f"Biểu phản hồi gửi lại đơn vị ({len(feedback)}): {out_dir / 'feedback'}")
+
+
+def agency_summary(verdicts: Verdicts) -> str:
+    """Each agency's state in one line, the same words status and the master use."""
+    counts = ", ".join(f"{state} {verdicts.count(state)}" for state in State)
+    width = max(len(a.name) for a in verdicts.agencies)
+    lines = [f"Tình trạng từng đơn vị ({counts}):"]
+    for a in verdicts.agencies:
+        why = f" — {'; '.join(a.reasons)}" if a.reasons and a.state is not State.ACCEPTED else ""
+        lines.append(f"  {a.name:<{width}}  {a.state}{why}")
+    return "\n".join(lines)
 
 
 @main.command("simulate", hidden=True)
@@ -542,14 +613,34 @@ def mail_drafts(
 @mail.command("reminders")
 @inbox_argument
 @as_of_option
+@click.option(
+    "--reply-by",
+    "reply_by",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="After the deadline, the reply date the letters ask for "
+    "(default: campaign.yaml's reply_working_days working days after --as-of).",
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Templates to attach again for agencies that have not replied (default: ket_qua/templates).",
+)
 @folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/reminders).")
+@accept_option
 @spec_dir_option
 @reports_errors
 def mail_reminders(
-    inbox: Path | None, as_of: datetime | None, out_dir: Path | None, spec_dir: Path | None
+    inbox: Path | None,
+    as_of: datetime | None,
+    reply_by: datetime | None,
+    templates: Path | None,
+    out_dir: Path | None,
+    accepted: tuple[str, ...],
+    spec_dir: Path | None,
 ) -> None:
-    """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị có lỗi (kèm biểu phản hồi)."""
-    from indicator_kit.mail.outbox import write_reminders
+    """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị cần sửa (kèm biểu mẫu hoặc biểu phản hồi)."""
+    from indicator_kit.mail.outbox import remove_stale_reminders, write_reminders
 
     ws = current_workspace()
     inbox = inbox_or_default(inbox, ws)
@@ -557,18 +648,35 @@ def mail_reminders(
     spec_dir = spec_dir or ws.spec_dir
     loaded = load_spec(spec_dir)
     signing_with(ws)
-    day = as_of.date() if as_of else date.today()
-    submissions = collect_inbox(inbox, loaded)
-    secret.check_signers(submissions, Limits(), ws.key_file)
-    master = merge(loaded, submissions)
-    written = write_reminders(loaded, spec_dir, master, day, out_dir)
+    templates = templates or ws.templates_dir
+    day = as_of.date() if as_of else None
+    # Lateness and files kept from the archive come from the workspace's ledger, read only:
+    # reminders record nothing.
+    run = collect_and_merge(loaded, inbox, accepted, ws, as_of=day, show_progress=True)
+    print_run_notes(run)
+    written = write_reminders(
+        loaded, spec_dir, run.verdicts, out_dir, templates, reply_by.date() if reply_by else None
+    )
     for path in written:
         click.echo(f"  {path}")
     click.echo(f"Đã tạo {len(written)} thư nhắc/đề nghị sửa trong {out_dir}.")
+    stale = remove_stale_reminders(out_dir, written) if out_dir.is_dir() else []
+    if stale:
+        click.echo(
+            f"Đã xóa {len(stale)} thư của lần trước không còn cần gửi: {', '.join(p.name for p in stale)}"
+        )
 
 
 @mail.command("send")
 @click.option("--really", is_flag=True, help="Actually send; without it, only list what would be sent.")
+@click.option(
+    "--kind",
+    "chosen",
+    type=click.Choice(["drafts", "reminders"]),
+    default=None,
+    help="drafts: first-round mail with the templates; reminders: reminders and correction requests "
+    "(required when the folder holds both).",
+)
 @click.option(
     "--dir",
     "mail_dir",
@@ -582,29 +690,46 @@ def mail_reminders(
     help="YAML with host, port, security, user (the password comes from INDICATOR_KIT_SMTP_PASSWORD).",
 )
 @reports_errors
-def mail_send(really: bool, mail_dir: Path | None, config: Path | None) -> None:
+def mail_send(really: bool, chosen: str | None, mail_dir: Path | None, config: Path | None) -> None:
     """Gửi các thư chưa gửi qua máy chủ SMTP (mặc định chỉ liệt kê, không gửi)."""
-    from indicator_kit.mail.outbox import already_sent, outgoing, send_all, smtp_settings
+    from indicator_kit.mail.outbox import Round, plan_sending, send_all, smtp_settings
 
     mail_dir = mail_dir or current_workspace().mail_dir
+    plan = plan_sending(mail_dir, Round(chosen) if chosen else None)
+    settings = smtp_settings(config) if really else None  # settings checked before anything is sent
+
+    def line(item: Outgoing) -> str:
+        return (
+            f"{item.path.name}: từ {item.sender} đến {', '.join(item.recipients)} — {item.subject} — "
+            f"đính kèm: {', '.join(item.attachments) or 'không'}"
+        )
+
+    click.echo(f"Loại thư: {plan.round.title}.")
     if not really:
-        sent = already_sent(mail_dir)
-        pending = [o for o in outgoing(mail_dir) if o.sha256 not in sent]
-        for item in pending:
-            to = ", ".join(item.recipients) or "(chưa có địa chỉ email)"
-            click.echo(
-                f"{item.path.name}: từ {item.sender or '(chưa cấu hình)'} đến {to} — {item.subject} — "
-                f"đính kèm: {', '.join(item.attachments) or 'không'}"
-            )
-        click.echo(f"Chạy thử: {len(pending)} thư sẽ được gửi. Thêm --really để gửi thật.")
-        return
-    settings = smtp_settings(config)
+        for item in plan.to_send:
+            click.echo(f"  {line(item)}")
+        click.echo(f"Chạy thử: {len(plan.to_send)} thư sẽ được gửi. Thêm --really để gửi thật.")
+    else:
+        assert settings is not None
 
-    def report(item: Outgoing, outcome: str) -> None:
-        click.echo(f"{item.path.name} → {', '.join(item.recipients) or '—'}: {outcome}")
+        def report(item: Outgoing, outcome: str) -> None:
+            click.echo(f"  {item.path.name} → {', '.join(item.recipients)}: {outcome}")
 
-    count = send_all(mail_dir, settings, report)
-    click.echo(f"Đã gửi {count} thư.")
+        count = send_all(mail_dir, plan, settings, report)
+        click.echo(f"Đã gửi {count}/{len(plan.to_send)} thư.")
+    if plan.no_address:
+        names = ", ".join(item.path.name for item in plan.no_address)
+        click.echo(
+            f"Không gửi {len(plan.no_address)} thư chưa có địa chỉ email của đơn vị "
+            f"(điền vào agencies.yaml rồi tạo lại thư): {names}"
+        )
+    if plan.no_sender:
+        click.echo(
+            f"Không gửi {len(plan.no_sender)} thư chưa có địa chỉ người gửi (điền recipient.email "
+            "vào campaign.yaml rồi tạo lại thư)."
+        )
+    if plan.sent_before:
+        click.echo(f"Đã gửi từ trước (không gửi lại): {len(plan.sent_before)} thư.")
 
 
 @main.command("demo")
@@ -651,8 +776,11 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     for path, what in [
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
-        (ws.status_html, f"tình hình nộp ngày {as_of:%d/%m/%Y} (mở bằng trình duyệt)"),
-        (ws.collect_dir / "findings.csv", "danh sách lỗi của từng tệp"),
+        (ws.status_html, f"tình hình nộp ngày {campaign_date(as_of.date())} (mở bằng trình duyệt)"),
+        (
+            ws.collect_dir / "findings.xlsx",
+            "danh sách lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)",
+        ),
         (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
         (ws.mail_dir, "thư gửi biểu mẫu (drafts/) và thư nhắc, đề nghị sửa (reminders/)"),
     ]:

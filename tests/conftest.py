@@ -69,12 +69,21 @@ def spec_copy(tmp_path: Path) -> Path:
     return target
 
 
+def synthetic_workspace(root: Path) -> Workspace:
+    """A workspace made by `init`, without the published figures, like the `spec` fixture: the
+    synthetic values most tests fill in (`consistent_values`) are not the published series, and
+    a return carrying them would rightly be warned. Tests of that comparison load it themselves."""
+    ws = init_workspace(root).workspace
+    (ws.spec_dir / "reference" / "published_figures_2018_2023.csv").unlink()
+    return ws
+
+
 @pytest.fixture(autouse=True)
 def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """Every test runs inside a fresh workspace made by `init` (its current folder), as the
     officer does: nothing a command writes by default can land in the checkout. It lies beside
     the test's tmp_path, not in it, so tests that list tmp_path see only their own files."""
-    ws = init_workspace(tmp_path_factory.mktemp("workspace") / "Thu thập PL2").workspace
+    ws = synthetic_workspace(tmp_path_factory.mktemp("workspace") / "Thu thập PL2")
     monkeypatch.chdir(ws.root)
     return ws
 

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,8 +95,14 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
+    paths: list[Path],
+    inbox: Path,
+    spec: Spec,
+    limits: Limits,
+    workers: int,
+    done: Callable[[Submission], None] | None = None,
 ) -> list[Submission]:
+    """`done` is called in this process with each file's result as it arrives (a progress bar)."""
     if START_METHOD == "fork":
         expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
     context = multiprocessing.get_context(START_METHOD)
@@ -106,6 +113,8 @@ def run_isolated(
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
         results[index] = verdict
+        if done is not None:
+            done(verdict)
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
@@ -132,6 +141,8 @@ def run_isolated(
                         while slot.tasks and slot.conn.poll():  # every result that has arrived
                             index, path = slot.tasks[0]
                             results[index] = slot.conn.recv()
+                            if done is not None:
+                                done(results[index])
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader

@@ -80,14 +80,6 @@ class AgencyStatus:
     warnings: int  # still to look at
     explained: int = 0  # warnings the agency explained in "Ghi chú"
 
-    @property
-    def action(self) -> str:
-        if not self.received:
-            return "chưa nộp"
-        if self.errors or self.answered < self.expected:
-            return "cần sửa"
-        return "đã đạt"
-
 
 @dataclass
 class Master:

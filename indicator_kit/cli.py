@@ -214,8 +214,8 @@ def init_command(folder: Path) -> None:
     ]:
         click.echo(f"  {name:<17} {what}")
     click.echo(
-        f"Bước tiếp theo: cd {ws.root} , điền email các đơn vị vào {ws.spec_dir.name}/agencies.yaml, "
-        "rồi chạy indicator-kit generate."
+        f'Bước tiếp theo (xem {ws.root / "HUONG_DAN.md"}): cd "{ws.root}", điền email các đơn vị vào '
+        f"{ws.spec_dir.name}/agencies.yaml, rồi chạy indicator-kit generate."
     )
 
 
@@ -284,16 +284,15 @@ def spec_show(slug: str, spec_dir: Path | None) -> None:
 @reports_errors
 def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Path | None) -> None:
     """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
-    from indicator_kit.progress import progress_bar, wanted
-
     ws = current_workspace()
     out_dir = out_dir or ws.templates_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
     if secret.create(ws.key_file):
         click.echo(f"Đã tạo khóa ký biểu mẫu mới của Sở: {ws.key_file} (giữ nguyên suốt đợt thu thập).")
     signing_with(ws)
-    total = len(resolve_agencies(loaded, slugs))
-    with progress_bar(total, "Tạo biểu mẫu", wanted()) as advance:
+    from indicator_kit.progress import progress_bar, wanted
+
+    with progress_bar(len(resolve_agencies(loaded, slugs)), "Tạo biểu mẫu", wanted()) as advance:
         written = generate(loaded, out_dir, slugs, lambda _: advance(False))
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
@@ -335,12 +334,7 @@ def collect_command(
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
         run = collect_and_merge(
-            loaded,
-            inbox,
-            accepted,
-            ws,
-            show_progress=output_format == "text",
-            require_values=True,
+            loaded, inbox, accepted, ws, show_progress=output_format == "text", require_values=True
         )
         submissions, master = run.submissions, run.master
         findings = all_findings(submissions) + master.findings
@@ -608,6 +602,12 @@ def mail_drafts(
         click.echo(
             f"Chưa có địa chỉ email ({len(no_email)} đơn vị, điền vào agencies.yaml): {', '.join(no_email)}"
         )
+    recipient = loaded.campaign.recipient
+    if not (recipient.contact_person and recipient.phone):
+        click.echo(
+            "Thư chưa ghi người liên hệ và số điện thoại của Sở: điền recipient.contact_person và "
+            "recipient.phone vào campaign.yaml rồi tạo lại thư."
+        )
 
 
 @mail.command("reminders")
@@ -639,19 +639,19 @@ def mail_reminders(
     accepted: tuple[str, ...],
     spec_dir: Path | None,
 ) -> None:
-    """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị cần sửa (kèm biểu mẫu hoặc biểu phản hồi)."""
+    """Thư nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và đề nghị sửa cho đơn vị cần sửa (kèm biểu
+    phản hồi): the same verdicts as status."""
     from indicator_kit.mail.outbox import remove_stale_reminders, write_reminders
 
     ws = current_workspace()
     inbox = inbox_or_default(inbox, ws)
     out_dir = out_dir or ws.mail_dir / "reminders"
+    templates = templates or ws.templates_dir
     spec_dir = spec_dir or ws.spec_dir
     loaded = load_spec(spec_dir)
     signing_with(ws)
-    templates = templates or ws.templates_dir
     day = as_of.date() if as_of else None
-    # Lateness and files kept from the archive come from the workspace's ledger, read only:
-    # reminders record nothing.
+    # the ledger is only read (lateness, files kept from the archive): reminders record nothing
     run = collect_and_merge(loaded, inbox, accepted, ws, as_of=day, show_progress=True)
     print_run_notes(run)
     written = write_reminders(
@@ -777,10 +777,7 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
         (ws.status_html, f"tình hình nộp ngày {campaign_date(as_of.date())} (mở bằng trình duyệt)"),
-        (
-            ws.collect_dir / "findings.xlsx",
-            "danh sách lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)",
-        ),
+        (ws.collect_dir / "findings.xlsx", "lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)"),
         (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
         (ws.mail_dir, "thư gửi biểu mẫu (drafts/) và thư nhắc, đề nghị sửa (reminders/)"),
     ]:

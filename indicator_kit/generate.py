@@ -13,7 +13,6 @@ from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import TemplateLayout, build_layout
 from indicator_kit.template.xlsx import render_template
 
-DEFAULT_OUT = Path("generated/templates")
 MANIFEST = "manifest.json"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
@@ -100,23 +100,24 @@ def state_in(text: str) -> State:
 
 @pytest.fixture(scope="module")
 def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
+    """The four views, run in one workspace of their own (one ledger for all four)."""
+    ws = synthetic_workspace(campaign / "Thu thập PL2")
     runner = CliRunner()
     state = campaign / "state"
+
+    def invoke(args: list[str]) -> Result:
+        return runner.invoke(main, ["--workspace", str(ws.root), *args], catch_exceptions=False)
+
     names = {a.short_name: a.slug for a in spec.agencies}
-    # module-scoped: the per-test workspace does not exist yet, so the commands name their own
-    workspace = ["--workspace", str(synthetic_workspace(campaign / "ws").root)]
-    collected = runner.invoke(
-        main,
+    collected = invoke(
         [
-            *workspace,
             "collect",
             str(campaign / "inbox"),
             "--out",
             str(state / "collect"),
             "--master-out",
             str(state / "master"),
-        ],
-        catch_exceptions=False,
+        ]
     )
     assert collected.exit_code == 1, collected.output
     summary = collected.output.split("Tình trạng từng đơn vị")[1].splitlines()[1 : len(names) + 1]
@@ -125,18 +126,8 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
         name, rest = re.split(r"\s{2,}", line.strip(), maxsplit=1)
         by_collect[names[name]] = State(rest.split(" — ")[0])
 
-    status = runner.invoke(
-        main,
-        [
-            *workspace,
-            "status",
-            str(campaign / "inbox"),
-            "--as-of",
-            "2024-05-07",
-            "--html",
-            str(state / "status.html"),
-        ],
-        catch_exceptions=False,
+    status = invoke(
+        ["status", str(campaign / "inbox"), "--as-of", "2024-05-07", "--html", str(state / "status.html")]
     )
     by_status = {
         names[name]: state_in(line[len(name) :])
@@ -147,7 +138,7 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
     page = (state / "status.html").read_text(encoding="utf-8")
     by_page = {
         names[name]: State(value)
-        for name, value in re.findall(r"<td>([^<]+)</td><td><strong>([^<]+)</strong>", page)
+        for name, value in re.findall(r"<td>([^<]+)</td><td class=\"state\"><strong>([^<]+)</strong>", page)
     }
     sheet = openpyxl.load_workbook(state / "master" / "PL2_tong_hop.xlsx")["Tình trạng nộp"]
     headers = [c.value for c in sheet[1]]
@@ -156,10 +147,8 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
         for row in sheet.iter_rows(min_row=2, values_only=True)
     }
     out = state / "mail" / "reminders"
-    letters = runner.invoke(
-        main,
+    letters = invoke(
         [
-            *workspace,
             "mail",
             "reminders",
             str(campaign / "inbox"),
@@ -169,8 +158,7 @@ def four_views(spec: Spec, campaign: Path) -> dict[str, dict[str, State]]:
             str(campaign / "templates"),
             "--out",
             str(out),
-        ],
-        catch_exceptions=False,
+        ]
     )
     assert letters.exit_code == 0, letters.output
     kinds = {p.stem: message_from_bytes(p.read_bytes())["X-Indicator-Kit-Kind"] for p in out.glob("*.eml")}

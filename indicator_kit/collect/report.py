@@ -141,6 +141,8 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
         f = p.first
         label = spec.row_by_key[f.row_key].label if f.row_key in spec.row_by_key else ""
         columns = list(dict.fromkeys(titles.get(c, c) for c in p.columns if c))
+        if len(columns) == len(titles) > 1:
+            columns = [f"cả {len(titles)} cột"]
         message = f.shown if len(p.cells) == 1 else f"{f.shown} (và {len(p.cells) - 1} ô khác cùng dòng)"
         rows.append(
             (
@@ -160,14 +162,14 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
     _sheet(
         wb.add_worksheet("Cần xử lý"),
         ["Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung"],
-        [20, 28, 12, 12, 40, 26, 10, 80],
+        [22, 28, 11, 12, 36, 26, 9, 80],
         [(error if sev is Severity.ERROR else body, values) for sev, values in rows],
         header,
     )
     _sheet(
         wb.add_worksheet("Tệp đã nhận"),
         ["Tệp", "Đơn vị", "Tình trạng tệp", "Ghi chú"],
-        [32, 22, 18, 80],
+        [36, 36, 16, 80],
         [
             (body, [f.file, names.get(f.agency, "(chưa rõ đơn vị)"), str(f.role), f.note])
             for f in verdicts.files
@@ -187,8 +189,17 @@ def _sheet(
     for r, (fmt, values) in enumerate(rows, start=1):
         for col, value in enumerate(values):
             ws.write_string(r, col, value, fmt)
+        # wrapped text needs its height set: spreadsheet programs do not grow the row on opening
+        lines = max(-(-len(value) // max(widths[col] - 1, 1)) for col, value in enumerate(values))
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    # printed as a list to hand over: A4 landscape, one page wide, the header on every page
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def write_reports(

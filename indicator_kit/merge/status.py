@@ -9,16 +9,9 @@ import jinja2
 
 from indicator_kit.catalog.model import Spec
 from indicator_kit.dates import campaign_date
-from indicator_kit.verdict import AgencyVerdict, State, Verdicts
+from indicator_kit.verdict import State, Verdicts
 
 STATUS_HTML = "status.html"
-
-
-def files_text(a: AgencyVerdict) -> str:
-    """The accepted file, then what became of the others."""
-    parts = [a.accepted_file] if a.accepted_file else []
-    parts += [f"{f.file} ({f.note})" for f in a.files if f.file != a.accepted_file]
-    return "; ".join(parts)
 
 
 def status_table(verdicts: Verdicts) -> str:
@@ -51,7 +44,6 @@ def status_html(spec: Spec, verdicts: Verdicts, disagreements: int) -> bytes:
         campaign=spec.campaign,
         verdicts=verdicts,
         states=list(State),
-        files_text=files_text,
         disagreements=disagreements,
         as_of=campaign_date(verdicts.as_of),
         later=[(x.file, campaign_date(x.arrived.date())) for x in verdicts.later],

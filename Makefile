@@ -8,7 +8,7 @@ OUT ?= generated
 # `make demo` runs `indicator-kit demo` in a fresh workspace here (made again on every run).
 DEMO ?= $(OUT)/demo
 
-.PHONY: setup test lint demo clean bench robustness
+.PHONY: setup test lint demo clean bench robustness wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 demo: $(STAMP)
 	rm -rf "$(DEMO)"
 	$(BIN)/indicator-kit demo "$(DEMO)" --values examples/sample_values.csv
+
+# The file the officer installs with pipx (README, "Cài đặt trên Windows").
+wheel: $(STAMP)
+	rm -rf build  # a stale build/lib would put deleted files into the wheel
+	$(BIN)/pip wheel --quiet --no-deps -w dist .
 
 clean:
 	rm -rf "$(DEMO)"

@@ -79,24 +79,24 @@ def median(runs: list[Run]) -> Run:
 SYNTHESISE = """
 import os, sys, random
 from pathlib import Path
-from indicator_kit.checks import return_checks
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.catalog import load_spec
 from indicator_kit.generate import identity_for
+from indicator_kit.plan import compile_plan
 from indicator_kit.simulate import load_values
-from indicator_kit.template.layout import build_layout
 from indicator_kit.template.xlsx import Feedback, render_template
 spec = load_spec("workbook_specs")
+plan = compile_plan(spec)
 values = load_values(Path("examples/sample_values.csv"))
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 out.mkdir(parents=True, exist_ok=True)
 rng = random.Random(2024)
 plans = {}
 for agency in spec.agencies:
-    layout = build_layout(spec, agency.slug)
+    layout = plan.layout(agency.slug)
     clean = {(lr.row.key, c.id): values[(lr.row.key, c.id)] for lr in layout.input_rows for c in spec.campaign.columns}
     # cells no relational rule reads: a resubmission may correct them without creating a finding
-    tied = {(r.key, r.column) for ch in return_checks(spec, spec.rows_for(agency.slug)) if ch.rule.kind != "range"
+    tied = {(r.key, r.column) for ch in plan.agency(agency.slug).checks if ch.rule.kind.name != "range"
             for r in ch.operands}
     free = sorted(k for k, v in clean.items() if k not in tied and v >= 10)
     plans[agency.slug] = (layout, identity_for(spec, agency.slug), clean, free)
@@ -164,11 +164,13 @@ from pathlib import Path
 from indicator_kit.catalog import load_spec
 from indicator_kit.generate import render_agency
 from indicator_kit.files import write_atomic
+from indicator_kit.plan import compile_plan
 spec = load_spec("workbook_specs")
+plan = compile_plan(spec)
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 for i in range(n):
     slug = spec.agencies[i % len(spec.agencies)].slug
-    _, data = render_agency(spec, slug)
+    _, data = render_agency(plan, slug)
     write_atomic(out / f"t{i:05d}_{slug}.xlsx", data)
 """
 
@@ -178,13 +180,14 @@ from pathlib import Path
 import xlsxwriter
 from indicator_kit.catalog import load_spec
 from indicator_kit.generate import identity_for
-from indicator_kit.template.layout import build_layout
+from indicator_kit.plan import compile_plan
 spec = load_spec("workbook_specs")
+plan = compile_plan(spec)
 out, n = Path(sys.argv[1]), int(sys.argv[2])
 out.mkdir(parents=True, exist_ok=True)
 c = spec.campaign
 for i in range(n):
-    layout = build_layout(spec, spec.agencies[i % len(spec.agencies)].slug)
+    layout = plan.layout(spec.agencies[i % len(spec.agencies)].slug)
     identity = identity_for(spec, layout.agency.slug)
     wb = xlsxwriter.Workbook(str(out / f"b{i:05d}.xlsx"))
     ws = wb.add_worksheet("Phụ lục 2")

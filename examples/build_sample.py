@@ -143,11 +143,11 @@ def build(spec: Spec) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str
     for y in (2019, 2018):
         grdp[y] = grdp[y + 1] / (1 + series["kt.tang_truong_grdp"][y + 1] / 100)
     # Structures: fixed where amounts must match (share_of), drifting elsewhere.
-    tied = {s for r in spec.rules if r.kind == "share_of" for s in r.operands["shares"]}
+    tied = {s for r in spec.rules if r.kind.name == "share_of" for s in r.operands.shares}
     for rule in spec.rules:
-        if rule.kind != "shares_100":
+        if rule.kind.name != "shares_100":
             continue
-        parts = rule.operands["parts"]
+        parts = rule.operands.parts
         group = spec.row_by_key[parts[0]].parent or ""
         target = STRUCTURES.get(group)
         if group == "kt.co_cau_nganh":
@@ -162,8 +162,8 @@ def build(spec: Spec) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str
             for p, v in zip(parts, shares, strict=True):
                 series[p][y] = v
     for rule in spec.rules:
-        if rule.kind == "same_value":
-            series[rule.operands["b"]] = dict(series[rule.operands["a"]])
+        if rule.kind.name == "same_value":
+            series[rule.operands.b] = dict(series[rule.operands.a])
     years = {}
     for key, by_year in series.items():
         row = spec.row_by_key[key]
@@ -174,9 +174,9 @@ def build(spec: Spec) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str
     # Growth against levels: a published growth sets that year's level; other years' growth
     # follows the levels (GRDP, fully published, was chained above).
     for rule in spec.rules:
-        if rule.kind != "growth" or set(hp.get(rule.operands["growth"], {})) >= set(YEARS):
+        if rule.kind.name != "growth" or set(hp.get(rule.operands.growth, {})) >= set(YEARS):
             continue
-        g, lv = rule.operands["growth"], rule.operands["level"]
+        g, lv = rule.operands.growth, rule.operands.level
         for y in YEARS[1:]:
             now, before = (lv, year_col[y]), (lv, year_col[y - 1])
             if y in hp.get(g, {}):
@@ -215,53 +215,53 @@ def relate(
 ) -> None:
     """Derive parts, totals and shares column by column, in an order that settles. A total in
     `fixed` (published) keeps its value: its unpublished parts absorb the difference."""
-    grouped = {p for r in spec.rules if r.kind == "shares_100" for p in r.operands["parts"]}
+    grouped = {p for r in spec.rules if r.kind.name == "shares_100" for p in r.operands.parts}
     for col in columns:
         v = {k: values[(k, col)] for (k, c) in values if c == col}
         for rule in spec.rules:
             o = rule.operands
-            if rule.kind == "share_of" and set(o["shares"]) <= grouped:
-                parts = [round(v[s] * v[o["total"]] / 100, 1) for s in o["shares"]]
-                parts[-1] = round(v[o["total"]] - sum(parts[:-1]), 1)
-                v.update(zip(o["parts"], parts, strict=True))
+            if rule.kind.name == "share_of" and set(o.shares) <= grouped:
+                parts = [round(v[s] * v[o.total] / 100, 1) for s in o.shares]
+                parts[-1] = round(v[o.total] - sum(parts[:-1]), 1)
+                v.update(zip(o.parts, parts, strict=True))
         for rule in spec.rules:
             o = rule.operands
-            if rule.kind == "sum" and o["total"] not in {
-                r.operands["total"] for r in spec.rules if r.kind == "share_of"
+            if rule.kind.name == "sum" and o.total not in {
+                r.operands.total for r in spec.rules if r.kind.name == "share_of"
             }:
-                if (o["total"], col) in fixed:
-                    free = [p for p in o["parts"] if (p, col) not in fixed]
-                    rest = v[o["total"]] - sum(v[p] for p in o["parts"] if p not in free)
+                if (o.total, col) in fixed:
+                    free = [p for p in o.parts if (p, col) not in fixed]
+                    rest = v[o.total] - sum(v[p] for p in o.parts if p not in free)
                     scale = rest / sum(v[p] for p in free)
                     for p in free:
                         v[p] = round(v[p] * scale, 1)
                     v[free[-1]] = round(rest - sum(v[p] for p in free[:-1]), 1)
                 else:
-                    v[o["total"]] = round(sum(v[p] for p in o["parts"]), 1)
-            elif rule.kind == "parts_within" and isinstance(o["whole"], str):
-                v[o["whole"]] = max(v[o["whole"]], round(sum(v[p] for p in o["parts"]) * 1.08, 1))
-            elif rule.kind == "parts_within" and sum(v[p] for p in o["parts"]) > o["whole"]:
-                scale = 0.95 * o["whole"] / sum(v[p] for p in o["parts"])
-                for p in o["parts"]:
+                    v[o.total] = round(sum(v[p] for p in o.parts), 1)
+            elif rule.kind.name == "parts_within" and isinstance(o.whole, str):
+                v[o.whole] = max(v[o.whole], round(sum(v[p] for p in o.parts) * 1.08, 1))
+            elif rule.kind.name == "parts_within" and sum(v[p] for p in o.parts) > o.whole:
+                scale = 0.95 * o.whole / sum(v[p] for p in o.parts)
+                for p in o.parts:
                     v[p] = round(v[p] * scale, 2)
         for rule in spec.rules:
             o = rule.operands
-            if rule.kind == "share_of" and not set(o["shares"]) <= grouped:
-                for s, p in zip(o["shares"], o["parts"], strict=True):
-                    v[o["total"]] = max(v[o["total"]], v[p] * 1.05)
-                    v[s] = round(v[p] / v[o["total"]] * 100, 2)
+            if rule.kind.name == "share_of" and not set(o.shares) <= grouped:
+                for s, p in zip(o.shares, o.parts, strict=True):
+                    v[o.total] = max(v[o.total], v[p] * 1.05)
+                    v[s] = round(v[p] / v[o.total] * 100, 2)
         for rule in spec.rules:
-            if rule.kind == "sum" and rule.operands["total"] in {
-                r.operands["total"] for r in spec.rules if r.kind == "share_of"
+            if rule.kind.name == "sum" and rule.operands.total in {
+                r.operands.total for r in spec.rules if r.kind.name == "share_of"
             }:
-                v[rule.operands["total"]] = round(sum(v[p] for p in rule.operands["parts"]), 1)
+                v[rule.operands.total] = round(sum(v[p] for p in rule.operands.parts), 1)
         for k, x in v.items():
             values[(k, col)] = x
 
 
 def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, source: dict) -> None:  # type: ignore[type-arg]
     years = [c.id for c in spec.campaign.columns if c.is_year and c.first_year >= 2019]
-    grouped = {p for r in spec.rules if r.kind == "shares_100" for p in r.operands["parts"]}
+    grouped = {p for r in spec.rules if r.kind.name == "shares_100" for p in r.operands.parts}
     hp = "gd2019_2023_hp"
     for row in spec.input_rows:
         ys = [values[(row.key, y)] for y in years]
@@ -277,10 +277,10 @@ def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, sourc
             v = round_for(row, sum(ys) / len(ys))
         values[(row.key, hp)] = v
     for rule in spec.rules:  # untied structures: means, balanced to exactly 100
-        if rule.kind == "shares_100" and not set(rule.operands["parts"]) & {
-            s for r in spec.rules if r.kind == "share_of" for s in r.operands["shares"]
+        if rule.kind.name == "shares_100" and not set(rule.operands.parts) & {
+            s for r in spec.rules if r.kind.name == "share_of" for s in r.operands.shares
         }:
-            parts = rule.operands["parts"]
+            parts = rule.operands.parts
             for p, s in zip(parts, largest_remainder([values[(p, hp)] for p in parts], 2), strict=True):
                 values[(p, hp)] = s
     relate(spec, values, [hp], set())
@@ -314,9 +314,9 @@ def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, sourc
         values[(key, column)] = value
         source[(key, column)] = "công bố"
     for rule in spec.rules:
-        if rule.kind == "same_value":
+        if rule.kind.name == "same_value":
             for c in spec.campaign.columns:
-                values[(rule.operands["b"], c.id)] = values[(rule.operands["a"], c.id)]
+                values[(rule.operands.b, c.id)] = values[(rule.operands.a, c.id)]
     # the national "of which" figure must stay within the national whole
     whole, part = (
         ("xh.lao_dong_qua_dao_tao", "gd2019_2023_cn"),

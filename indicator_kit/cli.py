@@ -35,6 +35,7 @@ from indicator_kit.files import write_atomic
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import render_master, write_master
+from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.verdict import State, Verdicts, arrived_by, judge
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
@@ -158,21 +159,6 @@ def signing_with(ws: Workspace) -> None:
     click.get_current_context().with_resource(secret.using(ws.key()))
 
 
-def inbox_or_default(inbox: Path | None, ws: Workspace) -> Path:
-    if inbox is not None:
-        return inbox
-    if not ws.inbox.is_dir():
-        raise InboxMissingError(
-            f"Không có thư mục nhận {ws.inbox}. Hãy tạo lại thư mục này và chép các tệp đơn vị gửi về "
-            "vào đó, hoặc ghi rõ thư mục nhận sau tên lệnh."
-        )
-    return ws.inbox
-
-
-class InboxMissingError(IndicatorKitError):
-    """The workspace's inbox folder is gone and no other was named."""
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="indicator-kit")
 @click.option(
@@ -293,7 +279,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
     from indicator_kit.progress import progress_bar, wanted
 
     with progress_bar(len(resolve_agencies(loaded, slugs)), "Tạo biểu mẫu", wanted()) as advance:
-        written = generate(loaded, out_dir, slugs, lambda _: advance(False))
+        written = generate(compile_plan(loaded), out_dir, slugs, lambda _: advance(False))
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
     click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")
@@ -327,14 +313,15 @@ def collect_command(
 
     Also builds the master table (as `merge` does)."""
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     master_out = master_out or out_dir or ws.master_dir
     out_dir = out_dir or ws.collect_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
+    plan = compile_plan(loaded)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
         run = collect_and_merge(
-            loaded, inbox, accepted, ws, show_progress=output_format == "text", require_values=True
+            plan, inbox, accepted, ws, show_progress=output_format == "text", require_values=True
         )
         submissions, master = run.submissions, run.master
         findings = all_findings(submissions) + master.findings
@@ -344,7 +331,7 @@ def collect_command(
         )
         try:
             run.record()
-            feedback = write_reports(out_dir, loaded, submissions, run.verdicts, master.findings)
+            feedback = write_reports(out_dir, plan, submissions, run.verdicts, master.findings)
         finally:
             master_paths = master_written()
     if output_format == "json":
@@ -367,12 +354,13 @@ def merge_command(
 ) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     master_out = master_out or ws.master_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
+    plan = compile_plan(loaded)
     signing_with(ws)
     with ledger.exclusive(ws.state_dir):
-        run = collect_and_merge(loaded, inbox, accepted, ws, show_progress=True, require_values=True)
+        run = collect_and_merge(plan, inbox, accepted, ws, show_progress=True, require_values=True)
         run.record()
         master = run.master
         findings = all_findings(run.submissions) + master.findings
@@ -410,13 +398,13 @@ def status_command(
     from indicator_kit.merge.status import status_html, status_table
 
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     html_path = html_path or ws.status_html
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
     day = as_of.date() if as_of else None
     with ledger.exclusive(ws.state_dir):
-        run = collect_and_merge(loaded, inbox, accepted, ws, as_of=day, show_progress=True)
+        run = collect_and_merge(compile_plan(loaded), inbox, accepted, ws, as_of=day, show_progress=True)
         run.record()
     click.echo(status_table(run.verdicts))
     print_run_notes(run)
@@ -439,7 +427,7 @@ class CampaignRun:
 
 
 def collect_and_merge(
-    loaded: Spec,
+    plan: Plan,
     inbox: Path,
     accepted: tuple[str, ...],
     ws: Workspace,
@@ -456,25 +444,26 @@ def collect_and_merge(
     from indicator_kit.collect.run import require_values as refuse_empty
     from indicator_kit.progress import progress_bar, wanted
 
+    loaded = plan.spec
     limits = Limits(accepted=frozenset(accepted))
     state_dir = ws.state_dir
     show = show_progress and wanted()
     total = sum(1 for _ in inbox_files(inbox)) if show else 0
     with progress_bar(total, "Đọc tệp", show) as advance:
         submissions = collect_inbox(
-            inbox, loaded, limits=limits, done=(lambda sub: advance(bool(sub.errors))) if show else None
+            inbox, plan, limits=limits, done=(lambda sub: advance(bool(sub.errors))) if show else None
         )
     secret.check_signers(submissions, limits, ws.key_file)
     if require_values:
         refuse_empty(inbox, submissions)
     gone = ledger.vanished(state_dir, submissions)
     submissions += collect_archived(
-        [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived], loaded, limits
+        [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived], plan, limits
     )
     arrivals = ledger.arrivals(state_dir, submissions)
     day = as_of or date.today()
     judged, later = arrived_by(submissions, arrivals, day) if as_of else (submissions, [])
-    master = merge(loaded, judged, arrivals=arrivals)
+    master = merge(plan, judged, arrivals=arrivals)
     verdicts = judge(loaded, master, judged, day, arrivals, later)
 
     def record() -> None:
@@ -644,7 +633,7 @@ def mail_reminders(
     from indicator_kit.mail.outbox import remove_stale_reminders, write_reminders
 
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     out_dir = out_dir or ws.mail_dir / "reminders"
     templates = templates or ws.templates_dir
     spec_dir = spec_dir or ws.spec_dir
@@ -652,10 +641,11 @@ def mail_reminders(
     signing_with(ws)
     day = as_of.date() if as_of else None
     # the ledger is only read (lateness, files kept from the archive): reminders record nothing
-    run = collect_and_merge(loaded, inbox, accepted, ws, as_of=day, show_progress=True)
+    plan = compile_plan(loaded)
+    run = collect_and_merge(plan, inbox, accepted, ws, as_of=day, show_progress=True)
     print_run_notes(run)
     written = write_reminders(
-        loaded, spec_dir, run.verdicts, out_dir, templates, reply_by.date() if reply_by else None
+        plan, spec_dir, run.verdicts, out_dir, templates, reply_by.date() if reply_by else None
     )
     for path in written:
         click.echo(f"  {path}")

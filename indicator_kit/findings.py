@@ -22,6 +22,8 @@ class Code:
     severity: Severity
     meaning: str  # for the docs (English, for engineers)
     fix: str  # what the agency or officer should do (Vietnamese)
+    message: str = ""  # rule codes: Vietnamese template of the message, from the check's fields
+    short: str = ""  # rule codes shown live in templates: the "Kiểm tra" column's text
 
 
 _C = Code
@@ -239,50 +241,6 @@ CODES: dict[str, Code] = {
             "figure, its source and the allowance.",
             "Kiểm tra lại giá trị so với số đã công bố; nếu đúng, ghi giải trình vào cột Ghi chú.",
         ),
-        # rules (the rule id is in the finding's `rule` field)
-        _C(
-            "sum-mismatch",
-            E,
-            "A total differs from the sum of its parts (rule kind `sum`).",
-            "Kiểm tra lại số tổng hoặc các số thành phần.",
-        ),
-        _C(
-            "part-exceeds-whole",
-            E,
-            '"Of which" parts exceed their whole (`parts_within`).',
-            'Kiểm tra lại các khoản "trong đó" và số tổng.',
-        ),
-        _C(
-            "shares-not-100",
-            E,
-            "Structure shares do not sum to 100 (`shares_100`).",
-            "Điều chỉnh các tỷ trọng để tổng bằng 100.",
-        ),
-        _C(
-            "share-mismatch",
-            E,
-            "A share disagrees with part ÷ total × 100 (`share_of`).",
-            "Tính lại tỷ trọng từ số tuyệt đối.",
-        ),
-        _C(
-            "growth-mismatch",
-            W,
-            "A growth rate disagrees with consecutive levels (`growth`).",
-            "Kiểm tra lại tốc độ tăng hoặc số liệu các năm.",
-        ),
-        _C("out-of-range", E, "A value outside its allowed range (`range`).", "Kiểm tra lại giá trị."),
-        _C(
-            "period-mismatch",
-            W,
-            "A period column disagrees with the yearly values (`period`).",
-            "Kiểm tra lại số liệu cả giai đoạn hoặc số liệu các năm.",
-        ),
-        _C(
-            "agencies-disagree",
-            W,
-            "Two agencies reported the same cell differently, or a cross-agency rule fails (`same_value`).",
-            "Các đơn vị liên quan thống nhất lại số liệu.",
-        ),
         _C("duplicate-file", INFO, "The same bytes arrived under another name; counted once.", "—"),
         _C(
             "return-empty",
@@ -301,16 +259,13 @@ CODES: dict[str, Code] = {
 }
 del E, W, INFO
 
-RULE_KIND_CODES = {
-    "sum": "sum-mismatch",
-    "parts_within": "part-exceeds-whole",
-    "shares_100": "shares-not-100",
-    "share_of": "share-mismatch",
-    "growth": "growth-mismatch",
-    "range": "out-of-range",
-    "period": "period-mismatch",
-    "same_value": "agencies-disagree",
-}
+
+def register_code(code: Code) -> None:
+    """Rule kinds register their codes (with message templates) when `indicator_kit.rules` loads."""
+    known = CODES.get(code.code)
+    if known is not None and known != code:
+        raise ValueError(f"finding code {code.code!r} registered twice")
+    CODES[code.code] = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,11 +346,14 @@ def justify(findings: list[Finding], notes: dict[str, str]) -> list[Finding]:
 
 
 def docs_table() -> str:
+    import indicator_kit.rules  # noqa: F401  (the rule kinds register their codes)
+
     lines = [
         "# Finding codes",
         "",
         "Every problem `indicator-kit collect` reports is one finding with one of these codes.",
-        "Generated from `indicator_kit/findings.py` (`python -m indicator_kit.findings`).",
+        "Generated from `indicator_kit/findings.py` and the rule kinds in `indicator_kit/rules/kinds/`",
+        "(`python -m indicator_kit.findings`).",
         "Rule findings also carry the rule id from `workbook_specs/checks.yaml`; a rule's own",
         "severity overrides the default below.",
         "",
@@ -406,6 +364,18 @@ def docs_table() -> str:
     ]
     for c in CODES.values():
         lines.append(f"| `{c.code}` | {c.severity.value} | {c.meaning} | {c.fix} |")
+    lines += [
+        "",
+        "## Messages of rule findings",
+        "",
+        "The Vietnamese message of a rule finding is its kind's template filled from the check",
+        "(`{column}` is the column's name, `{diff}` the left side minus the right), followed by the",
+        'fix above; templates show the short text in their "Kiểm tra" column.',
+        "",
+        "| code | message | short text in the template |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{c.code}` | {c.message} | {c.short or '—'} |" for c in CODES.values() if c.message]
     lines += [
         "",
         "## Record fields",
@@ -448,5 +418,7 @@ class FindingList:
         return sum(1 for f in self.items if f.severity is Severity.ERROR)
 
 
-if __name__ == "__main__":
-    print(docs_table(), end="")
+if __name__ == "__main__":  # the registry as imported (rule kinds register into it), not this copy
+    from indicator_kit.findings import docs_table as registered_docs_table
+
+    print(registered_docs_table(), end="")

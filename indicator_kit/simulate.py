@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from indicator_kit.catalog.model import Spec
 from indicator_kit.generate import template_file_name
+from indicator_kit.rules.kinds.sum import Sum
 from indicator_kit.sample import consistent_values
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
@@ -120,10 +121,11 @@ def simulate_returns(
         changes[text_agency] |= {(key, c.id): _vietnamese(values[(key, c.id)]) for c in spec.campaign.columns}
     if error_agency:
         keys = {r.key for r in spec.rows_for(error_agency)}
-        rule = next(r for r in spec.rules if r.kind == "sum" and set(r.operand_keys()) <= keys)
-        part = rule.operands["parts"][0]
+        rule = next(r for r in spec.rules if isinstance(r.operands, Sum) and set(r.row_keys()) <= keys)
+        assert isinstance(rule.operands, Sum)
+        part = rule.operands.parts[0]
         changes[error_agency][(part, "y2021")] = values[(part, "y2021")] + 17
-        used = set(rule.operand_keys())
+        used = set(rule.row_keys())
         amount = next(r.key for r in spec.rows_for(error_agency) if r.unit == "tỷ.đ" and r.key not in used)
         units[error_agency] = (amount, "triệu đồng")
         changes[error_agency] |= {
@@ -196,6 +198,6 @@ def _first_with_rule(spec: Spec, kind: str, exclude: set[str] | None = None) -> 
         if agency.slug in (exclude or set()):
             continue
         keys = {r.key for r in spec.rows_for(agency.slug)}
-        if any(r.kind == kind and set(r.operand_keys()) <= keys for r in spec.rules):
+        if any(r.kind.name == kind and set(r.row_keys()) <= keys for r in spec.rules):
             return agency.slug
     return None

@@ -40,6 +40,10 @@ class WorkspaceExistsError(IndicatorKitError):
     """`init` would overwrite something already there."""
 
 
+class InboxMissingError(IndicatorKitError):
+    """The workspace's inbox folder is gone and no other was named."""
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Where a campaign's files live. The layout is fixed so that the officer, the guide and the
@@ -97,6 +101,17 @@ class Workspace:
     @property
     def status_html(self) -> Path:
         return self.outputs / "status.html"
+
+    def inbox_or(self, named: Path | None) -> Path:
+        """The inbox a command reads: the one named on the command line, else hop_thu/."""
+        if named is not None:
+            return named
+        if not self.inbox.is_dir():
+            raise InboxMissingError(
+                f"Không có thư mục nhận {self.inbox}. Hãy tạo lại thư mục này và chép các tệp đơn vị gửi "
+                "về vào đó, hoặc ghi rõ thư mục nhận sau tên lệnh."
+            )
+        return self.inbox
 
     def key(self) -> bytes:
         """The office key, which only `init` and `generate` create (`secret.MissingKeyError`)."""

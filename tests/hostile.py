@@ -23,6 +23,7 @@ from xlsxwriter.utility import xl_col_to_name
 from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.generate import generate, template_file_name
+from indicator_kit.plan import compile_plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 
@@ -51,7 +52,7 @@ def _rezip(source: bytes, replace: dict[str, bytes | None], add: dict[str, bytes
 
 def good_returns(spec: Spec, workdir: Path) -> tuple[Path, Path]:
     templates, good = workdir / "templates", workdir / "good"
-    generate(spec, templates)
+    generate(compile_plan(spec), templates)
     values = consistent_values(spec)
     for agency in spec.agencies:
         path = fill_return(
@@ -265,7 +266,7 @@ def main() -> None:
     secret.adopt(secret.load(work / "secret.key"))
     _, inbox, made = build(spec, work)
     started = time.perf_counter()
-    subs = collect_inbox(inbox, spec)
+    subs = collect_inbox(inbox, compile_plan(spec))
     elapsed = time.perf_counter() - started
     verdicts = Counter(s.verdict for s in subs)
     kinds = Counter((s.findings[0].code if s.findings else "—") for s in subs if s.refused)

@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
 from indicator_kit.generate import generate, identity_for, template_file_name
+from indicator_kit.plan import Plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.verdict import State
@@ -57,10 +58,10 @@ def forge_token(path: Path, out: Path, token: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def campaign(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def campaign(spec: Spec, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("coherence")
     templates, inbox = root / "templates", root / "inbox"
-    generate(spec, templates)
+    generate(plan, templates)
     values = consistent_values(spec)
 
     def send(slug: str, name: str, changes: dict | None = None, day: str = "2024-05-02T09:00:00") -> Path:

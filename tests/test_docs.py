@@ -57,3 +57,29 @@ def test_readme_commands_use_real_options() -> None:
         known = {opt for param in command.params for opt in param.opts}
         used = {w.split("=")[0] for w in words if w.startswith("--")}
         assert used <= known, (text, used - known)
+
+
+def test_spec_format_lists_every_rule_kind_from_the_registry() -> None:
+    from indicator_kit.catalog.schemas import kinds_table
+
+    doc = (ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    assert kinds_table() in doc, "copy indicator_kit.catalog.schemas.kinds_table() into docs/spec-format.md"
+
+
+def test_spec_format_names_every_field_of_the_schemas() -> None:
+    """Every field a spec file may hold is named in docs/spec-format.md (as `field`)."""
+    from indicator_kit.catalog import schemas
+
+    doc = (ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    fields = set(schemas.CATALOG["properties"]["rows"]["items"]["properties"])
+    fields |= set(schemas.AGENCIES["properties"]["agencies"]["items"]["properties"])
+    campaign = schemas.CAMPAIGN["properties"]["campaign"]["properties"]
+    fields |= set(campaign) | set(campaign["columns"]["items"]["properties"])
+    checks = schemas.checks_schema()["properties"]
+    fields |= (
+        set(checks)
+        | set(checks["rules"]["items"]["properties"])
+        | set(checks["exempt"]["items"]["properties"])
+    )
+    missing = sorted(f for f in fields if f"`{f}`" not in doc)
+    assert not missing, f"fields not described in docs/spec-format.md: {missing}"

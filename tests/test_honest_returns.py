@@ -19,12 +19,13 @@ from indicator_kit.collect.model import Submission
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge.core import merge
+from indicator_kit.plan import compile_plan
 from indicator_kit.simulate import fill_return, load_values
 from tests.conftest import ROOT
 from tests.workbooks import libreoffice_convert, needs_libreoffice
 
 SAMPLE = ROOT / "examples" / "sample_values.csv"
-GROWTH = "kt.von_dtxh.tang_truong"  # a growth row no rule ties to its level
+GROWTH = "kt.nganh.dich_vu.tang_truong"  # services: a growth row no rule ties to a level
 
 
 def honest_values(spec: Spec) -> dict[tuple[str, str], float]:
@@ -66,10 +67,11 @@ def no_alarm(subs: list[Submission]) -> list[tuple[str, str, str, str]]:
 @pytest.fixture(scope="module")
 def filled(published_spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     base = tmp_path_factory.mktemp("honest")
-    generate(published_spec, base / "templates")
+    generate(compile_plan(published_spec), base / "templates")
     values = honest_values(published_spec)
     text_rows = {  # a few agencies type some rows as text, in one notation or the other
-        "cuc_thong_ke": (vietnamese, [GROWTH, "kt.grdp.gia_hh", "xh.hdi"]),
+        "cuc_thong_ke": (vietnamese, ["kt.grdp.gia_hh", "xh.hdi"]),
+        "so_cong_thuong": (english, [GROWTH]),
         "so_tai_chinh": (english, ["kt.thu_ns.nsnn_dia_ban", "kt.chi_ns.ty_trong.dau_tu_phat_trien"]),
         "so_nong_nghiep_ptnt": (vietnamese, ["kt.nganh.nong_nghiep.dong_gop_tang_truong"]),
     }
@@ -98,19 +100,20 @@ def test_honest_returns_of_every_agency_raise_no_alarm(
     base, values = filled
     assert values[("xh.hdi", "y2018")] < 1  # an index below 1
     assert values[(GROWTH, "y2020")] < 0 < values[(GROWTH, "y2019")]
-    subs = collect_inbox(base / "inbox", published_spec)
+    subs = collect_inbox(base / "inbox", compile_plan(published_spec))
     assert len(subs) == len(published_spec.agencies)
     assert no_alarm(subs) == []
     typed_as_text = {(s.agency, f.code) for s in subs for f in s.findings}
     assert typed_as_text == {
         ("cuc_thong_ke", "text-number"),
         ("so_tai_chinh", "text-number"),
+        ("so_cong_thuong", "text-number"),
         ("so_nong_nghiep_ptnt", "text-number"),
     }  # recorded, nobody acts
     read = {(s.agency, key, column): s.cells.number((key, column)) for s in subs for key, column in s.cells}
-    assert read[("cuc_thong_ke", GROWTH, "y2020")] == pytest.approx(-0.61)
+    assert read[("so_cong_thuong", GROWTH, "y2020")] == pytest.approx(-0.61)  # typed "(0.61)"
     assert read[("so_tai_chinh", "kt.thu_ns.nsnn_dia_ban", "y2023")] == pytest.approx(103619)
-    master = merge(published_spec, subs)
+    master = merge(compile_plan(published_spec), subs)
     assert [(f.code, f.message) for f in master.findings if f.severity.value != "info"] == []
     assert master.disagreements == []
 
@@ -129,7 +132,7 @@ def test_honest_returns_saved_by_libreoffice_raise_no_alarm(
     for fmt, source in sources.items():
         target = "xlsx:Calc MS Excel 2007 XML" if fmt == "xlsx" else fmt
         libreoffice_convert([source], target, inbox / fmt)
-    subs = collect_inbox(inbox, published_spec)
+    subs = collect_inbox(inbox, compile_plan(published_spec))
     assert sorted(Path(s.file).suffix for s in subs) == [".ods", ".xls", ".xlsx"]
     assert all(s.agency and not s.refused for s in subs)
     assert no_alarm(subs) == []

@@ -71,7 +71,8 @@ def test_a_mapping_to_a_row_that_is_not_an_input_is_refused_with_its_line(spec_c
 def test_plausibility_bands_by_value_type_and_by_row(published_spec: Spec, spec_copy: Path) -> None:
     growth = published_spec.plausibility.band(published_spec.row_by_key["kt.tang_truong_grdp"])
     assert published_spec.plausibility.by_type[ValueType.GROWTH] is growth
-    assert not growth.change_ok(17.9, -30.0)
+    assert not growth.change_ok(17.9, 90.0)  # 72 points in a year
+    assert growth.change_ok(9.52, 58.61)  # investment 2019, as published
     assert growth.change_ok(17.9, -0.61)
     (spec_copy / "plausibility.yaml").write_text("rows:\n  kt.grdp: {range: [0, 1]}\n", encoding="utf-8")
     with pytest.raises(SpecError, match=r"kt\.grdp"):

@@ -13,6 +13,7 @@ from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.run import collect_inbox, inbox_files
 from indicator_kit.merge.core import CellStatus, merge
+from indicator_kit.plan import Plan
 from tests.hostile import build
 
 
@@ -47,9 +48,9 @@ def test_master_identical_with_and_without_hostile_files(
                 assert not value.startswith(("=", "+", "-", "@")), value  # formula injection neutralised
 
 
-def test_every_file_has_one_verdict(spec: Spec, corpus: tuple[Path, Path, list[str]]) -> None:
+def test_every_file_has_one_verdict(spec: Spec, plan: Plan, corpus: tuple[Path, Path, list[str]]) -> None:
     _, inbox, _ = corpus
-    subs = {s.file: s for s in collect_inbox(inbox, spec)}
+    subs = {s.file: s for s in collect_inbox(inbox, plan)}
     assert set(subs) == {p.relative_to(inbox).as_posix() for p in inbox_files(inbox)}
     assert {s.verdict for s in subs.values()} <= {"read", "read-with-findings", "refused"}
     first = {name: sub.findings[0].code for name, sub in subs.items() if sub.findings}
@@ -72,34 +73,34 @@ def test_every_file_has_one_verdict(spec: Spec, corpus: tuple[Path, Path, list[s
 
 
 def test_another_agencys_rows_are_never_merged(
-    spec: Spec, corpus: tuple[Path, Path, list[str]], tmp_path: Path
+    spec: Spec, plan: Plan, corpus: tuple[Path, Path, list[str]], tmp_path: Path
 ) -> None:
     _, inbox, _ = corpus
     alone = tmp_path / "inbox"
     alone.mkdir()
     (alone / "dien_dong_khac.xlsx").write_bytes((inbox / "dien_dong_khac.xlsx").read_bytes())
-    subs = collect_inbox(alone, spec)
+    subs = collect_inbox(alone, plan)
     outside = [f for f in subs[0].findings if f.code == "value-outside-input"]
     assert {f.row_key for f in outside} >= {"kt.grdp.gia_hh", "xh"}
-    master = merge(spec, subs)
+    master = merge(plan, subs)
     assert master.cells[("kt.grdp.gia_hh", "y2019")].status is CellStatus.MISSING
     assert master.cells[("xh.bhyt", "y2019")].agency == "so_y_te"  # its own rows still count
 
 
 def test_time_limit_stops_a_worker_and_the_others_go_on(
-    spec: Spec, corpus: tuple[Path, Path, list[str]], tmp_path: Path
+    spec: Spec, plan: Plan, corpus: tuple[Path, Path, list[str]], tmp_path: Path
 ) -> None:
     from indicator_kit.collect.limits import Limits
 
     good, _, _ = corpus
-    subs = collect_inbox(good, spec, limits=Limits(seconds_per_file=0.0001), workers=2)
+    subs = collect_inbox(good, plan, limits=Limits(seconds_per_file=0.0001), workers=2)
     assert len(subs) == len(list(good.iterdir()))  # every file, including those queued behind a stopped one
     slow = [s for s in subs if s.findings and s.findings[0].code == "file-too-slow"]
     assert slow and all(s.refused for s in slow)
 
 
 def test_memory_bound_stops_a_greedy_file_and_the_next_file_is_read(
-    spec: Spec, corpus: tuple[Path, Path, list[str]], tmp_path: Path
+    spec: Spec, plan: Plan, corpus: tuple[Path, Path, list[str]], tmp_path: Path
 ) -> None:
     from indicator_kit.collect.limits import Limits
     from indicator_kit.generate import template_file_name
@@ -118,7 +119,7 @@ def test_memory_bound_stops_a_greedy_file_and_the_next_file_is_read(
     (inbox / "b_normal.xlsx").write_bytes((good / "so_noi_vu.xlsx").read_bytes())
     subs = {
         s.file: s
-        for s in collect_inbox(inbox, spec, limits=Limits(memory_per_file_bytes=5 * 2**20), workers=1)
+        for s in collect_inbox(inbox, plan, limits=Limits(memory_per_file_bytes=5 * 2**20), workers=1)
     }
     assert subs["a_greedy.xlsx"].refused and subs["a_greedy.xlsx"].findings[0].code in {
         "file-too-large",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 
 from indicator_kit.catalog import Spec
-from indicator_kit.checks import master_checks, return_checks, run_check
+from indicator_kit.findings import Severity
+from indicator_kit.plan import Plan
+from indicator_kit.rules import run_check
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "examples" / "sample_values.csv"
@@ -22,17 +24,15 @@ def test_every_input_row_and_column(spec: Spec) -> None:
     assert set(sample()) == expected
 
 
-def test_no_error_rule_fails(spec: Spec) -> None:
+def test_no_error_rule_fails(plan: Plan) -> None:
     values = {k: v for k, (v, _) in sample().items()}
-    checks = [c for a in spec.agencies for c in return_checks(spec, spec.rows_for(a.slug))] + master_checks(
-        spec
-    )
+    checks = [c for a in plan.agencies.values() for c in a.checks] + list(plan.master_checks)
     failing = [
         (c.rule.id, c.column.id)
         for c in checks
         if (o := run_check(c, lambda r: values.get((r.key, r.column)))) is not None
         and not o.passed
-        and c.rule.severity == "error"
+        and c.severity is Severity.ERROR
     ]
     assert failing == []
 

@@ -25,6 +25,7 @@ from indicator_kit.cli import main
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.run import collect_file
 from indicator_kit.generate import generate, template_file_name
+from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.simulate import fill_return, load_values
 from indicator_kit.template.layout import build_layout
 from tests.conftest import ROOT
@@ -38,7 +39,7 @@ YEARS = HOME_COLUMNS[:6]
 @pytest.fixture(scope="module")
 def templates(published_spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("templates")
-    generate(published_spec, out)
+    generate(compile_plan(published_spec), out)
     return out
 
 
@@ -52,7 +53,7 @@ def cell(spec: Spec, slug: str, key: str, column: str) -> str:
 
 
 def make(
-    spec: Spec,
+    plan: Plan,
     templates: Path,
     values: dict[tuple[str, str], float],
     slug: str,
@@ -60,8 +61,8 @@ def make(
     changes: dict[tuple[str, str], object] | None = None,
     edit: Callable[[Worksheet], None] | None = None,
 ) -> Submission:
-    path = fill_return(spec, templates / template_file_name(slug), out, values, slug, changes, edit)
-    return collect_file(path, out.parent, spec)
+    path = fill_return(plan.spec, templates / template_file_name(slug), out, values, slug, changes, edit)
+    return collect_file(path, out.parent, plan)
 
 
 def flagged(sub: Submission) -> set[tuple[str, str, str]]:
@@ -79,11 +80,11 @@ def with_average_growth(values: dict[tuple[str, str], float], key: str) -> dict[
 
 
 def test_one_share_typed_as_a_fraction(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
     key = "kt.kcn.ty_le_lap_day"  # 86,8 … 88,63 % of industrial-park land let
     sub = make(
-        published_spec, templates, sample, "ban_quan_ly_kkt", tmp_path / "r.xlsx", {(key, "y2021"): 0.879}
+        published_plan, templates, sample, "ban_quan_ly_kkt", tmp_path / "r.xlsx", {(key, "y2021"): 0.879}
     )
     assert flagged(sub) == {
         ("percent-as-fraction", "warning", cell(published_spec, "ban_quan_ly_kkt", key, "y2021"))
@@ -92,18 +93,18 @@ def test_one_share_typed_as_a_fraction(
 
 
 def test_whole_share_row_typed_as_fractions(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
     key = "kt.kcn.ty_le_lap_day"
     changes = {(key, c): round(sample[(key, c)] / 100, 4) for c in HOME_COLUMNS}  # 0,868 … 0,8863
-    sub = make(published_spec, templates, sample, "ban_quan_ly_kkt", tmp_path / "r.xlsx", changes)
+    sub = make(published_plan, templates, sample, "ban_quan_ly_kkt", tmp_path / "r.xlsx", changes)
     assert flagged(sub) == {
         ("row-as-fractions", "warning", cell(published_spec, "ban_quan_ly_kkt", key, "y2018"))
     }
 
 
 def test_percent_formatted_cell_is_read_as_displayed_and_said(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
     slug, key = "ban_quan_ly_kkt", "kt.kcn.ty_le_lap_day"
     row, col = build_layout(published_spec, slug).cell(key, "y2020")
@@ -113,7 +114,7 @@ def test_percent_formatted_cell_is_read_as_displayed_and_said(
         target.value = 0.8753
         target.number_format = "0.00%"
 
-    sub = make(published_spec, templates, sample, slug, tmp_path / "r.xlsx", edit=percent_format)
+    sub = make(published_plan, templates, sample, slug, tmp_path / "r.xlsx", edit=percent_format)
     assert flagged(sub) == {("percent-formatted", "warning", cell(published_spec, slug, key, "y2020"))}
     assert sub.cells[(key, "y2020")].value == pytest.approx(87.53)
     message = sub.findings[0].message
@@ -123,7 +124,7 @@ def test_percent_formatted_cell_is_read_as_displayed_and_said(
 @needs_libreoffice
 @pytest.mark.parametrize("target", ["ods", "xlsx:Calc MS Excel 2007 XML"])
 def test_percent_formatted_cell_saved_by_libreoffice(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path, target: str
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path, target: str
 ) -> None:
     slug, key = "ban_quan_ly_kkt", "kt.kcn.ty_le_lap_day"
     row, col = build_layout(published_spec, slug).cell(key, "y2020")
@@ -143,17 +144,17 @@ def test_percent_formatted_cell_saved_by_libreoffice(
         percent_format,
     )
     [saved] = libreoffice_convert([typed], target, tmp_path / "inbox")
-    sub = collect_file(saved, saved.parent, published_spec)
+    sub = collect_file(saved, saved.parent, published_plan)
     assert flagged(sub) == {("percent-formatted", "warning", cell(published_spec, slug, key, "y2020"))}
     assert sub.cells[(key, "y2020")].value == pytest.approx(87.53)
 
 
 def test_whole_row_in_the_wrong_thousand_against_the_reference(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
     key = "kt.fdi.so_von"  # FDI in tr.usd, typed in thousands of USD: published 2 400 in 2018
     changes = {(key, c): sample[(key, c)] * 1000 for c in HOME_COLUMNS}
-    sub = make(published_spec, templates, sample, "so_ke_hoach_dau_tu", tmp_path / "r.xlsx", changes)
+    sub = make(published_plan, templates, sample, "so_ke_hoach_dau_tu", tmp_path / "r.xlsx", changes)
     assert flagged(sub) == {
         ("scale-slip", "warning", cell(published_spec, "so_ke_hoach_dau_tu", key, "y2018"))
     }
@@ -161,10 +162,10 @@ def test_whole_row_in_the_wrong_thousand_against_the_reference(
 
 
 def test_value_far_from_the_published_figure(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
     sub = make(
-        published_spec,
+        published_plan,
         templates,
         sample,
         "so_ke_hoach_dau_tu",
@@ -178,24 +179,24 @@ def test_value_far_from_the_published_figure(
 
 
 def test_growth_outside_its_plausible_range(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
-    key = "kt.von_dtxh.tang_truong"
+    key = "kt.nganh.dich_vu.tang_truong"
     values = with_average_growth({**sample, (key, "y2021"): 250.0}, key)
-    sub = make(published_spec, templates, values, "cuc_thong_ke", tmp_path / "r.xlsx")
+    sub = make(published_plan, templates, values, "so_cong_thuong", tmp_path / "r.xlsx")
     assert flagged(sub) == {
-        ("implausible-value", "warning", cell(published_spec, "cuc_thong_ke", key, "y2021"))
+        ("implausible-value", "warning", cell(published_spec, "so_cong_thuong", key, "y2021"))
     }
 
 
 def test_year_on_year_jump_outside_the_band(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
-    key = "kt.von_dtxh.tang_truong"  # 8,01 in 2020, then 60 in 2021
-    values = with_average_growth({**sample, (key, "y2021"): 60.0}, key)
-    sub = make(published_spec, templates, values, "cuc_thong_ke", tmp_path / "r.xlsx")
+    key = "kt.nganh.dich_vu.tang_truong"  # services growth ~7–10 % a year, then 90 in 2021
+    values = with_average_growth({**sample, (key, "y2021"): 90.0}, key)
+    sub = make(published_plan, templates, values, "so_cong_thuong", tmp_path / "r.xlsx")
     assert flagged(sub) == {
-        ("implausible-change", "warning", cell(published_spec, "cuc_thong_ke", key, "y2021"))
+        ("implausible-change", "warning", cell(published_spec, "so_cong_thuong", key, "y2021"))
     }
 
 
@@ -203,21 +204,21 @@ def test_year_on_year_jump_outside_the_band(
 
 
 def test_negative_growth_beside_a_high_one_is_a_real_year(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
-    key = "kt.von_dtxh.tang_truong"
+    key = "kt.nganh.dich_vu.tang_truong"
     values = with_average_growth({**sample, (key, "y2019"): 17.9, (key, "y2020"): -0.61}, key)
-    sub = make(published_spec, templates, values, "cuc_thong_ke", tmp_path / "r.xlsx")
+    sub = make(published_plan, templates, values, "so_cong_thuong", tmp_path / "r.xlsx")
     assert flagged(sub) == set()
 
 
 def test_a_share_truly_below_one_percent_with_small_comparison_figures(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
     key = "xh.giam_ngheo.ty_le_ngheo"  # multidimensional poverty, falling below 1 %
     typed = dict(zip(HOME_COLUMNS, (0.95, 0.82, 0.71, 0.6, 0.52, 0.43, 1.1, 0.6), strict=True))
     changes = {(key, c): v for c, v in typed.items()} | {(key, "gd2019_2023_dbsh"): 0.9}
-    sub = make(published_spec, templates, sample, "so_lao_dong_tbxh", tmp_path / "r.xlsx", changes)
+    sub = make(published_plan, templates, sample, "so_lao_dong_tbxh", tmp_path / "r.xlsx", changes)
     assert flagged(sub) == set()
 
 
@@ -225,11 +226,11 @@ def test_a_share_truly_below_one_percent_with_small_comparison_figures(
 
 
 def test_note_explains_every_warning_of_its_row_but_never_an_error(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
-    slug, key = "cuc_thong_ke", "kt.von_dtxh.tang_truong"
+    slug, key = "so_cong_thuong", "kt.nganh.dich_vu.tang_truong"
     note = "Năm 2021 khởi công dự án cảng Lạch Huyện giai đoạn 2"
-    values = with_average_growth({**sample, (key, "y2021"): 60.0}, key)
+    values = with_average_growth({**sample, (key, "y2021"): 90.0}, key)
     layout = build_layout(published_spec, slug)
 
     def explain(ws: Worksheet) -> None:
@@ -238,7 +239,7 @@ def test_note_explains_every_warning_of_its_row_but_never_an_error(
 
     # on the same row, a cell that is not a number: an error, which the note does not touch
     changes = {(key, "y2023"): "khoảng 7"}
-    sub = make(published_spec, templates, values, slug, tmp_path / "r.xlsx", changes, explain)
+    sub = make(published_plan, templates, values, slug, tmp_path / "r.xlsx", changes, explain)
     assert flagged(sub) == {
         ("implausible-change", "warning", cell(published_spec, slug, key, "y2021")),
         ("value-invalid", "error", cell(published_spec, slug, key, "y2023")),
@@ -254,7 +255,7 @@ def test_note_explains_every_warning_of_its_row_but_never_an_error(
 def test_explained_warnings_reach_findings_feedback_master_and_status(
     published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
 ) -> None:
-    slug, key = "cuc_thong_ke", "kt.von_dtxh.tang_truong"
+    slug, key = "so_cong_thuong", "kt.nganh.dich_vu.tang_truong"
     note = "Đã kiểm tra: năm 2021 có dự án lớn"
     layout = build_layout(published_spec, slug)
 
@@ -263,7 +264,7 @@ def test_explained_warnings_reach_findings_feedback_master_and_status(
         ws.cell(r + 1, c + 1).value = note
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
-    values = with_average_growth({**sample, (key, "y2021"): 60.0}, key)
+    values = with_average_growth({**sample, (key, "y2021"): 90.0}, key)
     fill_return(
         published_spec, templates / template_file_name(slug), inbox / "ctk.xlsx", values, slug, None, explain
     )

@@ -17,7 +17,7 @@ from indicator_kit.errors import ExitCode
 from indicator_kit.generate import template_file_name
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from indicator_kit.workspace import MARKER, WORKSPACE_ENV
+from indicator_kit.workspace import MARKER, WORKSPACE_ENV, Workspace
 from tests.conftest import ROOT, SPEC_DIR
 
 SLUGS = ("so_y_te", "so_noi_vu")
@@ -222,3 +222,9 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
         [sys.executable, "-m", "indicator_kit", "--version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.startswith("indicator-kit, version")
+
+
+def test_a_missing_inbox_is_named(workspace: Workspace) -> None:
+    workspace.inbox.rmdir()
+    result = ik("collect")
+    assert result.exit_code == ExitCode.USAGE and f"Không có thư mục nhận {workspace.inbox}" in result.output

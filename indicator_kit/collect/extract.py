@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from indicator_kit.catalog.model import Column, Row, ValueType
-from indicator_kit.checks import column_name
 from indicator_kit.collect import units
 from indicator_kit.collect.model import CellTable, CellTableBuilder, column_letters
 from indicator_kit.collect.numbers import Status, format_number, parse_cell, resolve_ambiguous
 from indicator_kit.collect.reader import RawSheet
 from indicator_kit.findings import Finding, Severity, finding
+from indicator_kit.rules import column_name
 from indicator_kit.template.layout import COLUMN_TITLES, LayoutRow, TemplateLayout
 
 PERCENT_UNITS = {"%", "%/năm"}

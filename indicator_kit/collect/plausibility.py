@@ -27,10 +27,10 @@ from statistics import median
 from indicator_kit.catalog.model import Column, Row, Spec, ValueType
 from indicator_kit.catalog.plausibility import Band
 from indicator_kit.catalog.reference import ReferenceValue
-from indicator_kit.checks import column_name
 from indicator_kit.collect.model import CellTable
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.findings import Finding, finding
+from indicator_kit.rules import column_name
 
 PERCENT_UNITS = frozenset({"%", "%/năm"})
 LEVEL_TYPES = frozenset({ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO})

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import column_name
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
 from indicator_kit.files import write_atomic
 from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
-from indicator_kit.template.layout import build_layout
+from indicator_kit.rules import column_name
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
 
 if TYPE_CHECKING:
+    from indicator_kit.plan import Plan
     from indicator_kit.verdict import Verdicts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -62,10 +62,10 @@ def newest(submissions: list[Submission]) -> Submission:
     return max(submissions, key=supersession_order)
 
 
-def feedback_workbook(spec: Spec, sub: Submission, merged: Iterable[Finding] = ()) -> bytes:
+def feedback_workbook(plan: Plan, sub: Submission, merged: Iterable[Finding] = ()) -> bytes:
     """`merged`: findings of the merge on this file (agencies disagreeing, cross-agency rules)."""
     assert sub.agency is not None
-    layout = build_layout(spec, sub.agency)
+    spec, layout = plan.spec, plan.layout(sub.agency)
     values: dict[tuple[str, str], object] = {}
     for key_col, cell in sub.cells.items():
         if cell.status is Status.NUMBER and cell.usable and cell.value is not None:
@@ -204,7 +204,7 @@ def _sheet(
 
 def write_reports(
     out_dir: Path,
-    spec: Spec,
+    plan: Plan,
     submissions: list[Submission],
     verdicts: Verdicts | None = None,
     merged: list[Finding] | None = None,
@@ -213,6 +213,7 @@ def write_reports(
     and a feedback workbook for each agency whose accepted file must be corrected or looked at.
     `merged`: the merge's findings (`Master.findings`: agencies disagreeing, cross-agency rules),
     written with the files' own and shown on the feedback of each file they concern."""
+    spec = plan.spec
     merged = merged or []
     findings = all_findings(submissions) + merged
     write_atomic(out_dir / "findings.json", findings_json(findings))
@@ -231,6 +232,6 @@ def write_reports(
         own = [f for f in merged if f.sha256 == latest.sha256]
         if any(f.severity.value in ("error", "warning") for f in [*latest.findings, *own]):
             path = out_dir / "feedback" / f"{latest.agency}.xlsx"
-            write_atomic(path, feedback_workbook(spec, latest, own))
+            write_atomic(path, feedback_workbook(plan, latest, own))
             written.append(path)
     return written

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
@@ -19,7 +18,8 @@ from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.findings import Severity, finding, justify
-from indicator_kit.template.layout import MAIN_SHEET, build_layout
+from indicator_kit.plan import Plan
+from indicator_kit.template.layout import MAIN_SHEET
 
 
 def inbox_files(inbox: Path) -> Iterator[Path]:
@@ -32,7 +32,7 @@ def inbox_files(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
+def collect_file(path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> Submission:
     """One file's verdict; never raises for anything the file contains."""
     relative = path.relative_to(inbox).as_posix()
     stat = path.stat()
@@ -46,7 +46,7 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
     data = path.read_bytes()
     sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
     try:
-        _collect(sub, data, spec, limits)
+        _collect(sub, data, plan, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
@@ -71,7 +71,8 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
     return sub
 
 
-def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> None:
+def _collect(sub: Submission, data: bytes, plan: Plan, limits: Limits = DEFAULT_LIMITS) -> None:
+    spec = plan.spec
     where = {"file": sub.file, "sha256": sub.sha256}
     sniffed = sniff(data)
     sub.kind = sniffed.kind.value
@@ -190,27 +191,26 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
                 **where,
             )
         )
-    layout = build_layout(spec, ident.agency)
+    agency = plan.agency(ident.agency)
     try:
-        result = extract(
-            sheet, layout, spec.key_set, raw.formula_state(sheet.name), where, raw.percent_format(sheet.name)
-        )
+        formulas, percents = raw.formula_state(sheet.name), raw.percent_format(sheet.name)
+        result = extract(sheet, agency.layout, spec.key_set, formulas, where, percents)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
         return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
-    rows = spec.rows_for(ident.agency)
-    sub.findings.extend(validate(spec, rows, sub.cells, where, sheet.name))
+    sub.findings.extend(validate(agency, sub.cells, where, sheet.name))
     in_error = {(f.row_key, f.column) for f in sub.findings if f.severity is Severity.ERROR and f.column}
-    sub.findings.extend(judge(spec, tuple(r.key for r in rows), sub.cells, where, sheet.name, in_error))
+    rows = tuple(r.key for r in spec.rows_for(ident.agency))
+    sub.findings.extend(judge(spec, rows, sub.cells, where, sheet.name, in_error))
     sub.findings = justify(sub.findings, sub.notes)
 
 
 def collect_inbox(
     inbox: Path,
-    spec: Spec,
+    plan: Plan,
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = True,
@@ -223,11 +223,11 @@ def collect_inbox(
     if not isolate:
         results = []
         for path in paths:
-            results.append(collect_file(path, inbox, spec, limits))
+            results.append(collect_file(path, inbox, plan, limits))
             if done is not None:
                 done(results[-1])
         return results
-    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1, done)
+    return run_isolated(paths, inbox, plan, limits, workers or os.cpu_count() or 1, done)
 
 
 class EmptyInboxError(IndicatorKitError):
@@ -268,13 +268,13 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
 
 
 def collect_archived(
-    copies: list[tuple[Path, str, float]], spec: Spec, limits: Limits = DEFAULT_LIMITS
+    copies: list[tuple[Path, str, float]], plan: Plan, limits: Limits = DEFAULT_LIMITS
 ) -> list[Submission]:
     """Read archived copies (path, the name the file arrived under, its arrival as a timestamp)
     as the files they were, isolated like inbox files, each with a `kept-from-archive` note."""
     if not copies:
         return []
-    read = run_isolated([path for path, _, _ in copies], copies[0][0].parent, spec, limits, 1)
+    read = run_isolated([path for path, _, _ in copies], copies[0][0].parent, plan, limits, 1)
     for sub, (path, name, arrived) in zip(read, copies, strict=True):
         sub.file, sub.mtime = name, arrived
         sub.findings[:] = [replace(f, file=name) for f in sub.findings]

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indicator_kit import secret
-from indicator_kit.checks import expanded
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.plan import Plan
 
 
 def _limit_memory(extra_bytes: int) -> None:
@@ -43,7 +42,7 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, spec: Spec, limits: Limits, key: bytes) -> None:
+def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes) -> None:
     from indicator_kit.collect.run import collect_file
 
     _limit_memory(limits.memory_per_file_bytes)
@@ -54,16 +53,16 @@ def _worker(conn: Connection, spec: Spec, limits: Limits, key: bytes) -> None:
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), spec, limits)
+        sub = collect_file(Path(path), Path(inbox), plan, limits)
         sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
         conn.send(sub)
 
 
 class _Slot:
-    def __init__(self, context: Any, spec: Spec, limits: Limits) -> None:
+    def __init__(self, context: Any, plan: Plan, limits: Limits) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, spec, limits, secret.office_key()), daemon=True
+            target=_worker, args=(child, plan, limits, secret.office_key()), daemon=True
         )
         self.process.start()
         child.close()
@@ -84,7 +83,7 @@ def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -
     return sub
 
 
-# fork shares the loaded spec and modules with the workers at no cost; elsewhere (Windows, macOS)
+# fork shares the compiled plan and modules with the workers at no cost; elsewhere (Windows, macOS)
 # workers are spawned. A test runs collect with "spawn" on Linux too.
 START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
@@ -97,16 +96,16 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 def run_isolated(
     paths: list[Path],
     inbox: Path,
-    spec: Spec,
+    plan: Plan,
     limits: Limits,
     workers: int,
     done: Callable[[Submission], None] | None = None,
 ) -> list[Submission]:
-    """`done` is called in this process with each file's result as it arrives (a progress bar)."""
-    if START_METHOD == "fork":
-        expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
+    """`done` is called in this process with each file's result as it arrives (a progress bar).
+    Forked workers share the compiled plan; a spawned one receives it as its spec and compiles it
+    again (Plan.__reduce__)."""
     context = multiprocessing.get_context(START_METHOD)
-    slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
+    slots = [_Slot(context, plan, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)
 
@@ -118,7 +117,7 @@ def run_isolated(
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, spec, limits)
+        slots[i] = _Slot(context, plan, limits)
 
     try:
         while pending or any(slot.tasks for slot in slots):

@@ -35,6 +35,7 @@ from indicator_kit.mail.compose import (
     reminder_context,
     render,
 )
+from indicator_kit.plan import Plan
 from indicator_kit.verdict import AgencyVerdict, State, Verdicts
 
 SENT_LOG = "sent.jsonl"
@@ -85,7 +86,7 @@ def _problems(spec: Spec, verdict: AgencyVerdict) -> list[dict[str, str]]:
 
 
 def write_reminders(
-    spec: Spec,
+    plan: Plan,
     spec_dir: Path,
     verdicts: Verdicts,
     out_dir: Path,
@@ -95,6 +96,7 @@ def write_reminders(
     """A reminder for each agency with nothing received (the template attached again), a
     correction request for each that must fix or resend (its feedback workbook attached, or the
     template when nothing it sent could be used). The same verdicts as status and the master."""
+    spec = plan.spec
     dates = letter_dates(spec, verdicts.as_of, reply_by)
     written = []
     for verdict in verdicts.agencies:
@@ -108,7 +110,7 @@ def write_reminders(
         context["attached_feedback"] = sub is not None
         subject, body = render(spec_dir, "reminder", **context)
         if sub is not None:
-            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(spec, sub))
+            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(plan, sub))
         else:
             attachment = Attachment(
                 attachment_name(spec, agency), _template(templates, agency.slug).read_bytes()

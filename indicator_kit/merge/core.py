@@ -14,12 +14,12 @@ from enum import StrEnum
 from itertools import pairwise
 
 from indicator_kit.catalog.model import Column, Spec
-from indicator_kit.checks import Ref, column_name, master_checks, run_check
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, format_number
 from indicator_kit.collect.report import newest, supersession_order
-from indicator_kit.collect.validate import message_for
-from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
+from indicator_kit.findings import Finding, Severity, finding
+from indicator_kit.plan import Plan
+from indicator_kit.rules import Ref, column_name, half_unit, run_check
 
 
 class CellStatus(StrEnum):
@@ -159,11 +159,12 @@ def _describe(cell: CellResult | None) -> str:
 
 
 def merge(
-    spec: Spec,
+    plan: Plan,
     submissions: list[Submission],
     deadline: date | None = None,
     arrivals: dict[str, datetime] | None = None,
 ) -> Master:
+    spec = plan.spec
     deadline = deadline or spec.campaign.deadline
     by_agency: dict[str, list[Submission]] = {}
     first_copy: dict[str, Submission] = {}
@@ -252,7 +253,7 @@ def merge(
                 )
 
     master = Master(cells, [], disagreements, changes, extra_findings)
-    _cross_agency(spec, master, current)
+    _cross_agency(plan, master, current)
     for agency in spec.agencies:
         sub = current.get(agency.slug)
         expected = len(spec.rows_for(agency.slug)) * len(spec.campaign.columns)
@@ -331,23 +332,21 @@ def _disagreement_findings(
 
 
 def _differ(values: list[float | None]) -> bool:
-    from indicator_kit.checks import decimals
-
     numbers = [v for v in values if v is not None]
-    tolerance = max(0.5 * 10 ** -decimals(v) for v in numbers)
+    tolerance = max(half_unit(v) for v in numbers)
     return max(numbers) - min(numbers) > tolerance + 1e-9
 
 
-def _cross_agency(spec: Spec, master: Master, current: dict[str, Submission]) -> None:
+def _cross_agency(plan: Plan, master: Master, current: dict[str, Submission]) -> None:
     def lookup(ref: Ref) -> float | None:
         cell = master.cells.get((ref.key, ref.column))
         return cell.value if cell and cell.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY) else None
 
-    for check in master_checks(spec):
+    for check in plan.master_checks:
         outcome = run_check(check, lookup)
         if outcome is None or outcome.passed:
             continue
-        message = message_for(check, outcome.lhs, outcome.rhs, outcome.values)
+        message = check.message(outcome)
         refs = check.operands
         values = {master.cells[(r.key, r.column)].agency: lookup(r) for r in refs}
         master.disagreements.append(Disagreement(refs[0].key, refs[0].column, values, message, check.rule.id))
@@ -359,15 +358,16 @@ def _cross_agency(spec: Spec, master: Master, current: dict[str, Submission]) ->
             f"{format_number(lookup(ref) or 0)} từ tệp {source.source_file}"
             for ref, source in sources.values()
         )
-        shown = f"{message} Số trong bảng tổng hợp: {files}." if check.rule.kind == "same_value" else message
+        same_quantity = check.rule.kind.name == "same_value"
+        shown = f"{message} Số trong bảng tổng hợp: {files}." if same_quantity else message
         for ref, source in sources.values():
             sub = current.get(source.agency)
             own = sub is not None and sub.sha256 == source.source_sha256
             master.findings.append(
                 finding(
-                    RULE_KIND_CODES[check.rule.kind],
+                    check.code.code,
                     shown,
-                    severity=Severity(check.rule.severity),
+                    severity=check.severity,
                     file=source.source_file,
                     sha256=source.source_sha256,
                     agency=source.agency,
@@ -376,6 +376,6 @@ def _cross_agency(spec: Spec, master: Master, current: dict[str, Submission]) ->
                     row_key=ref.key,
                     column=ref.column,
                     rule=check.rule.id,
-                    justification=source.note if check.rule.severity == "warning" else "",
+                    justification=source.note if check.severity is Severity.WARNING else "",
                 )
             )

@@ -12,12 +12,12 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import column_name
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.collect.report import neutralise
 from indicator_kit.files import ensure_replaceable, write_atomic
 from indicator_kit.findings import Finding
 from indicator_kit.merge.core import CellStatus, Master, MasterCell
+from indicator_kit.rules import column_name
 from indicator_kit.template.layout import build_master_layout
 from indicator_kit.template.xlsx import (
     FONT,

@@ -26,6 +26,9 @@ from tests.workbooks import libreoffice_convert, needs_libreoffice
 
 SAMPLE = ROOT / "examples" / "sample_values.csv"
 GROWTH = "kt.nganh.dich_vu.tang_truong"  # services: a growth row no rule ties to a level
+STRUCTURE = [
+    f"kt.danh_gia_xnk.co_cau_nganh.{p}" for p in ("nong_lam_thuy_san", "cong_nghiep_xay_dung", "dich_vu")
+]
 
 
 def honest_values(spec: Spec) -> dict[tuple[str, str], float]:
@@ -34,6 +37,14 @@ def honest_values(spec: Spec) -> dict[tuple[str, str], float]:
     values[(GROWTH, "y2019")], values[(GROWTH, "y2020")] = 17.9, -0.61
     product = math.prod(1 + values[(GROWTH, f"y{y}")] / 100 for y in range(2019, 2024))
     values[(GROWTH, "gd2019_2023_hp")] = round((product ** (1 / 5) - 1) * 100, 2)
+    # a structure that adds up to 100 only within rounding: 4,33 + 71,33 + 24,33 = 99,99, each
+    # share correctly rounded to two decimals (the EBA tolerance: 3 × 0,005)
+    for part in STRUCTURE:
+        values[(part, "y2021")] = {
+            "nong_lam_thuy_san": 4.33,
+            "cong_nghiep_xay_dung": 71.33,
+            "dich_vu": 24.33,
+        }[part.rsplit(".", 1)[1]]
     return values
 
 
@@ -100,6 +111,7 @@ def test_honest_returns_of_every_agency_raise_no_alarm(
     base, values = filled
     assert values[("xh.hdi", "y2018")] < 1  # an index below 1
     assert values[(GROWTH, "y2020")] < 0 < values[(GROWTH, "y2019")]
+    assert sum(values[(p, "y2021")] for p in STRUCTURE) == pytest.approx(99.99)
     subs = collect_inbox(base / "inbox", compile_plan(published_spec))
     assert len(subs) == len(published_spec.agencies)
     assert no_alarm(subs) == []

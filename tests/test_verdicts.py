@@ -121,6 +121,23 @@ def test_percent_formatted_cell_is_read_as_displayed_and_said(
     assert '"0.00%"' in message and "0,8753" in message and "87,53" in message  # what was read
 
 
+def test_a_literal_percent_sign_in_a_number_format_is_not_a_percentage(
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
+) -> None:
+    slug, key = "ban_quan_ly_kkt", "kt.kcn.ty_le_lap_day"
+    row, col = build_layout(published_spec, slug).cell(key, "y2020")
+
+    def shown_with_a_sign(ws: Worksheet) -> None:  # shows "0,88 %": the sign is a label, no scaling
+        target = ws.cell(row + 1, col + 1)
+        target.value = 0.8753
+        target.number_format = '0.00" %"'
+
+    sub = make(published_plan, templates, sample, slug, tmp_path / "r.xlsx", edit=shown_with_a_sign)
+    # not read as a percentage format: the value stays as stored, and the row sees a fraction
+    assert flagged(sub) == {("percent-as-fraction", "warning", cell(published_spec, slug, key, "y2020"))}
+    assert sub.cells[(key, "y2020")].value == pytest.approx(0.8753)
+
+
 @needs_libreoffice
 @pytest.mark.parametrize("target", ["ods", "xlsx:Calc MS Excel 2007 XML"])
 def test_percent_formatted_cell_saved_by_libreoffice(

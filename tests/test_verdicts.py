@@ -282,6 +282,8 @@ def test_explained_warnings_reach_findings_feedback_master_and_status(
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     values = with_average_growth({**sample, (key, "y2021"): 90.0}, key)
+    # and an unexplained jump on another row, so the agency is asked to look (and gets feedback)
+    values[("kt.nganh.cong_nghiep_xay_dung.dong_gop_tang_truong", "y2021")] = 250.0
     fill_return(
         published_spec, templates / template_file_name(slug), inbox / "ctk.xlsx", values, slug, None, explain
     )
@@ -293,13 +295,14 @@ def test_explained_warnings_reach_findings_feedback_master_and_status(
     assert result.exit_code == 0, result.output
     assert "1 cảnh báo đã giải trình" in result.output
     records = json.loads((out / "collect" / "findings.json").read_text(encoding="utf-8"))
-    assert [(r["code"], r["justification"]) for r in records if r["severity"] == "warning"] == [
-        ("implausible-change", note)
+    assert sorted((r["row_key"], r["justification"]) for r in records if r["severity"] == "warning") == [
+        ("kt.nganh.cong_nghiep_xay_dung.dong_gop_tang_truong", ""),
+        (key, note),
     ]
     rows = list(
         csv.DictReader(io.StringIO((out / "collect" / "findings.csv").read_text(encoding="utf-8-sig")))
     )
-    assert [r["justification"] for r in rows if r["code"] == "implausible-change"] == [note]
+    assert [r["justification"] for r in rows if r["row_key"] == key] == [note]
     feedback = openpyxl.load_workbook(out / "collect" / "feedback" / f"{slug}.xlsx")
     texts = [str(c.value) for ws in feedback.worksheets for row in ws.iter_rows() for c in row if c.value]
     assert any(f"Đã giải trình: {note}" in t for t in texts)
@@ -311,7 +314,7 @@ def test_explained_warnings_reach_findings_feedback_master_and_status(
     status = master["Tình trạng nộp"]
     header = [c.value for c in status[1]]
     line = next(r for r in status.iter_rows(min_row=2, values_only=True) if r[1] == slug)
-    assert line[header.index("Cảnh báo")] == 0 and line[header.index("Cảnh báo đã giải trình")] == 1
+    assert line[header.index("Cảnh báo")] == 1 and line[header.index("Cảnh báo đã giải trình")] == 1
 
 
 # --- agencies disagreeing ----------------------------------------------------------------------

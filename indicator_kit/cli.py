@@ -27,7 +27,7 @@ from indicator_kit import __version__, beside, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
-from indicator_kit.collect.report import all_findings, findings_json, write_reports
+from indicator_kit.collect.report import all_findings, findings_json, write_findings_workbook, write_reports
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
@@ -326,10 +326,14 @@ def collect_command(
         )
         submissions, master = run.submissions, run.master
         findings = all_findings(submissions) + master.findings
-        # the master workbook is rendered on the other core while the rest is written
-        master_written = beside.start(
-            lambda: write_master(master_out, render_master(loaded, master, findings, run.verdicts))
-        )
+
+        # the workbooks for people are rendered on the other core while the rest is written
+        def for_people() -> list[Path]:
+            paths = write_master(master_out, render_master(loaded, master, findings, run.verdicts))
+            write_findings_workbook(out_dir, loaded, all_findings(submissions), run.verdicts)
+            return paths
+
+        master_written = beside.start(for_people)
         try:
             run.record()
             feedback = write_reports(out_dir, plan, submissions, run.verdicts)

@@ -326,11 +326,14 @@ def judge(
     statuses = {s.agency: s for s in master.statuses}
     files = _file_verdicts(spec, submissions, statuses)
     subs_by_file = {s.file: s for s in submissions}
+    by_agency: dict[str, list[FileVerdict]] = {}
+    for f in files:
+        by_agency.setdefault(f.agency, []).append(f)
     agencies = []
     for agency in spec.agencies:
         status = statuses.get(agency.slug)
         mine = sorted(
-            (f for f in files if f.agency == agency.slug),
+            by_agency.get(agency.slug, []),
             key=lambda f: (received_time(subs_by_file[f.file], arrivals), f.file),
         )
         current = status.current if status else None

@@ -426,3 +426,14 @@ def test_generate_shows_progress_on_a_terminal(tmp_path: Path, workspace: Worksp
     )
     text = shown.decode("utf-8", "replace")
     assert "Tạo biểu mẫu" in text and "Đã tạo 18 biểu mẫu" in text
+
+
+def test_feedback_for_every_agency_that_must_act(campaign: Path, tmp_path: Path) -> None:
+    """The blank-periods return gets its feedback workbook too: collect's list matches the verdicts."""
+    out = tmp_path / "collect"
+    CliRunner().invoke(
+        main,
+        ["collect", str(campaign / "inbox"), "--out", str(out), "--master-out", str(tmp_path / "m")],
+        catch_exceptions=False,
+    )
+    assert {p.stem for p in (out / "feedback").iterdir()} == {PERIODS_BLANK, WITH_ERROR}

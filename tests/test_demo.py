@@ -98,6 +98,7 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
     assert status["Sở Xây dựng"] is State.WARNINGS
     late = next(line for line in status_part.splitlines() if line.startswith("Sở Nội vụ"))
     assert "muộn" in late and "đạt" in late
+    assert re.search(r"Ngày \d\d/\d\d?/2024: đã quá hạn nộp \d+ ngày \(trước ngày 05/5/2024\)\.", stdout)
     frame = load_master(out / "master" / "master_long.csv")
     assert "lien_minh_htx" not in set(frame.agency)  # never returned: nothing in the master is theirs
     kh = frame[(frame.key == "tpkt.dn.so_luong.nha_nuoc") & (frame.column == "y2020")].iloc[0]

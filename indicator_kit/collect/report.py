@@ -201,28 +201,37 @@ def _sheet(
     ws.repeat_rows(0)
 
 
+def write_findings_workbook(out_dir: Path, spec: Spec, findings: list[Finding], verdicts: Verdicts) -> Path:
+    path = out_dir / FINDINGS_XLSX
+    write_atomic(path, findings_workbook(spec, findings, verdicts))
+    return path
+
+
 def write_reports(
     out_dir: Path, plan: Plan, submissions: list[Submission], verdicts: Verdicts | None = None
 ) -> list[Path]:
-    """findings.json and findings.csv (machine codes, for scripts), findings.xlsx (for people)
-    and a feedback workbook for each agency whose accepted file must be corrected or looked at."""
-    spec = plan.spec
+    """findings.json and findings.csv (machine codes, for scripts) and a feedback workbook for
+    each agency whose accepted file must be corrected or looked at (findings.xlsx, for people, is
+    written by `write_findings_workbook`, beside the master)."""
     findings = all_findings(submissions)
     write_atomic(out_dir / "findings.json", findings_json(findings))
     write_atomic(out_dir / "findings.csv", findings_csv(findings))
     if verdicts is not None:
-        write_atomic(out_dir / FINDINGS_XLSX, findings_workbook(spec, findings, verdicts))
-        current = [a.current for a in verdicts.agencies if a.current is not None]
+        # the agencies the verdicts say must correct or look again (blank cells included)
+        chosen = [a.current for a in verdicts.agencies if a.current is not None and a.reasons]
     else:
         by_agency: dict[str, list[Submission]] = {}
         for sub in submissions:
             if sub.agency and not sub.refused:
                 by_agency.setdefault(sub.agency, []).append(sub)
-        current = [newest(subs) for subs in by_agency.values()]
+        chosen = [
+            latest
+            for latest in map(newest, by_agency.values())
+            if any(f.severity.value in ("error", "warning") for f in latest.findings)
+        ]
     written = []
-    for latest in sorted(current, key=lambda sub: sub.agency or ""):
-        if any(f.severity.value in ("error", "warning") for f in latest.findings):
-            path = out_dir / "feedback" / f"{latest.agency}.xlsx"
-            write_atomic(path, feedback_workbook(plan, latest))
-            written.append(path)
+    for latest in sorted(chosen, key=lambda sub: sub.agency or ""):
+        path = out_dir / "feedback" / f"{latest.agency}.xlsx"
+        write_atomic(path, feedback_workbook(plan, latest))
+        written.append(path)
     return written

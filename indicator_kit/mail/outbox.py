@@ -21,6 +21,7 @@ from pathlib import Path
 from indicator_kit.catalog.loader import read_yaml
 from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.report import feedback_workbook
+from indicator_kit.dates import campaign_date
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.files import write_atomic
 from indicator_kit.generate import template_file_name
@@ -97,6 +98,11 @@ def write_reminders(
     correction request for each that must fix or resend (its feedback workbook attached, or the
     template when nothing it sent could be used). The same verdicts as status and the master."""
     spec = plan.spec
+    if reply_by is not None and reply_by <= verdicts.as_of:
+        raise MailError(
+            f"Ngày trả lời {campaign_date(reply_by)} (--reply-by) phải sau ngày viết thư "
+            f"{campaign_date(verdicts.as_of)} (--as-of)."
+        )
     dates = letter_dates(spec, verdicts.as_of, reply_by)
     written = []
     for verdict in verdicts.agencies:

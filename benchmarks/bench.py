@@ -114,11 +114,18 @@ for agency in spec.agencies:
     relational = [ch for ch in plan.agency(agency.slug).checks if ch.rule.kind.name != "range"]
     # cells no relational rule reads: a resubmission may correct them without creating a finding
     tied = {(r.key, r.column) for ch in relational for r in ch.operands}
-    free = sorted(k for k, v in clean.items() if k not in tied and v >= 10)
+    # (nor a published figure, nor a cell another agency also reports: drifting from either is
+    # rightly warned about)
+    free = sorted(
+        k for k, v in clean.items()
+        if k not in tied and k not in spec.reference.cells and len(spec.row_by_key[k[0]].agencies) == 1 and v >= 10
+    )
     # the largest part of each sum, to be doubled: parts above their total is an error whether the
-    # parts must cover the total or not (a total above parts that need not is only a warning)
+    # parts must cover the total or not (a total above parts that need not is only a warning); a
+    # part no other agency reports, else the honest co-reporter is rightly told they disagree
     sums = [max(cells, key=clean.get) for ch in relational if ch.rule.kind.name == "sum"
-            for cells in [[(k, ch.column.id) for k in ch.rule.operands.parts if clean.get((k, ch.column.id), 0) >= 1]]
+            for cells in [[(k, ch.column.id) for k in ch.rule.operands.parts
+                           if clean.get((k, ch.column.id), 0) >= 1 and len(spec.row_by_key[k].agencies) == 1]]
             if cells]
     prepared[agency.slug] = (layout, identity_for(spec, agency.slug), clean, free, sorted(set(sums)))
 latest = {slug: dict(p[2]) for slug, p in prepared.items()}  # each resubmission builds on the last

@@ -354,17 +354,17 @@ def collect_command(
         # the workbooks for people are rendered on the other core while the rest is written
         def for_people() -> list[Path]:
             paths = write_master(master_out, render_master(loaded, master, findings, run.verdicts))
-            write_findings_workbook(out_dir, loaded, all_findings(submissions), run.verdicts)
+            write_findings_workbook(out_dir, loaded, findings, run.verdicts)
             return paths
 
         master_written = beside.start(for_people)
         try:
             run.record()
-            feedback = write_reports(out_dir, plan, submissions, run.verdicts)
+            feedback = write_reports(out_dir, plan, submissions, run.verdicts, master.findings)
         finally:
             master_paths = master_written()
     if output_format == "json":
-        click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
+        click.echo(findings_json(findings).decode("utf-8"), nl=False)
     else:
         print_collect_summary(loaded, run, out_dir, feedback)
         click.echo(f"Bảng tổng hợp: {master_paths[0]} (dạng dài: {master_paths[1]})")

@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/indicator-kit simulate --templates $(OUT)/templates --inbox $(OUT)/demo/inbox --values examples/sample_values.csv
 	-$(BIN)/indicator-kit collect $(OUT)/demo/inbox --out $(OUT)/collect --master-out $(OUT)/master
 	-$(BIN)/indicator-kit status $(OUT)/demo/inbox --as-of 2024-05-03 --html $(OUT)/status.html
-	$(BIN)/indicator-kit mail reminders $(OUT)/demo/inbox --as-of 2024-05-03 --out $(OUT)/mail/reminders
+	$(BIN)/indicator-kit mail reminders $(OUT)/demo/inbox --as-of 2024-05-03 --out $(OUT)/mail/reminders --state $(OUT)
 	@echo
 	@echo "Xem kết quả / where to look:"
 	@echo "  $(OUT)/master/PL2_tong_hop.xlsx   bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"

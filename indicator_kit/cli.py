@@ -22,17 +22,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indicator_kit import __version__, beside, ledger
+from indicator_kit import __version__
 from indicator_kit.catalog import DEFAULT_SPEC_DIR, Spec, load_spec
-from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
-from indicator_kit.collect.report import all_findings, findings_json, write_reports
-from indicator_kit.collect.run import collect_inbox
+from indicator_kit.collect.report import all_findings, findings_json
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
-from indicator_kit.files import write_atomic
 from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
-from indicator_kit.merge.core import Master, merge
-from indicator_kit.merge.outputs import render_master, write_master
+from indicator_kit.pipeline import (
+    ReturnsOptions,
+    campaign_status,
+    collect_campaign,
+    merge_campaign,
+    remind_campaign,
+)
 
 if TYPE_CHECKING:
     from indicator_kit.mail.outbox import Outgoing
@@ -45,6 +47,7 @@ DEFAULT_COLLECT_OUT = Path("generated/collect")
 DEFAULT_MASTER_OUT = Path("generated/master")
 DEFAULT_STATUS_HTML = Path("generated/status.html")
 DEFAULT_MAIL_OUT = Path("generated/mail")
+DEFAULT_STATE = Path("generated")
 F = TypeVar("F", bound=Callable[..., Any])
 
 KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
@@ -70,6 +73,7 @@ def reports_errors(func: F) -> F:
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
+            echo_notes(exc)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
@@ -92,7 +96,14 @@ def report_crash(exc: BaseException) -> None:
         f"Chi tiết kỹ thuật đã ghi vào {report.name} — hãy gửi tệp này cho người phụ trách kỹ thuật.",
         err=True,
     )
+    echo_notes(exc)
     sys.exit(ExitCode.CRASH)
+
+
+def echo_notes(exc: BaseException) -> None:
+    """What the library added to an error on its way out (e.g. which outputs a run did not write)."""
+    for note in getattr(exc, "__notes__", ()):
+        click.echo(note, err=True)
 
 
 MASTER_STATUS_NAMES = {
@@ -110,13 +121,25 @@ as_of_option = click.option(
     default=None,
     help="Judge the deadline as of this date (default: today).",
 )
-accept_option = click.option(
-    "--accept",
-    "accepted",
-    multiple=True,
-    metavar="FILE",
-    help="Accept this file although its identity does not verify (path, name or sha256; repeatable).",
-)
+
+
+def returns_options(func: F) -> F:
+    """The options of every command that reads returns (collect, merge, status, mail reminders)."""
+    func = click.option(
+        "--state",
+        "state_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder of the archive and ledger (default: the parent of the output folder; "
+        f"{DEFAULT_STATE} for mail reminders).",
+    )(func)
+    return click.option(
+        "--accept",
+        "accepted",
+        multiple=True,
+        metavar="FILE",
+        help="Accept this file although its identity does not verify (path, name or sha256; repeatable).",
+    )(func)
 
 
 def folder_option(flag: str, dest: str, default: Path, help_text: str) -> Callable[[F], F]:
@@ -236,7 +259,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
     help="json: print the findings to stdout for scripts.",
 )
 @master_out_option
-@accept_option
+@returns_options
 @spec_dir_option
 @reports_errors
 def collect_command(
@@ -245,49 +268,40 @@ def collect_command(
     output_format: str,
     master_out: Path,
     accepted: tuple[str, ...],
+    state_dir: Path | None,
     spec_dir: Path,
 ) -> None:
     """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX).
 
     Also builds the master table (as `merge` does)."""
     loaded = load_spec(spec_dir)
-    with ledger.exclusive(out_dir.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, out_dir.parent)
-        findings = all_findings(submissions) + master.findings
-        # the master workbook is rendered on the other core while the rest is written
-        master_written = beside.start(
-            lambda: write_master(master_out, render_master(loaded, master, findings))
-        )
-        try:
-            record()
-            feedback = write_reports(out_dir, loaded, submissions)
-        finally:
-            master_paths = master_written()
+    options = ReturnsOptions(state_dir or out_dir.parent, frozenset(accepted))
+    result = collect_campaign(loaded, inbox, options, out_dir, master_out)
+    submissions = result.returns.submissions
     if output_format == "json":
         click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
     else:
-        print_collect_summary(loaded, submissions, out_dir, feedback)
-        click.echo(f"Bảng tổng hợp: {master_paths[0]} (dạng dài: {master_paths[1]})")
-    sys.exit(EXIT_FINDINGS if any(s.errors for s in submissions) else EXIT_OK)
+        print_collect_summary(loaded, submissions, out_dir, result.feedback)
+        click.echo(f"Bảng tổng hợp: {result.master.xlsx} (dạng dài: {result.master.csv})")
+    sys.exit(EXIT_FINDINGS if result.returns.errors else EXIT_OK)
 
 
 @main.command("merge")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @folder_option("--out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table.")
-@accept_option
+@returns_options
 @spec_dir_option
 @reports_errors
-def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec_dir: Path) -> None:
+def merge_command(
+    inbox: Path, master_out: Path, accepted: tuple[str, ...], state_dir: Path | None, spec_dir: Path
+) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
-    loaded = load_spec(spec_dir)
-    with ledger.exclusive(master_out.parent):
-        submissions, master, record = collect_and_merge(loaded, inbox, accepted, master_out.parent)
-        record()
-        findings = all_findings(submissions) + master.findings
-        paths = write_master(master_out, render_master(loaded, master, findings))
+    options = ReturnsOptions(state_dir or master_out.parent, frozenset(accepted))
+    result = merge_campaign(load_spec(spec_dir), inbox, options, master_out)
+    master = result.returns.master
     counts = Counter(cell.status.value for cell in master.cells.values())
-    click.echo(f"Bảng tổng hợp: {paths[0]}")
-    click.echo(f"Dạng dài (CSV): {paths[1]}")
+    click.echo(f"Bảng tổng hợp: {result.master.xlsx}")
+    click.echo(f"Dạng dài (CSV): {result.master.csv}")
     click.echo("Số ô: " + ", ".join(f"{MASTER_STATUS_NAMES[k]} {v}" for k, v in sorted(counts.items())))
     click.echo(
         f"Chênh lệch giữa các đơn vị: {len(master.disagreements)}; giá trị thay đổi khi nộp lại: "
@@ -306,20 +320,25 @@ def merge_command(inbox: Path, master_out: Path, accepted: tuple[str, ...], spec
     show_default=True,
     help="Where to write the status page.",
 )
-@accept_option
+@returns_options
 @spec_dir_option
 @reports_errors
 def status_command(
-    inbox: Path, as_of: datetime | None, html_path: Path, accepted: tuple[str, ...], spec_dir: Path
+    inbox: Path,
+    as_of: datetime | None,
+    html_path: Path,
+    accepted: tuple[str, ...],
+    state_dir: Path | None,
+    spec_dir: Path,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
-    from indicator_kit.merge.status import all_done, deadline_sentence, status_html, status_lines
+    from indicator_kit.merge.status import all_done, deadline_sentence, status_lines
 
     loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
-    with ledger.exclusive(html_path.parent):
-        _, master, record = collect_and_merge(loaded, inbox, accepted, html_path.parent)
-        record()
+    options = ReturnsOptions(state_dir or html_path.parent, frozenset(accepted))
+    result = campaign_status(loaded, inbox, options, html_path, day)
+    master = result.returns.master
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
     click.echo(
@@ -331,26 +350,8 @@ def status_command(
             f"{x.errors:>4}  {x.action}"
         )
     click.echo(deadline_sentence(loaded, day))
-    write_atomic(html_path, status_html(loaded, master, day))
-    click.echo(f"Trang tình hình nộp: {html_path}")
+    click.echo(f"Trang tình hình nộp: {result.html}")
     sys.exit(EXIT_OK if all_done(master) else EXIT_FINDINGS)
-
-
-def collect_and_merge(
-    loaded: Spec, inbox: Path, accepted: tuple[str, ...], state_dir: Path
-) -> tuple[list[Submission], Master, Callable[[], None]]:
-    """Read the inbox and merge, lateness from the ledger's first arrival. The third value
-    archives the files and records the run in the ledger: call it before the state folder's
-    lock, which the caller holds, is released."""
-    submissions = collect_inbox(inbox, loaded, limits=Limits(accepted=frozenset(accepted)))
-    master = merge(loaded, submissions, arrivals=ledger.arrivals(state_dir, submissions))
-
-    def record() -> None:
-        ledger.record(state_dir, inbox, submissions)
-        superseded = [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
-        ledger.mark_superseded(state_dir, superseded)
-
-    return submissions, master, record
 
 
 def print_collect_summary(
@@ -442,19 +443,24 @@ def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @as_of_option
 @folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "reminders", "Output folder.")
+@returns_options
 @spec_dir_option
 @reports_errors
-def mail_reminders(inbox: Path, as_of: datetime | None, out_dir: Path, spec_dir: Path) -> None:
+def mail_reminders(
+    inbox: Path,
+    as_of: datetime | None,
+    out_dir: Path,
+    accepted: tuple[str, ...],
+    state_dir: Path | None,
+    spec_dir: Path,
+) -> None:
     """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị có lỗi (kèm biểu phản hồi)."""
-    from indicator_kit.mail.outbox import write_reminders
-
-    loaded = load_spec(spec_dir)
     day = as_of.date() if as_of else date.today()
-    master = merge(loaded, collect_inbox(inbox, loaded))
-    written = write_reminders(loaded, spec_dir, master, day, out_dir)
-    for path in written:
+    options = ReturnsOptions(state_dir or DEFAULT_STATE, frozenset(accepted))
+    result = remind_campaign(load_spec(spec_dir), spec_dir, inbox, options, day, out_dir)
+    for path in result.written:
         click.echo(f"  {path}")
-    click.echo(f"Đã tạo {len(written)} thư nhắc/đề nghị sửa trong {out_dir}.")
+    click.echo(f"Đã tạo {len(result.written)} thư nhắc/đề nghị sửa trong {out_dir}.")
 
 
 @mail.command("send")

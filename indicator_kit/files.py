@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,17 @@ from indicator_kit.errors import OutputLockedError
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` all at once; an interrupted run leaves the old file intact."""
+    tmp = stage_file(path, data)
+    try:
+        _replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def stage_file(path: Path, data: bytes) -> str:
+    """`data` written and fsynced under a temporary name beside `path` (same folder, so the
+    rename that publishes it is atomic); returns the temporary file's path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -21,13 +34,141 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _replace(source: str, path: Path) -> None:
+    try:
+        os.replace(source, path)
+    except PermissionError:
+        raise OutputLockedError(_locked_message(path)) from None
+
+
+class Staging:
+    """The outputs of one run, staged beside their targets and published together: after
+    `publish` either every target holds its new bytes or, on any failure, every target holds
+    what it held before. An earlier file is kept under a second name until `finish`, and a
+    journal lists the targets while they are being replaced, so that a run killed in the middle
+    is undone by `recover` at the start of the next one."""
+
+    def __init__(self, journal: Path, tag: str = "") -> None:
+        self.journal, self.tag = journal, tag  # the tag names the run in the journal
+        self.staged: dict[Path, str] = {}  # target → its staged temporary file
+        self._published: dict[Path, bool] = {}  # target replaced → whether it had an earlier file
+        self._journal_written = False
+
+    def add(self, path: Path, data: bytes) -> None:
+        self.staged[path] = stage_file(path, data)
+
+    def adopt(self, staged: dict[Path, str]) -> None:
+        """Files staged by another process (the master, rendered in a child)."""
+        self.staged.update(staged)
+
+    def publish(self) -> None:
+        for path in self.staged:  # a file open in Excel stops the run before anything is replaced
+            ensure_replaceable(path)
+        plan = {"tag": self.tag, "targets": [[str(path), path.exists()] for path in self.staged]}
         try:
-            os.replace(tmp, path)
-        except PermissionError:
-            raise OutputLockedError(_locked_message(path)) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+            self._journal_written = True  # (set first: a half-written journal is removed too)
+            write_json_atomic(self.journal, plan)
+            for path, tmp in list(self.staged.items()):
+                existed = _keep_previous(path)
+                try:
+                    _replace(tmp, path)
+                except BaseException:
+                    if existed:
+                        os.unlink(previous_name(path))
+                    raise
+                self._published[path] = existed
+                del self.staged[path]
+        except BaseException:
+            self.roll_back()
+            raise
+
+    def roll_back(self) -> None:
+        """Every replaced target back to its earlier bytes; staged files removed."""
+        for path, existed in reversed(list(self._published.items())):
+            if existed:
+                os.replace(previous_name(path), path)
+            else:
+                os.unlink(path)
+        self._published.clear()
+        self.discard()
+        self._close_journal()
+
+    def discard(self) -> None:
+        """Remove the staged files not yet published."""
+        for tmp in self.staged.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        self.staged.clear()
+
+    def finish(self) -> None:
+        """The run is recorded: the earlier files are no longer needed."""
+        for path, existed in self._published.items():
+            if existed:
+                os.unlink(previous_name(path))
+        self._published.clear()
+        self._close_journal()
+
+    def _close_journal(self) -> None:
+        if self._journal_written:
+            self.journal.unlink(missing_ok=True)
+            self._journal_written = False
+
+
+def previous_name(path: Path) -> Path:
+    return path.parent / f".{path.name}.previous"
+
+
+def _keep_previous(path: Path) -> bool:
+    """A second name for the file at `path`, if there is one, so that replacing it can be undone;
+    a hard link costs nothing, a copy is made where links are not supported."""
+    if not path.exists():
+        return False
+    keep = previous_name(path)
+    if keep.exists():  # left by a run killed before it had written its journal
+        keep.unlink()
+    try:
+        os.link(path, keep)
+    except OSError:
+        shutil.copy2(path, keep)
+    return True
+
+
+@dataclass(frozen=True)
+class Journal:
+    """A publication that never finished: its run's tag, its targets and whether each had an
+    earlier file."""
+
+    tag: str
+    targets: list[tuple[Path, bool]]
+
+
+def read_journal(journal: Path) -> Journal | None:
+    if not journal.exists():
+        return None
+    plan = json.loads(journal.read_text("utf-8"))
+    return Journal(plan["tag"], [(Path(path), bool(existed)) for path, existed in plan["targets"]])
+
+
+def recover(journal: Path, committed: bool) -> None:
+    """Finish what a killed run left: if it was recorded (`committed`), only its earlier files go;
+    if not, every target it had replaced gets its earlier bytes back."""
+    found = read_journal(journal)
+    for path, existed in found.targets if found else []:
+        keep = previous_name(path)
+        if committed:
+            if keep.exists():
+                keep.unlink()
+        elif keep.exists():
+            os.replace(keep, path)
+        elif not existed and path.exists():
+            path.unlink()
+    journal.unlink(missing_ok=True)
 
 
 def ensure_replaceable(path: Path) -> None:

@@ -2,46 +2,25 @@
 
 Every file read is copied to `archive/<sha256>.<ext>` and recorded once with the time it first
 arrived, so the inbox can be cleaned without losing anything and lateness is judged from the first
-arrival. A lock keeps two runs from writing the same state at once.
+arrival. Each run is recorded too (id, start, end, outcome): its rows are committed in the same
+transaction as its end, after its outputs were published, so a run that failed or was killed is
+visible and has left no rows behind.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from indicator_kit.collect.model import Submission
-from indicator_kit.errors import FaultError
 
 LEDGER = "ledger.sqlite"
 ARCHIVE = "archive"
-LOCK = ".indicator-kit.lock"
-
-
-class BusyError(FaultError):
-    """Another collect/merge/status run is using the same output folder."""
-
-
-@contextmanager
-def exclusive(state_dir: Path) -> Iterator[None]:
-    state_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(state_dir / LOCK))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise BusyError(
-            f"Đang có một lần chạy khác dùng thư mục {state_dir}. Hãy đợi lần chạy đó xong rồi chạy lại."
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def _connect(state_dir: Path) -> sqlite3.Connection:
@@ -50,6 +29,10 @@ def _connect(state_dir: Path) -> sqlite3.Connection:
     db.execute(
         "CREATE TABLE IF NOT EXISTS submissions (sha256 TEXT PRIMARY KEY, file_name TEXT NOT NULL, "
         "first_seen TEXT NOT NULL, arrived TEXT NOT NULL, agency TEXT, verdict TEXT, superseded_by TEXT)"
+    )
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, command TEXT NOT NULL, "
+        "started TEXT NOT NULL, ended TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"
     )
     return db
 
@@ -70,25 +53,30 @@ def arrivals(state_dir: Path, submissions: list[Submission]) -> dict[str, dateti
     return {sha: datetime.fromisoformat(arrived) for sha, arrived in known.items()}
 
 
-def record(state_dir: Path, inbox: Path, submissions: list[Submission]) -> None:
-    """Archive and record every read file (a file keeps the arrival it was first recorded with)."""
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    with _connect(state_dir) as db:
-        for sub in submissions:
-            if not sub.sha256:
-                continue
-            target = archive_path(state_dir, sub.sha256, sub.file)
-            if not target.exists():
-                _archive(target, (inbox / sub.file).read_bytes())
-            db.execute(
-                "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) "
-                "VALUES (?, ?, ?, ?)",
-                (sub.sha256, sub.file, now, _arrived(sub)),
-            )
-            db.execute(
-                "UPDATE submissions SET agency = ?, verdict = ? WHERE sha256 = ?",
-                (sub.agency or "", sub.verdict, sub.sha256),
-            )
+def archive(state_dir: Path, inbox: Path, submissions: list[Submission]) -> None:
+    """Copy every read file into the archive (content-addressed: an entry is never rewritten, so
+    copies made by a run that then fails are harmless; the next run records them)."""
+    for sub in submissions:
+        if not sub.sha256:
+            continue
+        target = archive_path(state_dir, sub.sha256, sub.file)
+        if not target.exists():
+            _archive(target, (inbox / sub.file).read_bytes())
+
+
+def _record_rows(db: sqlite3.Connection, submissions: list[Submission], now: str) -> None:
+    """Every read file, once (a file keeps the arrival it was first recorded with)."""
+    for sub in submissions:
+        if not sub.sha256:
+            continue
+        db.execute(
+            "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) VALUES (?, ?, ?, ?)",
+            (sub.sha256, sub.file, now, _arrived(sub)),
+        )
+        db.execute(
+            "UPDATE submissions SET agency = ?, verdict = ? WHERE sha256 = ?",
+            (sub.agency or "", sub.verdict, sub.sha256),
+        )
 
 
 def archive_path(state_dir: Path, sha256: str, file_name: str) -> Path:
@@ -111,16 +99,88 @@ def _archive(target: Path, data: bytes) -> None:
     os.replace(partial, target)
 
 
-def mark_superseded(state_dir: Path, pairs: list[tuple[str, str]]) -> None:
-    with _connect(state_dir) as db:
-        db.executemany(
-            "UPDATE submissions SET superseded_by = ? WHERE sha256 = ?", [(new, old) for old, new in pairs]
-        )
-
-
 def entries(state_dir: Path) -> list[tuple[str, ...]]:
     with _connect(state_dir) as db:
         return db.execute(
             "SELECT sha256, file_name, first_seen, arrived, agency, verdict, superseded_by "
             "FROM submissions ORDER BY arrived, file_name"
         ).fetchall()
+
+
+class Outcome(StrEnum):
+    STARTED = "started"  # and never ended: the run was killed, or is still running
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    command: str
+    started: str
+    ended: str | None
+    outcome: Outcome
+    detail: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def begin_run(state_dir: Path, command: str) -> int:
+    """Record the start of a run (committed at once, so a run that never ends stays visible)."""
+    with _connect(state_dir) as db:
+        cursor = db.execute(
+            "INSERT INTO runs (command, started, outcome) VALUES (?, ?, ?)",
+            (command, _now(), Outcome.STARTED),
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def publish_run(
+    state_dir: Path,
+    run_id: int,
+    submissions: list[Submission],
+    superseded: list[tuple[str, str]],
+    publish: Callable[[], None],
+) -> None:
+    """The run's rows, its superseded files and its end in one transaction, committed only after
+    `publish` (which makes the run's outputs visible) has succeeded; rolled back if it fails."""
+    db = _connect(state_dir)
+    try:
+        with db:
+            now = _now()
+            _record_rows(db, submissions, now)
+            db.executemany(
+                "UPDATE submissions SET superseded_by = ? WHERE sha256 = ?",
+                [(new, old) for old, new in superseded],
+            )
+            db.execute(
+                "UPDATE runs SET ended = ?, outcome = ? WHERE id = ?", (now, Outcome.PUBLISHED, run_id)
+            )
+            publish()
+    finally:
+        db.close()
+
+
+def fail_run(state_dir: Path, run_id: int, detail: str) -> None:
+    with _connect(state_dir) as db:
+        db.execute(
+            "UPDATE runs SET ended = ?, outcome = ?, detail = ? WHERE id = ?",
+            (_now(), Outcome.FAILED, detail, run_id),
+        )
+
+
+def outcome(state_dir: Path, run_id: int) -> Outcome | None:
+    with _connect(state_dir) as db:
+        row = db.execute("SELECT outcome FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return Outcome(row[0]) if row else None
+
+
+def runs(state_dir: Path) -> list[Run]:
+    with _connect(state_dir) as db:
+        rows = db.execute(
+            "SELECT id, command, started, ended, outcome, detail FROM runs ORDER BY id"
+        ).fetchall()
+    return [Run(*row[:4], Outcome(row[4]), row[5]) for row in rows]

@@ -15,6 +15,7 @@ from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge.outputs import load_master
+from indicator_kit.pipeline import LOCK
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from tests.test_merge import stamp
@@ -69,7 +70,7 @@ def test_lateness_from_first_arrival(spec: Spec, tmp_path: Path) -> None:
 def test_second_run_is_refused_while_one_is_running(spec: Spec, tmp_path: Path) -> None:
     inbox, state = returns(spec, tmp_path), tmp_path / "state"
     state.mkdir()
-    with FileLock(str(state / ledger.LOCK)):
+    with FileLock(str(state / LOCK)):
         code, output = collect(inbox, state)
     assert code == ExitCode.FAULT and "Đang có một lần chạy khác" in output
     assert not (state / "master").exists()

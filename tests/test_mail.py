@@ -110,10 +110,20 @@ def test_reminders(specs: Path, tmp_path: Path) -> None:
         )
     out = tmp_path / "reminders"
     code, output = run(
-        "mail", "reminders", str(inbox), "--as-of", "2024-05-07", "--out", str(out), "--spec-dir", str(specs)
+        "mail",
+        "reminders",
+        str(inbox),
+        "--as-of",
+        "2024-05-07",
+        "--out",
+        str(out),
+        "--state",
+        str(tmp_path),
+        "--spec-dir",
+        str(specs),
     )
     assert code == 0, output
-    assert sorted(p.name for p in out.iterdir()) == ["so_xay_dung.eml", "so_y_te.eml"]
+    assert sorted(p.name for p in out.glob("*.eml")) == ["so_xay_dung.eml", "so_y_te.eml"]
     missing = parse(out / "so_y_te.eml")
     assert missing["Subject"] == "[Nhắc nộp] PHỤ LỤC 2 — Sở Y tế (đã quá hạn 2 ngày)"
     assert "chưa nhận được biểu số liệu" in missing.get_body(("plain",)).get_content()

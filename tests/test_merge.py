@@ -269,7 +269,7 @@ def test_master_open_in_excel_is_a_clear_message(
     spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     """On Windows a file open in Excel cannot be replaced: the run says so and changes nothing.
-    (collect writes the master from a child process: its error still reaches the message.)"""
+    (collect renders the master in a child process: its error still reaches the message.)"""
     runner, before = CliRunner(), merged_once(inbox, tmp_path)
     args = (
         ["--out", str(tmp_path)]
@@ -298,8 +298,9 @@ def test_master_open_in_excel_is_a_clear_message(
         name: before[name] for name in masters
     }
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    if command == "collect":  # the findings, written beside the master, are there
-        assert (tmp_path / "c" / "findings.csv").exists()
+    assert "chưa hoàn tất" in result.output  # and says what it did not write
+    if command == "collect":  # the run is one transaction: nor are its findings published
+        assert not (tmp_path / "c" / "findings.csv").exists()
 
 
 def test_any_locked_output_stops_before_anything_is_replaced(

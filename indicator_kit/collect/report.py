@@ -14,9 +14,9 @@ from indicator_kit.catalog.model import Spec
 from indicator_kit.checks import column_name
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
-from indicator_kit.files import write_atomic
 from indicator_kit.findings import FIELDS, Finding
 from indicator_kit.generate import identity_for
+from indicator_kit.merge.core import newest
 from indicator_kit.template.layout import build_layout
 from indicator_kit.template.xlsx import Feedback, render_template
 
@@ -48,15 +48,6 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def supersession_order(sub: Submission) -> tuple[float, float, str]:
-    """Later files supersede earlier ones: by the workbook's saved time, then file time, then name."""
-    return (sub.saved_at.timestamp() if sub.saved_at else 0.0, sub.mtime, sub.file)
-
-
-def newest(submissions: list[Submission]) -> Submission:
-    return max(submissions, key=supersession_order)
-
-
 def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
     assert sub.agency is not None
     layout = build_layout(spec, sub.agency)
@@ -84,19 +75,20 @@ def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
     return render_template(layout, identity_for(spec, sub.agency), feedback)
 
 
-def write_reports(out_dir: Path, spec: Spec, submissions: list[Submission]) -> list[Path]:
+def report_files(out_dir: Path, spec: Spec, submissions: list[Submission]) -> dict[Path, bytes]:
+    """findings.json, findings.csv and one feedback workbook per agency whose current return
+    has errors or warnings: rendered, for the caller to publish with the rest of its run."""
     findings = all_findings(submissions)
-    write_atomic(out_dir / "findings.json", findings_json(findings))
-    write_atomic(out_dir / "findings.csv", findings_csv(findings))
+    files = {
+        out_dir / "findings.json": findings_json(findings),
+        out_dir / "findings.csv": findings_csv(findings),
+    }
     by_agency: dict[str, list[Submission]] = {}
     for sub in submissions:
         if sub.agency and not sub.refused:
             by_agency.setdefault(sub.agency, []).append(sub)
-    written = []
     for slug, subs in sorted(by_agency.items()):
         latest = newest(subs)
         if any(f.severity.value in ("error", "warning") for f in latest.findings):
-            path = out_dir / "feedback" / f"{slug}.xlsx"
-            write_atomic(path, feedback_workbook(spec, latest))
-            written.append(path)
-    return written
+            files[out_dir / "feedback" / f"{slug}.xlsx"] = feedback_workbook(spec, latest)
+    return files

@@ -212,4 +212,4 @@ def collect_inbox(
     paths = list(inbox_files(inbox))
     if not isolate:
         return [collect_file(path, inbox, spec, limits) for path in paths]
-    return run_isolated(paths, inbox, spec, limits, workers or os.cpu_count() or 1)
+    return run_isolated(collect_file, paths, inbox, spec, limits, workers or os.cpu_count() or 1)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from indicator_kit import processes
 from indicator_kit.checks import expanded
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from indicator_kit.catalog.model import Spec
+
+    ReadOne = Callable[[Path, Path, Spec, Limits], Submission]
 
 
 def _limit_memory(extra_bytes: int) -> None:
@@ -41,9 +44,7 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
-    from indicator_kit.collect.run import collect_file
-
+def _worker(conn: Connection, read_one: ReadOne, spec: Spec, limits: Limits) -> None:
     _limit_memory(limits.memory_per_file_bytes)
     while True:
         task = conn.recv()
@@ -51,15 +52,15 @@ def _worker(conn: Connection, spec: Spec, limits: Limits) -> None:
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = collect_file(Path(path), Path(inbox), spec, limits)
+        sub = read_one(Path(path), Path(inbox), spec, limits)
         sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
         conn.send(sub)
 
 
 class _Slot:
-    def __init__(self, context: Any, spec: Spec, limits: Limits) -> None:
+    def __init__(self, context: Any, read_one: ReadOne, spec: Spec, limits: Limits) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, spec, limits), daemon=True)
+        self.process = context.Process(target=_worker, args=(child, read_one, spec, limits), daemon=True)
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
@@ -86,14 +87,15 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
+    read_one: ReadOne, paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
 ) -> list[Submission]:
-    # fork shares the loaded spec and modules with the workers at no cost; elsewhere, spawn
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    if method == "fork":
+    """`read_one(path, inbox, spec, limits)` for every path, each in a worker that can be stopped.
+    (`read_one` is passed in, a module-level function, so that this module needs nothing of the
+    reader's and spawned workers can import it by name.)"""
+    if processes.FORKS:
         expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
-    context = multiprocessing.get_context(method)
-    slots = [_Slot(context, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
+    context = processes.context()
+    slots = [_Slot(context, read_one, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[Submission | None] = [None] * len(paths)
 
@@ -103,7 +105,7 @@ def run_isolated(
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, spec, limits)
+        slots[i] = _Slot(context, read_one, spec, limits)
 
     try:
         while pending or any(slot.tasks for slot in slots):

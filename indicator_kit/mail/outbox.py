@@ -41,8 +41,12 @@ class MailError(IndicatorKitError):
     """Mail cannot be prepared or sent (missing template, bad SMTP settings)."""
 
 
+def eml_bytes(message: Message) -> bytes:
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # RFC 5322 line ends
+
+
 def _write(path: Path, message: Message) -> Path:
-    write_atomic(path, message.as_bytes(policy=message.policy.clone(linesep="\r\n")))  # RFC 5322 line ends
+    write_atomic(path, eml_bytes(message))
     return path
 
 
@@ -61,9 +65,10 @@ def write_drafts(spec: Spec, spec_dir: Path, templates: Path, out_dir: Path, slu
     return written
 
 
-def write_reminders(spec: Spec, spec_dir: Path, master: Master, as_of: date, out_dir: Path) -> list[Path]:
-    """Drafts for agencies that have not returned, or whose return has errors."""
-    written = []
+def reminder_files(spec: Spec, spec_dir: Path, master: Master, as_of: date) -> dict[str, bytes]:
+    """Drafts (file name → .eml bytes) for agencies that have not returned, or whose return has
+    errors; the caller publishes them with the rest of its run."""
+    written = {}
     for status in master.statuses:
         agency = spec.agency_by_slug[status.agency]
         sub: Submission | None = status.current
@@ -87,9 +92,7 @@ def write_reminders(spec: Spec, spec_dir: Path, master: Master, as_of: date, out
         attachment = None
         if sub is not None:
             attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(spec, sub))
-        written.append(
-            _write(out_dir / f"{agency.slug}.eml", build_message(spec, agency, subject, body, attachment))
-        )
+        written[f"{agency.slug}.eml"] = eml_bytes(build_message(spec, agency, subject, body, attachment))
     return written
 
 

@@ -17,7 +17,6 @@ from indicator_kit.catalog.model import Spec
 from indicator_kit.checks import Ref, column_name, master_checks, run_check
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, format_number
-from indicator_kit.collect.report import newest, supersession_order
 from indicator_kit.collect.validate import message_for
 from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
 
@@ -94,6 +93,16 @@ class Master:
     disagreements: list[Disagreement]
     changes: list[Change]
     findings: list[Finding] = field(default_factory=list)  # merge-time findings (cross-agency)
+
+
+def supersession_order(sub: Submission) -> tuple[float, float, str]:
+    """Later files supersede earlier ones: by the workbook's saved time, then file time, then name."""
+    return (sub.saved_at.timestamp() if sub.saved_at else 0.0, sub.mtime, sub.file)
+
+
+def newest(submissions: list[Submission]) -> Submission:
+    """The file of one agency that counts (the precedence rule above)."""
+    return max(submissions, key=supersession_order)
 
 
 def received_time(sub: Submission, arrivals: dict[str, datetime] | None = None) -> datetime:

@@ -28,6 +28,8 @@ from indicator_kit.catalog.model import (
     Spec,
     ValueType,
 )
+from indicator_kit.catalog.plausibility import load_plausibility
+from indicator_kit.catalog.reference import load_reference
 from indicator_kit.catalog.yamlfile import line_of, read_yaml
 from indicator_kit.errors import SpecError, SpecProblem
 
@@ -401,4 +403,11 @@ def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
                 )
     if problems.items or campaign is None:
         raise SpecError(problems.items)
-    return Spec(rows=tuple(rows), agencies=tuple(agencies), campaign=campaign, rules=tuple(rules))
+    return Spec(
+        rows=tuple(rows),
+        agencies=tuple(agencies),
+        campaign=campaign,
+        rules=tuple(rules),
+        plausibility=load_plausibility(spec_dir, {r.key: r for r in rows}),
+        reference=load_reference(spec_dir, campaign, rows),
+    )

@@ -8,7 +8,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from indicator_kit.catalog.plausibility import Plausibility
+    from indicator_kit.catalog.reference import Reference
 
 
 class RowKind(StrEnum):
@@ -144,12 +148,28 @@ class Rule:
         return found
 
 
+def _no_plausibility() -> Plausibility:
+    from indicator_kit.catalog.plausibility import NO_PLAUSIBILITY  # imports this module
+
+    return NO_PLAUSIBILITY
+
+
+def _no_reference() -> Reference:
+    from indicator_kit.catalog.reference import EMPTY_REFERENCE  # imports this module
+
+    return EMPTY_REFERENCE
+
+
 @dataclass(frozen=True)
 class Spec:
     rows: tuple[Row, ...]
     agencies: tuple[Agency, ...]
     campaign: Campaign
     rules: tuple[Rule, ...]
+    # What returns are compared with (warnings only); not part of `spec_hash`: swapping the
+    # reference figures or bands does not make the templates sent out stale.
+    plausibility: Plausibility = field(default_factory=lambda: _no_plausibility())
+    reference: Reference = field(default_factory=lambda: _no_reference())
 
     @cached_property
     def row_by_key(self) -> dict[str, Row]:

@@ -394,7 +394,11 @@ def test_cli_on_a_mixed_folder(spec: Spec, templates: Path, values: dict, tmp_pa
         {("kt.do_thi_hoa", "y2019"): "khoảng 40"},
     )
     (inbox / "note.pdf").write_bytes(b"%PDF-1.7")
-    result = CliRunner().invoke(main, ["collect", str(inbox), "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        ["collect", str(inbox), "--out", str(out), "--master-out", str(tmp_path / "master")],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert any(line.startswith("[ĐẠT]") and "noi_vu.xlsx" in line for line in lines)
@@ -408,20 +412,55 @@ def test_cli_on_a_mixed_folder(spec: Spec, templates: Path, values: dict, tmp_pa
     records = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert {r["code"] for r in records} >= {"value-invalid", "formula-no-value", "not-a-workbook"}
     assert sorted(p.name for p in (out / "feedback").iterdir()) == ["so_xay_dung.xlsx", "so_y_te.xlsx"]
-    as_json = CliRunner().invoke(main, ["collect", str(inbox), "--out", str(out), "--format", "json"])
+    as_json = CliRunner().invoke(
+        main,
+        [
+            "collect",
+            str(inbox),
+            "--out",
+            str(out),
+            "--master-out",
+            str(tmp_path / "master"),
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
     assert json.loads(as_json.output) == records
 
 
 def test_cli_exit_zero_when_clean(spec: Spec, templates: Path, values: dict, tmp_path: Path) -> None:
     make_return(spec, templates, values, "so_noi_vu", tmp_path / "inbox" / "a.xlsx")
-    result = CliRunner().invoke(main, ["collect", str(tmp_path / "inbox"), "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "collect",
+            str(tmp_path / "inbox"),
+            "--out",
+            str(tmp_path / "out"),
+            "--master-out",
+            str(tmp_path / "master"),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0 and not (tmp_path / "out" / "feedback").exists()
 
 
 def test_feedback_workbook(spec: Spec, templates: Path, values: dict, tmp_path: Path) -> None:
     key = ("kt.do_thi_hoa", "y2019")
     make_return(spec, templates, values, "so_xay_dung", tmp_path / "inbox" / "r.xlsx", {key: "khoảng 40"})
-    CliRunner().invoke(main, ["collect", str(tmp_path / "inbox"), "--out", str(tmp_path / "out")])
+    CliRunner().invoke(
+        main,
+        [
+            "collect",
+            str(tmp_path / "inbox"),
+            "--out",
+            str(tmp_path / "out"),
+            "--master-out",
+            str(tmp_path / "master"),
+        ],
+        catch_exceptions=False,
+    )
     wb = openpyxl.load_workbook(tmp_path / "out" / "feedback" / "so_xay_dung.xlsx")
     assert wb.sheetnames == ["Phụ lục 2", "Lỗi cần sửa", "Hướng dẫn", "_ik_meta"]
     ws = wb["Phụ lục 2"]

@@ -34,7 +34,9 @@ def returns(spec: Spec, tmp: Path) -> Path:
 
 def collect(inbox: Path, state: Path) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["collect", str(inbox), "--out", str(state / "collect"), "--master-out", str(state / "master")]
+        main,
+        ["collect", str(inbox), "--out", str(state / "collect"), "--master-out", str(state / "master")],
+        catch_exceptions=False,
     )
     return result.exit_code, result.output
 
@@ -61,7 +63,9 @@ def test_lateness_from_first_arrival(spec: Spec, tmp_path: Path) -> None:
     collect(inbox, state)
     stamp(inbox / "so_y_te.xlsx", "2024-05-09T08:00:00")  # re-saved from the mail client later
     result = CliRunner().invoke(
-        main, ["status", str(inbox), "--as-of", "2024-05-10", "--html", str(state / "status.html")]
+        main,
+        ["status", str(inbox), "--as-of", "2024-05-10", "--html", str(state / "status.html")],
+        catch_exceptions=False,
     )
     line = next(x for x in result.output.splitlines() if x.startswith("Sở Y tế"))
     assert "đúng hạn" in line  # judged from when the file first arrived, not its new time

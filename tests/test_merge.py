@@ -145,7 +145,9 @@ def test_long_csv_and_workbook(spec: Spec, master, inbox: Path, tmp_path: Path) 
 def test_rerun_gives_identical_master(spec: Spec, inbox: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     for name in ("a", "b"):
-        result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path / name)])
+        result = runner.invoke(
+            main, ["merge", str(inbox), "--out", str(tmp_path / name)], catch_exceptions=False
+        )
         assert result.exit_code == 0, result.output
     for name in (outputs.MASTER_XLSX, outputs.MASTER_CSV):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -155,21 +157,34 @@ def test_interrupted_run_leaves_previous_master(
     spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)]).exit_code == 0
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert (
+        runner.invoke(
+            main,
+            ["merge", str(inbox), "--out", str(tmp_path), "--state", str(tmp_path / "state")],
+            catch_exceptions=False,
+        ).exit_code
+        == 0
+    )
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
 
     def broken(*args: object) -> bytes:
         raise RuntimeError("killed while writing")
 
     monkeypatch.setattr(outputs, "long_csv", broken)
-    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    result = runner.invoke(
+        main,
+        ["merge", str(inbox), "--out", str(tmp_path), "--state", str(tmp_path / "state")],
+        catch_exceptions=False,
+    )
     assert result.exit_code != 0
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
 
 
 def test_status_command(spec: Spec, inbox: Path, tmp_path: Path) -> None:
     html = tmp_path / "status.html"
-    result = CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)])
+    result = CliRunner().invoke(
+        main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)], catch_exceptions=False
+    )
     assert result.exit_code == 1
     assert "còn 2 ngày đến hạn nộp" in result.output
     line = next(x for x in result.output.splitlines() if x.startswith("Sở Nội vụ"))
@@ -178,7 +193,9 @@ def test_status_command(spec: Spec, inbox: Path, tmp_path: Path) -> None:
     assert "muộn" in late
     page = html.read_text(encoding="utf-8")
     assert "<table>" in page and "Sở Xây dựng" in page and "cần sửa" in page
-    after = CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-07", "--html", str(html)])
+    after = CliRunner().invoke(
+        main, ["status", str(inbox), "--as-of", "2024-05-07", "--html", str(html)], catch_exceptions=False
+    )
     assert "đã quá hạn nộp 2 ngày" in after.output
 
 
@@ -195,7 +212,9 @@ def test_status_exit_zero_when_everyone_is_done(spec: Spec, tmp_path: Path) -> N
         )
         stamp(path, "2024-05-02T09:00:00")
     result = CliRunner().invoke(
-        main, ["status", str(tmp_path / "in"), "--as-of", "2024-05-03", "--html", str(tmp_path / "s.html")]
+        main,
+        ["status", str(tmp_path / "in"), "--as-of", "2024-05-03", "--html", str(tmp_path / "s.html")],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     assert date(2024, 5, 3) < spec.campaign.deadline
@@ -209,7 +228,9 @@ def test_status_page_renders_in_chromium(spec: Spec, inbox: Path, tmp_path: Path
     import subprocess
 
     html = tmp_path / "status.html"
-    CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)])
+    CliRunner().invoke(
+        main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)], catch_exceptions=False
+    )
     flags = [
         CHROMIUM,
         "--headless",
@@ -260,7 +281,10 @@ def test_negative_values_survive_the_long_csv(spec: Spec, tmp_path: Path) -> Non
 
 def merged_once(inbox: Path, out: Path) -> dict[str, bytes]:
     """Run merge into `out` and return what it wrote (name → bytes)."""
-    assert CliRunner().invoke(main, ["merge", str(inbox), "--out", str(out)]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["merge", str(inbox), "--out", str(out)], catch_exceptions=False).exit_code
+        == 0
+    )
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
 
@@ -286,7 +310,7 @@ def test_master_open_in_excel_is_a_clear_message(
         real_replace(source, target)
 
     monkeypatch.setattr(files.os, "replace", locked)
-    result = runner.invoke(main, [command, str(inbox), *args])
+    result = runner.invoke(main, [command, str(inbox), *args], catch_exceptions=False)
     assert result.exit_code == ExitCode.FAULT
     assert (
         "đang mở" in result.output
@@ -315,6 +339,10 @@ def test_any_locked_output_stops_before_anything_is_replaced(
         return real_open(self, mode, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", locked_csv)
-    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    result = runner.invoke(
+        main,
+        ["merge", str(inbox), "--out", str(tmp_path), "--state", str(tmp_path / "state")],
+        catch_exceptions=False,
+    )
     assert result.exit_code == ExitCode.FAULT and outputs.MASTER_CSV in result.output
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before  # xlsx untouched too

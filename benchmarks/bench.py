@@ -19,6 +19,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from indicator_kit import secret
+from indicator_kit.workspace import init_workspace
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
@@ -135,7 +138,8 @@ print(cells, file=sys.stderr)
 COLLECT = """
 import sys
 from indicator_kit.cli import run  # what the indicator-kit command runs
-sys.argv = ["indicator-kit", "collect", sys.argv[1], "--out", sys.argv[2], "--master-out", sys.argv[3]]
+workspace, inbox, out, master = sys.argv[1:5]
+sys.argv = ["indicator-kit", "--workspace", workspace, "collect", inbox, "--out", out, "--master-out", master]
 run()
 """
 
@@ -279,6 +283,9 @@ def main() -> None:
     # with `discard`) writing where many files had just been deleted — as the previous run's
     # generated/bench was — cost up to 0.8 s more for collect's 2 000 archive copies.
     work = Path(tempfile.mkdtemp(prefix="indicator-kit-bench-"))
+    # One office key for the synthesised returns and every collect run (each in its own workspace).
+    os.environ[secret.KEY_FILE_ENV] = str(work / "secret.key")
+    secret.create(work / "secret.key")
     lo = libreoffice_returns(work)
     rows: list[Sized] = []
     for n in sizes:
@@ -290,9 +297,13 @@ def main() -> None:
         floors, firsts, reruns = [], [], []
         for i in range(args.repeat):
             floors.append(measure(FLOOR, str(inbox)))
-            state = work / f"n{n}" / f"run{i}"
+            state = init_workspace(work / f"n{n}" / f"run{i}").workspace  # empty ledger and archive
             for runs in (firsts, reruns):
-                runs.append(measure(COLLECT, str(inbox), str(state / "collect"), str(state / "master")))
+                runs.append(
+                    measure(
+                        COLLECT, str(state.root), str(inbox), str(state.collect_dir), str(state.master_dir)
+                    )
+                )
         baseline = measure(PANDAS, str(inbox))  # one run: it is the slow one by far
         row = Sized(n, median(floors), median(firsts), median(reruns), baseline)
         rows.append(row)

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indicator_kit import __version__, cli_messages
-from indicator_kit.catalog import DEFAULT_SPEC_DIR, Spec, load_spec
+from indicator_kit import __version__, cli_messages, secret
+from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
-from indicator_kit.generate import DEFAULT_OUT, MANIFEST, generate, resolve_agencies
+from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.pipeline import (
     ReturnsOptions,
     campaign_status,
@@ -34,6 +34,7 @@ from indicator_kit.pipeline import (
     merge_campaign,
     remind_campaign,
 )
+from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
 if TYPE_CHECKING:
     from indicator_kit.mail.outbox import Outgoing
@@ -44,11 +45,7 @@ cli_messages.install()  # before the commands are declared: click translates som
 # use them: every other command, collect above all, starts ~40 ms sooner without them.
 
 EXIT_OK, EXIT_FINDINGS = ExitCode.OK, ExitCode.FINDINGS
-DEFAULT_COLLECT_OUT = Path("generated/collect")
-DEFAULT_MASTER_OUT = Path("generated/master")
-DEFAULT_STATUS_HTML = Path("generated/status.html")
-DEFAULT_MAIL_OUT = Path("generated/mail")
-DEFAULT_STATE = Path("generated")
+WORKSPACE_META = "indicator_kit.workspace"  # click context meta: the --workspace folder, or None
 F = TypeVar("F", bound=Callable[..., Any])
 
 KIND_NAMES = {"section": "mục", "group": "nhóm", "input": "nhập liệu"}
@@ -122,50 +119,72 @@ as_of_option = click.option(
     default=None,
     help="Judge the deadline as of this date (default: today).",
 )
+accept_option = click.option(
+    "--accept",
+    "accepted",
+    multiple=True,
+    metavar="FILE",
+    help="Accept this file although its identity does not verify (path, name or sha256; repeatable).",
+)
 
 
-def returns_options(func: F) -> F:
-    """The options of every command that reads returns (collect, merge, status, mail reminders)."""
-    func = click.option(
-        "--state",
-        "state_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Folder of the archive and ledger (default: the parent of the output folder; "
-        f"{DEFAULT_STATE} for mail reminders).",
-    )(func)
-    return click.option(
-        "--accept",
-        "accepted",
-        multiple=True,
-        metavar="FILE",
-        help="Accept this file although its identity does not verify (path, name or sha256; repeatable).",
-    )(func)
-
-
-def folder_option(flag: str, dest: str, default: Path, help_text: str) -> Callable[[F], F]:
-    """An output-folder option (created when written to)."""
-    return click.option(
-        flag,
-        dest,
-        type=click.Path(file_okay=False, path_type=Path),
-        default=default,
-        show_default=True,
-        help=help_text,
-    )
+def folder_option(flag: str, dest: str, help_text: str) -> Callable[[F], F]:
+    """An output-folder option (created when written to); its default lies in the workspace."""
+    return click.option(flag, dest, type=click.Path(file_okay=False, path_type=Path), help=help_text)
 
 
 master_out_option = folder_option(
-    "--master-out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table."
+    "--master-out",
+    "master_out",
+    "Output folder for the master table (default: the --out folder, else ket_qua/master).",
 )
 
 spec_dir_option = click.option(
     "--spec-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_SPEC_DIR,
-    show_default=True,
-    help="Folder with phu_luc_2.yaml, agencies.yaml, campaign.yaml and checks.yaml.",
+    help="Folder with phu_luc_2.yaml, agencies.yaml, campaign.yaml and checks.yaml "
+    "(default: the workspace's workbook_specs/).",
 )
+
+inbox_argument = click.argument(
+    "inbox", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+
+
+def returns_options(ws: Workspace, accepted: tuple[str, ...]) -> ReturnsOptions:
+    """How every command that reads returns reads them: in the workspace's state, with the
+    files the officer accepted."""
+    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file)
+
+
+def current_workspace() -> Workspace:
+    """The workspace of this command: --workspace / INDICATOR_KIT_WORKSPACE, else found upward
+    from the current folder (NoWorkspaceError with the way out)."""
+    meta = click.get_current_context().meta
+    if not isinstance(meta.get(WORKSPACE_META), Workspace):
+        meta[WORKSPACE_META] = open_workspace(meta.get(WORKSPACE_META))
+    return meta[WORKSPACE_META]
+
+
+def signing_with(ws: Workspace) -> None:
+    """Sign and verify with the workspace's key for the rest of the command; stops with
+    MissingKeyError (and the way out) when there is none — only init and generate create it."""
+    click.get_current_context().with_resource(secret.using(ws.key()))
+
+
+def inbox_or_default(inbox: Path | None, ws: Workspace) -> Path:
+    if inbox is not None:
+        return inbox
+    if not ws.inbox.is_dir():
+        raise InboxMissingError(
+            f"Không có thư mục nhận {ws.inbox}. Hãy tạo lại thư mục này và chép các tệp đơn vị gửi về "
+            "vào đó, hoặc ghi rõ thư mục nhận sau tên lệnh."
+        )
+    return ws.inbox
+
+
+class InboxMissingError(IndicatorKitError):
+    """The workspace's inbox folder is gone and no other was named."""
 
 
 class Command(click.Command):
@@ -205,11 +224,48 @@ class IndicatorKit(click.Group):
 
 @click.group(cls=IndicatorKit, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="indicator-kit")
-def main() -> None:
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar=WORKSPACE_ENV,
+    help="The campaign workspace (made by `indicator-kit init`); default: the one around the current "
+    f"folder. Also {WORKSPACE_ENV}.",
+)
+@click.pass_context
+def main(ctx: click.Context, workspace_dir: Path | None) -> None:
     """indicator-kit — thu thập chỉ tiêu Phụ lục 2 từ các sở, ngành bằng biểu mẫu Excel.
 
     Collect the Phụ lục 2 indicators from many agencies through locked Excel templates.
+    Start with `indicator-kit init FOLDER`, then run the other commands inside FOLDER.
     """
+    ctx.meta[WORKSPACE_META] = workspace_dir
+
+
+@main.command("init")
+@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@reports_errors
+def init_command(folder: Path) -> None:
+    """Tạo thư mục làm việc cho một đợt thu thập (a campaign workspace in FOLDER, default: here).
+
+    Writes an editable copy of the Phụ lục 2 specs, the inbox hop_thu/, the outputs folder
+    ket_qua/, the office key and HUONG_DAN.md; never overwrites anything."""
+    created = init_workspace(folder)
+    ws = created.workspace
+    key = "khóa ký biểu mẫu của Sở (mới tạo)" if created.key_created else f"dùng khóa có sẵn {ws.key_file}"
+    click.echo(f"Đã tạo thư mục làm việc: {ws.root}")
+    for name, what in [
+        (ws.spec_dir.name + "/", "danh mục chỉ tiêu, đơn vị, đợt thu thập, quy tắc kiểm tra, thư (sửa được)"),
+        (ws.inbox.name + "/", "chép vào đây các tệp đơn vị gửi về"),
+        (ws.outputs.name + "/", "kết quả của các lệnh (biểu mẫu, thư, kiểm tra, bảng tổng hợp)"),
+        (ws.state_dir.name + "/", f"{key} và sổ lưu vết — không xóa"),
+        ("HUONG_DAN.md", "các bước tiếp theo"),
+    ]:
+        click.echo(f"  {name:<17} {what}")
+    click.echo(
+        f"Bước tiếp theo: cd {ws.root} , điền email các đơn vị vào {ws.spec_dir.name}/agencies.yaml, "
+        "rồi chạy indicator-kit generate."
+    )
 
 
 @main.group()
@@ -220,8 +276,9 @@ def spec() -> None:
 @spec.command("check")
 @spec_dir_option
 @reports_errors
-def spec_check(spec_dir: Path) -> None:
+def spec_check(spec_dir: Path | None) -> None:
     """Validate every spec file and print a summary."""
+    spec_dir = spec_dir or current_workspace().spec_dir
     loaded = load_spec(spec_dir)
     click.echo(f"Danh mục hợp lệ: {spec_dir}  (mã phiên bản {loaded.spec_hash})")
     kinds = Counter(r.kind.value for r in loaded.rows)
@@ -248,9 +305,9 @@ def spec_check(spec_dir: Path) -> None:
 @click.option("--agency", "slug", required=True, help="Agency slug, e.g. so_tai_chinh.")
 @spec_dir_option
 @reports_errors
-def spec_show(slug: str, spec_dir: Path) -> None:
+def spec_show(slug: str, spec_dir: Path | None) -> None:
     """List the rows one agency reports, lead vs co-reporting."""
-    loaded = load_spec(spec_dir)
+    loaded = load_spec(spec_dir or current_workspace().spec_dir)
     agency = require_agency(loaded, slug)
     rows = loaded.rows_for(slug)
     click.echo(f"{agency.name} — {len(rows)} chỉ tiêu nhập liệu")
@@ -271,12 +328,17 @@ def spec_show(slug: str, spec_dir: Path) -> None:
 
 @main.command("generate")
 @click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
-@folder_option("--out", "out_dir", DEFAULT_OUT, "Output folder.")
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/templates).")
 @spec_dir_option
 @reports_errors
-def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> None:
+def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Path | None) -> None:
     """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
-    loaded = load_spec(spec_dir)
+    ws = current_workspace()
+    out_dir = out_dir or ws.templates_dir
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    if secret.create(ws.key_file):
+        click.echo(f"Đã tạo khóa ký biểu mẫu mới của Sở: {ws.key_file} (giữ nguyên suốt đợt thu thập).")
+    signing_with(ws)
     written = generate(loaded, out_dir, slugs)
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
@@ -284,8 +346,8 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
 
 
 @main.command("collect")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@folder_option("--out", "out_dir", DEFAULT_COLLECT_OUT, "Output folder.")
+@inbox_argument
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/collect).")
 @click.option(
     "--format",
     "output_format",
@@ -295,24 +357,28 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path, spec_dir: Path) -> N
     help="json: print the findings to stdout for scripts.",
 )
 @master_out_option
-@returns_options
+@accept_option
 @spec_dir_option
 @reports_errors
 def collect_command(
-    inbox: Path,
-    out_dir: Path,
+    inbox: Path | None,
+    out_dir: Path | None,
     output_format: str,
-    master_out: Path,
+    master_out: Path | None,
     accepted: tuple[str, ...],
-    state_dir: Path | None,
-    spec_dir: Path,
+    spec_dir: Path | None,
 ) -> None:
-    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX).
+    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX,
+    default: the workspace's hop_thu/).
 
     Also builds the master table (as `merge` does)."""
-    loaded = load_spec(spec_dir)
-    options = ReturnsOptions(state_dir or out_dir.parent, frozenset(accepted))
-    result = collect_campaign(loaded, inbox, options, out_dir, master_out)
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    master_out = master_out or out_dir or ws.master_dir
+    out_dir = out_dir or ws.collect_dir
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    signing_with(ws)
+    result = collect_campaign(loaded, inbox, returns_options(ws, accepted), out_dir, master_out)
     submissions = result.returns.submissions
     if output_format == "json":
         click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
@@ -323,17 +389,21 @@ def collect_command(
 
 
 @main.command("merge")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@folder_option("--out", "master_out", DEFAULT_MASTER_OUT, "Output folder for the master table.")
-@returns_options
+@inbox_argument
+@folder_option("--out", "master_out", "Output folder for the master table (default: ket_qua/master).")
+@accept_option
 @spec_dir_option
 @reports_errors
 def merge_command(
-    inbox: Path, master_out: Path, accepted: tuple[str, ...], state_dir: Path | None, spec_dir: Path
+    inbox: Path | None, master_out: Path | None, accepted: tuple[str, ...], spec_dir: Path | None
 ) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
-    options = ReturnsOptions(state_dir or master_out.parent, frozenset(accepted))
-    result = merge_campaign(load_spec(spec_dir), inbox, options, master_out)
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    master_out = master_out or ws.master_dir
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    signing_with(ws)
+    result = merge_campaign(loaded, inbox, returns_options(ws, accepted), master_out)
     master = result.returns.master
     counts = Counter(cell.status.value for cell in master.cells.values())
     click.echo(f"Bảng tổng hợp: {result.master.xlsx}")
@@ -346,34 +416,34 @@ def merge_command(
 
 
 @main.command("status")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@inbox_argument
 @as_of_option
 @click.option(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_STATUS_HTML,
-    show_default=True,
-    help="Where to write the status page.",
+    help="Where to write the status page (default: ket_qua/status.html).",
 )
-@returns_options
+@accept_option
 @spec_dir_option
 @reports_errors
 def status_command(
-    inbox: Path,
+    inbox: Path | None,
     as_of: datetime | None,
-    html_path: Path,
+    html_path: Path | None,
     accepted: tuple[str, ...],
-    state_dir: Path | None,
-    spec_dir: Path,
+    spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
     from indicator_kit.merge.status import all_done, deadline_sentence, status_lines
 
-    loaded = load_spec(spec_dir)
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    html_path = html_path or ws.status_html
+    loaded = load_spec(spec_dir or ws.spec_dir)
+    signing_with(ws)
     day = as_of.date() if as_of else date.today()
-    options = ReturnsOptions(state_dir or html_path.parent, frozenset(accepted))
-    result = campaign_status(loaded, inbox, options, html_path, day)
+    result = campaign_status(loaded, inbox, returns_options(ws, accepted), html_path, day)
     master = result.returns.master
     lines = status_lines(loaded, master, day)
     width = max(len(x.name) for x in lines)
@@ -420,10 +490,8 @@ def print_collect_summary(
 
 
 @main.command("simulate", hidden=True)
-@click.option(
-    "--templates", type=click.Path(exists=True, file_okay=False, path_type=Path), default=DEFAULT_OUT
-)
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--values",
     "values_csv",
@@ -433,11 +501,15 @@ def print_collect_summary(
 )
 @spec_dir_option
 @reports_errors
-def simulate_command(templates: Path, inbox: Path, values_csv: Path | None, spec_dir: Path) -> None:
+def simulate_command(
+    templates: Path | None, inbox: Path | None, values_csv: Path | None, spec_dir: Path | None
+) -> None:
     """Fill every template as agencies would (sample data for the demo)."""
     from indicator_kit.simulate import load_values, simulate_returns  # openpyxl: only this command needs it
 
-    loaded = load_spec(spec_dir)
+    ws = current_workspace()
+    templates, inbox = templates or ws.templates_dir, inbox or ws.inbox
+    loaded = load_spec(spec_dir or ws.spec_dir)
     written, notes = simulate_returns(
         loaded, templates, inbox, load_values(values_csv) if values_csv else None
     )
@@ -454,15 +526,22 @@ def mail() -> None:
 @mail.command("drafts")
 @click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
 @click.option(
-    "--templates", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder with the templates to attach (default: ket_qua/templates).",
 )
-@folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "drafts", "Output folder.")
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/drafts).")
 @spec_dir_option
 @reports_errors
-def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir: Path) -> None:
+def mail_drafts(
+    slugs: tuple[str, ...], templates: Path | None, out_dir: Path | None, spec_dir: Path | None
+) -> None:
     """Thư kèm biểu mẫu cho từng đơn vị (.eml, mở bằng Outlook/Thunderbird để gửi)."""
     from indicator_kit.mail.outbox import write_drafts
 
+    ws = current_workspace()
+    templates, out_dir = templates or ws.templates_dir, out_dir or ws.mail_dir / "drafts"
+    spec_dir = spec_dir or ws.spec_dir
     loaded = load_spec(spec_dir)
     written = write_drafts(loaded, spec_dir, templates, out_dir, resolve_agencies(loaded, slugs))
     no_email = [
@@ -476,24 +555,28 @@ def mail_drafts(slugs: tuple[str, ...], templates: Path, out_dir: Path, spec_dir
 
 
 @mail.command("reminders")
-@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@inbox_argument
 @as_of_option
-@folder_option("--out", "out_dir", DEFAULT_MAIL_OUT / "reminders", "Output folder.")
-@returns_options
+@folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/reminders).")
+@accept_option
 @spec_dir_option
 @reports_errors
 def mail_reminders(
-    inbox: Path,
+    inbox: Path | None,
     as_of: datetime | None,
-    out_dir: Path,
+    out_dir: Path | None,
     accepted: tuple[str, ...],
-    state_dir: Path | None,
-    spec_dir: Path,
+    spec_dir: Path | None,
 ) -> None:
     """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị có lỗi (kèm biểu phản hồi)."""
+    ws = current_workspace()
+    inbox = inbox_or_default(inbox, ws)
+    out_dir = out_dir or ws.mail_dir / "reminders"
+    spec_dir = spec_dir or ws.spec_dir
+    loaded = load_spec(spec_dir)
+    signing_with(ws)
     day = as_of.date() if as_of else date.today()
-    options = ReturnsOptions(state_dir or DEFAULT_STATE, frozenset(accepted))
-    result = remind_campaign(load_spec(spec_dir), spec_dir, inbox, options, day, out_dir)
+    result = remind_campaign(loaded, spec_dir, inbox, returns_options(ws, accepted), day, out_dir)
     for path in result.written:
         click.echo(f"  {path}")
     click.echo(f"Đã tạo {len(result.written)} thư nhắc/đề nghị sửa trong {out_dir}.")
@@ -505,9 +588,7 @@ def mail_reminders(
     "--dir",
     "mail_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_MAIL_OUT,
-    show_default=True,
-    help="Folder with .eml files (searched recursively).",
+    help="Folder with .eml files, searched recursively (default: ket_qua/mail).",
 )
 @click.option(
     "--config",
@@ -516,10 +597,11 @@ def mail_reminders(
     help="YAML with host, port, security, user (the password comes from INDICATOR_KIT_SMTP_PASSWORD).",
 )
 @reports_errors
-def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
+def mail_send(really: bool, mail_dir: Path | None, config: Path | None) -> None:
     """Gửi các thư chưa gửi qua máy chủ SMTP (mặc định chỉ liệt kê, không gửi)."""
     from indicator_kit.mail.outbox import already_sent, outgoing, send_all, smtp_settings
 
+    mail_dir = mail_dir or current_workspace().mail_dir
     if not really:
         sent = already_sent(mail_dir)
         pending = [o for o in outgoing(mail_dir) if o.sha256 not in sent]
@@ -538,6 +620,71 @@ def mail_send(really: bool, mail_dir: Path, config: Path | None) -> None:
 
     count = send_all(mail_dir, settings, report)
     click.echo(f"Đã gửi {count} thư.")
+
+
+@main.command("demo")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--values",
+    "values_csv",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sample values (key, column, value), e.g. examples/sample_values.csv; default: made up, "
+    "consistent with the checks.",
+)
+@click.pass_context
+@reports_errors
+def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | None) -> None:
+    """Chạy thử toàn bộ quy trình trên dữ liệu mẫu trong một thư mục làm việc mới (FOLDER,
+    mặc định: một thư mục mới trong thư mục tạm).
+
+    init → generate → mail drafts → simulated returns → collect → status → mail reminders."""
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="indicator-kit-demo-")) / "ThuThap_PL2"
+    ctx.invoke(init_command, folder=folder)
+    ws = open_workspace(folder)
+    ctx.meta[WORKSPACE_META] = ws  # every step below runs in the new workspace
+
+    def step(command: click.Command, **params: Any) -> None:
+        click.secho(f"\n$ indicator-kit {command_path(command)}", bold=True)
+        try:
+            ctx.invoke(command, **params)
+        except SystemExit as stop:  # findings (exit 1) are what the demo shows; anything else stops it
+            if stop.code not in (None, EXIT_OK, EXIT_FINDINGS):
+                raise
+
+    step(spec_check)
+    step(generate_command)
+    step(mail_drafts)
+    step(simulate_command, values_csv=values_csv)
+    # As of the day the last simulated return arrived: every return counted is already there.
+    arrived = max(datetime.fromtimestamp(p.stat().st_mtime) for p in ws.inbox.rglob("*") if p.is_file())
+    as_of = datetime.combine(arrived.date(), datetime.min.time())
+    step(collect_command)
+    step(status_command, as_of=as_of)
+    step(mail_reminders, as_of=as_of)
+    click.echo("\nXem kết quả / where to look:")
+    for path, what in [
+        (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
+        (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
+        (ws.status_html, f"tình hình nộp ngày {as_of:%d/%m/%Y} (mở bằng trình duyệt)"),
+        (ws.collect_dir / "findings.csv", "danh sách lỗi của từng tệp"),
+        (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
+        (ws.mail_dir, "thư gửi biểu mẫu (drafts/) và thư nhắc, đề nghị sửa (reminders/)"),
+    ]:
+        click.echo(f"  {path}\n      {what}")
+    click.echo(f"Thư mục làm việc của bản chạy thử: {ws.root} (hướng dẫn: {ws.root / 'HUONG_DAN.md'})")
+
+
+def command_path(command: click.Command) -> str:
+    """`collect`, `mail drafts`: the words that run `command`."""
+    for name, top in main.commands.items():
+        if top is command:
+            return name
+        if isinstance(top, click.Group):
+            for sub_name, sub in top.commands.items():
+                if sub is command:
+                    return f"{name} {sub_name}"
+    return command.name or ""
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
-from indicator_kit import ledger, processes
+from indicator_kit import ledger, processes, secret
 from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
@@ -54,6 +54,7 @@ class ReturnsOptions:
 
     state_dir: Path  # the archive, the ledger
     accepted: frozenset[str] = frozenset()  # files accepted although their identity does not verify
+    key_file: Path | None = None  # the office key's file, named when returns carry another key
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,11 @@ class RemindersResult:
 
 
 def read_returns(spec: Spec, inbox: Path, options: ReturnsOptions) -> Returns:
-    """Read the inbox and merge, lateness judged from the ledger's first arrivals."""
-    submissions = collect_inbox(inbox, spec, limits=Limits(accepted=options.accepted))
+    """Read the inbox and merge, lateness judged from the ledger's first arrivals. Returns signed
+    with another office key stop the run before any identity is judged (secret.check_signers)."""
+    limits = Limits(accepted=options.accepted)
+    submissions = collect_inbox(inbox, spec, limits=limits)
+    secret.check_signers(submissions, limits, options.key_file)
     arrivals = ledger.arrivals(options.state_dir, submissions)
     return Returns(submissions, merge(spec, submissions, arrivals=arrivals))
 
@@ -276,18 +280,35 @@ def _master_paths(master_out: Path) -> MasterPaths:
 @contextmanager
 def exclusive(folders: Iterable[Path]) -> Iterator[None]:
     """Hold the lock of each folder (a lock file inside it), or stop at once: two runs never
-    write the same folder, wherever the folders are and however they were named."""
+    write the same folder, wherever the folders are and however they were named. Folders that
+    exist are locked first, so that a busy one stops the run before any folder is created; the
+    folders made only to hold a lock are removed again when the run stops without writing there."""
     distinct = {folder.resolve(): folder for folder in folders}
+    order = sorted(distinct, key=lambda folder: (not folder.is_dir(), folder))
+    created: list[Path] = []
     with contextlib.ExitStack() as held:
-        for resolved in sorted(distinct):
-            resolved.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(resolved / LOCK))
-            try:
-                lock.acquire(timeout=0)
-            except Timeout:
-                raise BusyError(
-                    f"Đang có một lần chạy khác ghi vào thư mục {distinct[resolved]}. "
-                    "Hãy đợi lần chạy đó xong rồi chạy lại."
-                ) from None
-            held.callback(lock.release)
-        yield
+        try:
+            for resolved in order:
+                created += [p for p in (resolved, *resolved.parents) if not p.exists()]
+                resolved.mkdir(parents=True, exist_ok=True)
+                lock = FileLock(str(resolved / LOCK))
+                try:
+                    lock.acquire(timeout=0)
+                except Timeout:
+                    raise BusyError(
+                        f"Đang có một lần chạy khác ghi vào thư mục {distinct[resolved]}. "
+                        "Hãy đợi lần chạy đó xong rồi chạy lại."
+                    ) from None
+                held.callback(lock.release)
+            yield
+        except BaseException:
+            _remove_unused(created)  # while the locks are held: nobody else can be using them
+            raise
+
+
+def _remove_unused(created: list[Path]) -> None:
+    for folder in sorted(set(created), key=lambda f: len(f.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: something was written there after all
+            if [p.name for p in folder.iterdir()] in ([LOCK], []):
+                (folder / LOCK).unlink(missing_ok=True)
+                folder.rmdir()

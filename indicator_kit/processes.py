@@ -18,7 +18,8 @@ from indicator_kit.errors import FaultError
 
 T = TypeVar("T")
 
-FORKS = sys.platform.startswith("linux")
+# (a test sets "spawn" to run collect on Linux as it runs on Windows)
+START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 class ChildStoppedError(FaultError):
@@ -27,13 +28,17 @@ class ChildStoppedError(FaultError):
 
 def context() -> BaseContext:
     """The start method every child of indicator-kit uses."""
-    return multiprocessing.get_context("fork" if FORKS else "spawn")
+    return multiprocessing.get_context(START_METHOD)
+
+
+def forks() -> bool:
+    return START_METHOD == "fork"
 
 
 def beside(work: Callable[[], T]) -> Callable[[], T]:
     """Begin `work` in a forked child; the returned function waits for its result, or raises its
     exception. Without fork the work runs, in this process, when the result is asked for."""
-    if not FORKS:
+    if not forks():
         return work
     fork = context()
     receive, send = fork.Pipe(duplex=False)

@@ -1,8 +1,10 @@
 """The office's local key that signs template identities (HMAC), so a hand-edited identity fails.
 
-The key lives in the office's own configuration — `.indicator-kit/secret.key` in the working
-folder (git-ignored) or the file named by INDICATOR_KIT_KEY_FILE — created on first use and never
-written into a template or the repository.
+The key lives in the workspace's state folder (`.indicator-kit/secret.key`) or in the file named
+by INDICATOR_KIT_KEY_FILE, and is never written into a template or the repository. Only `init`
+and `generate` create it: a command run from the wrong folder must not quietly make a new key
+and then find every return "unverified". Templates carry the key's fingerprint (`key_id`), so a
+command can tell "signed with another key" from "forged" and stop before judging identities.
 """
 
 from __future__ import annotations
@@ -11,41 +13,135 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-DEFAULT_KEY_FILE = Path(".indicator-kit") / "secret.key"
+from indicator_kit.errors import IndicatorKitError
+
+if TYPE_CHECKING:
+    from indicator_kit.collect.limits import Limits
+    from indicator_kit.collect.model import Submission
+
+KEY_FILE_ENV = "INDICATOR_KIT_KEY_FILE"
+KEY_FILE_NAME = "secret.key"
+
+WAY_OUT = (
+    "Hãy chạy lệnh trong đúng thư mục làm việc đã tạo biểu mẫu (cd vào thư mục đó, hoặc thêm "
+    "--workspace <thư mục>), hoặc đặt biến môi trường INDICATOR_KIT_KEY_FILE chỉ đến tệp khóa đã dùng "
+    "khi tạo biểu mẫu."
+)
 
 
-def key_file() -> Path:
-    return Path(os.environ.get("INDICATOR_KIT_KEY_FILE") or DEFAULT_KEY_FILE)
+class MissingKeyError(IndicatorKitError):
+    """There is no office key where the workspace (or INDICATOR_KIT_KEY_FILE) says it is."""
 
 
-_KEYS: dict[Path, bytes] = {}  # read once per process: collect verifies every file
+class ForeignKeyError(IndicatorKitError):
+    """Returns were signed with another office key than the workspace's."""
 
 
-def office_key() -> bytes:
-    """The key, created atomically on first use (the first of concurrent creators wins)."""
-    path = key_file()
-    if path not in _KEYS:
-        _KEYS[path] = _read_or_create(path)
-    return _KEYS[path]
+_active: bytes | None = None  # the key of the running command (`using`)
+_by_file: dict[Path, bytes] = {}  # INDICATOR_KIT_KEY_FILE read once per process
 
 
-def _read_or_create(path: Path) -> bytes:
+def load(path: Path, workspace: Path | None = None) -> bytes:
     try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        pass
+        where = f" của thư mục làm việc {workspace}" if workspace else ""
+        raise MissingKeyError(
+            f"Không tìm thấy khóa ký biểu mẫu của Sở{where} (tệp {path}). Khóa chỉ được tạo bởi "
+            "`indicator-kit init` hoặc `indicator-kit generate`, nên lệnh dừng ở đây thay vì coi mọi "
+            f"biểu nộp về là không xác thực được. {WAY_OUT}"
+        ) from None
+    except (OSError, UnicodeError) as exc:
+        raise MissingKeyError(f"Không đọc được tệp khóa {path}: {exc}. {WAY_OUT}") from None
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise MissingKeyError(
+            f"Tệp khóa {path} bị hỏng (không phải khóa do indicator-kit tạo). {WAY_OUT}"
+        ) from None
+
+
+def create(path: Path) -> bool:
+    """Create the key file unless it exists (the first of concurrent creators wins); True when
+    this call created it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        return False
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    return True
+
+
+@contextmanager
+def using(key: bytes) -> Iterator[None]:
+    """Sign and verify with `key` inside the block (a command's run; forked workers inherit it)."""
+    global _active
+    before, _active = _active, key
+    try:
+        yield
+    finally:
+        _active = before
+
+
+def adopt(key: bytes) -> None:
+    """Sign and verify with `key` for the rest of this process (a collect worker)."""
+    global _active
+    _active = key
+
+
+def office_key() -> bytes:
+    """The key of the running command, else the one named by INDICATOR_KIT_KEY_FILE (read,
+    never created here)."""
+    if _active is not None:
+        return _active
+    named = os.environ.get(KEY_FILE_ENV)
+    if not named:
+        raise MissingKeyError(f"Chưa có khóa ký biểu mẫu của Sở. {WAY_OUT}")
+    path = Path(named)
+    if path not in _by_file:
+        _by_file[path] = load(path)
+    return _by_file[path]
+
+
+def key_id(key: bytes | None = None) -> str:
+    """A public fingerprint of the key, written into templates beside the signature."""
+    # "k" first: an all-digit fingerprint would come back from LibreOffice as a number
+    return "k" + hashlib.sha256(b"indicator-kit key id|" + (key or office_key())).hexdigest()[:8]
 
 
 def sign(*parts: str, key: bytes | None = None) -> str:
     message = "|".join(parts).encode("utf-8")
     return hmac.new(key or office_key(), message, hashlib.sha256).hexdigest()[:24]
+
+
+def check_signers(submissions: list[Submission], limits: Limits, key_file: Path | None = None) -> None:
+    """Stop (ForeignKeyError) when returns carry the fingerprint of another office key than the
+    running command's: the workspace or key is the wrong one, and judging identities with it would
+    call every honest return unverified. Files the officer accepted by name are not counted."""
+    ours = key_id()
+    foreign: dict[str, list[str]] = {}
+    for sub in submissions:
+        identity = sub.identity
+        if identity is None or not identity.key_id or identity.key_id == ours:
+            continue
+        if limits.accept(sub.file, sub.sha256):
+            continue
+        foreign.setdefault(identity.key_id, []).append(sub.file)
+    if not foreign:
+        return
+    files = [f for names in foreign.values() for f in names]
+    shown = ", ".join(files[:5]) + (f" và {len(files) - 5} tệp khác" if len(files) > 5 else "")
+    where = f", tệp {key_file}" if key_file else ""
+    raise ForeignKeyError(
+        f"{len(files)} biểu nộp về được ký bằng khóa khác (mã khóa {', '.join(sorted(foreign))}) với khóa "
+        f"của thư mục làm việc này (mã khóa {ours}{where}): {shown}. Biểu mẫu của các đơn vị được tạo "
+        "bằng một khóa khác, nên lệnh dừng trước khi xét mã nhận dạng và không ghi gì. "
+        f"{WAY_OUT} Nếu chỉ là tệp lạ đã được kiểm tra, chấp nhận bằng --accept <tệp>."
+    )

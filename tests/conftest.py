@@ -2,17 +2,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace
 
-# One office key for the whole test session (all xdist workers and subprocesses share it).
-os.environ.setdefault(
-    "INDICATOR_KIT_KEY_FILE", str(Path(tempfile.gettempdir()) / f"ik-test-{os.getuid()}.key")
-)
+# One office key for the whole test session (all xdist workers and subprocesses share it), made
+# here as `init` would; tests of the key rule itself unset the variable.
+os.environ.setdefault(secret.KEY_FILE_ENV, str(Path(tempfile.gettempdir()) / f"ik-test-{os.getuid()}.key"))
+secret.create(Path(os.environ[secret.KEY_FILE_ENV]))
+os.environ.pop(WORKSPACE_ENV, None)  # the officer's own workspace is not the tests'
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "workbook_specs"
@@ -37,6 +41,7 @@ ALL_SLUGS = [
     "lien_minh_htx",
     "so_noi_vu",
 ]
+_BEFORE = pytest.StashKey[list[str] | None]()
 SEED = ROOT / "tests" / "fixtures" / "cong_van_2830_VP-TH_2024.txt"  # the letter (fixtures/README.md)
 
 
@@ -51,3 +56,52 @@ def spec_copy(tmp_path: Path) -> Path:
     target = tmp_path / "specs"
     shutil.copytree(SPEC_DIR, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """Every test runs inside a fresh workspace made by `init` (its current folder), as the
+    officer does: nothing a command writes by default can land in the checkout. It lies beside
+    the test's tmp_path, not in it, so tests that list tmp_path see only their own files."""
+    ws = init_workspace(tmp_path_factory.mktemp("workspace") / "Thu thập PL2").workspace
+    monkeypatch.chdir(ws.root)
+    return ws
+
+
+# The suite leaves the checkout as it found it: no test (nor anything a test runs) writes into the
+# repository. Tool caches are not outputs.
+_CACHES = ("__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".egg-info", ".venv")
+
+
+def _checkout_state() -> list[str] | None:
+    try:
+        result = subprocess.run(
+            ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None  # not a git checkout (an unpacked sdist): nothing to compare
+    return sorted(line for line in result.stdout.splitlines() if not any(c in line for c in _CACHES))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the xdist controller, or a plain run
+        session.config.stash[_BEFORE] = _checkout_state()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.config.stash.get(_BEFORE, None)
+    if before is None:
+        return
+    after = _checkout_state()
+    if after != before:
+        changed = sorted(set(after or []) ^ set(before))
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("The test suite changed the checkout (git status):", red=True)
+            for line in changed:
+                reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

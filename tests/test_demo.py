@@ -1,4 +1,4 @@
-"""`make demo` end to end (the Makefile is the single source of its commands), so it can't rot."""
+"""`make demo` (= `indicator-kit demo` in a fresh workspace) end to end, so it can't rot."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,12 @@ from tests.conftest import ROOT
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("demo")
+    """The demo's workspace outputs folder and what it printed. The folder's name has spaces and
+    Vietnamese letters, as an officer's folders do."""
+    workspace = tmp_path_factory.mktemp("demo") / "Thu thập PL2 (chạy thử)"
     venv = Path(sys.executable).parent.parent
     result = subprocess.run(
-        ["make", "-s", "demo", f"OUT={out}", f"VENV={venv}"],
+        ["make", "-s", "demo", f"DEMO={workspace}", f"VENV={venv}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,12 +31,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out, result.stdout
+    assert "Error" not in result.stdout + result.stderr and "Traceback" not in result.stderr
+    return workspace / "ket_qua", result.stdout
 
 
 def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
     out, stdout = demo
-    listed = re.findall(r"^  (\S+)\s{2,}\S", stdout.split("Xem kết quả")[1], flags=re.M)
+    listed = re.findall(r"^  (\S.*)$", stdout.split("Xem kết quả")[1], flags=re.M)
     assert len(listed) == 6
     from email import message_from_bytes
 
@@ -62,11 +66,11 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
         by_agency.setdefault(f["agency"], set()).add(f["code"])
     assert {"sum-mismatch", "unit-converted"} <= by_agency["cuc_thong_ke"]  # totals error + triệu đồng
     assert by_agency["so_xay_dung"] == {"text-number"}  # numbers typed as Vietnamese text
-    saved_by_libreoffice = sorted(p.suffix for p in (out / "demo" / "inbox").iterdir() if p.suffix != ".xlsx")
+    saved_by_libreoffice = sorted(p.suffix for p in (out.parent / "hop_thu").iterdir() if p.suffix != ".xlsx")
     if shutil.which("soffice"):
         assert saved_by_libreoffice == [".ods", ".xls"]  # read like the others: no findings for them
         assert not {f["file"] for f in findings} & {
-            p.name for p in (out / "demo" / "inbox").iterdir() if p.suffix in (".xls", ".ods")
+            p.name for p in (out.parent / "hop_thu").iterdir() if p.suffix in (".xls", ".ods")
         }
     assert by_agency["so_ke_hoach_dau_tu"] == {"value-invalid"}  # only in the first submission
     assert "lien_minh_htx" not in by_agency
@@ -86,3 +90,12 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
         "cuc_thong_ke",
         "lien_minh_htx",
     ]
+
+
+def test_status_is_as_of_a_day_every_return_had_arrived_by(demo: tuple[Path, str]) -> None:
+    out, stdout = demo
+    day, month, year = map(int, re.search(r"tình hình nộp ngày (\d\d)/(\d\d)/(\d{4})", stdout).groups())
+    as_of = date(year, month, day)
+    arrivals = [datetime.fromtimestamp(p.stat().st_mtime).date() for p in (out.parent / "hop_thu").iterdir()]
+    assert max(arrivals) == as_of  # nothing counted that had not arrived; the late one is in
+    assert f"Ngày {as_of:%d/%m/%Y}" in stdout

@@ -44,10 +44,16 @@ def test_readme_commands_use_real_options() -> None:
     commands = re.findall(r"`(indicator-kit [^`]+)`", readme)
     assert len(commands) >= 10
     for text in commands:
-        words = text.split()[1:]
+        words = [w.strip("[]") for w in text.split()[1:]]
         command: click.Command = main
-        while isinstance(command, click.Group) and words and words[0] in command.commands:
-            command = command.commands[words.pop(0)]
+        while isinstance(command, click.Group) and words:
+            group_options = {opt for param in command.params for opt in param.opts}
+            if words[0] in group_options:  # `indicator-kit --workspace DIR status`
+                del words[:2]
+            elif words[0] in command.commands:
+                command = command.commands[words.pop(0)]
+            else:
+                break
         assert not isinstance(command, click.Group), text
         known = {opt for param in command.params for opt in param.opts}
         used = {w.split("=")[0] for w in words if w.startswith("--")}

@@ -18,6 +18,7 @@ from indicator_kit.merge.outputs import load_master
 from indicator_kit.pipeline import LOCK
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
+from indicator_kit.workspace import Workspace
 from tests.test_merge import stamp
 
 
@@ -32,18 +33,18 @@ def returns(spec: Spec, tmp: Path) -> Path:
     return tmp / "inbox"
 
 
-def collect(inbox: Path, state: Path) -> tuple[int, str]:
+def collect(inbox: Path, out: Path) -> tuple[int, str]:
     result = CliRunner().invoke(
         main,
-        ["collect", str(inbox), "--out", str(state / "collect"), "--master-out", str(state / "master")],
+        ["collect", str(inbox), "--out", str(out / "collect"), "--master-out", str(out / "master")],
         catch_exceptions=False,
     )
     return result.exit_code, result.output
 
 
-def test_archive_and_ledger_survive_a_cleaned_inbox(spec: Spec, tmp_path: Path) -> None:
-    inbox, state = returns(spec, tmp_path), tmp_path / "state"
-    collect(inbox, state)
+def test_archive_and_ledger_survive_a_cleaned_inbox(spec: Spec, tmp_path: Path, workspace: Workspace) -> None:
+    inbox, state = returns(spec, tmp_path), workspace.state_dir  # the workspace keeps the evidence
+    collect(inbox, tmp_path / "out")
     archived = sorted(p.name for p in (state / "archive").iterdir())
     assert len(archived) == 2 and all(len(name) == 64 + len(".xlsx") for name in archived)
     for path in inbox.iterdir():
@@ -52,7 +53,7 @@ def test_archive_and_ledger_survive_a_cleaned_inbox(spec: Spec, tmp_path: Path) 
         ).exists()
     shutil.rmtree(inbox)
     inbox.mkdir()
-    collect(inbox, state)
+    collect(inbox, tmp_path / "out")
     rows = ledger.entries(state)
     assert sorted(r[1] for r in rows) == ["so_noi_vu.xlsx", "so_y_te.xlsx"]
     assert {r[4] for r in rows} == {"so_y_te", "so_noi_vu"} and {r[5] for r in rows} == {"read"}
@@ -71,17 +72,18 @@ def test_lateness_from_first_arrival(spec: Spec, tmp_path: Path) -> None:
     assert "đúng hạn" in line  # judged from when the file first arrived, not its new time
 
 
-def test_second_run_is_refused_while_one_is_running(spec: Spec, tmp_path: Path) -> None:
-    inbox, state = returns(spec, tmp_path), tmp_path / "state"
-    state.mkdir()
-    with FileLock(str(state / LOCK)):
-        code, output = collect(inbox, state)
+def test_second_run_is_refused_while_one_is_running(spec: Spec, tmp_path: Path, workspace: Workspace) -> None:
+    inbox, out = returns(spec, tmp_path), tmp_path / "out"
+    with FileLock(str(workspace.state_dir / LOCK)):
+        code, output = collect(inbox, out)
     assert code == ExitCode.FAULT and "Đang có một lần chạy khác" in output
-    assert not (state / "master").exists()
-    assert collect(inbox, state)[0] == 0
+    assert not (out / "master").exists()
+    assert collect(inbox, out)[0] == 0
 
 
-def test_duplicates_count_once_and_blank_returns_supersede_nothing(spec: Spec, tmp_path: Path) -> None:
+def test_duplicates_count_once_and_blank_returns_supersede_nothing(
+    spec: Spec, tmp_path: Path, workspace: Workspace
+) -> None:
     inbox, state = returns(spec, tmp_path), tmp_path / "state"
     shutil.copy(inbox / "so_y_te.xlsx", inbox / "Bản sao của so_y_te.xlsx")
     stamp(inbox / "Bản sao của so_y_te.xlsx", "2024-05-04T08:00:00")
@@ -102,4 +104,4 @@ def test_duplicates_count_once_and_blank_returns_supersede_nothing(spec: Spec, t
     noted = {(r[7].value, r[0].value) for r in errors.iter_rows(min_row=2)}
     assert ("duplicate-file", "Bản sao của so_y_te.xlsx") in noted
     assert ("return-empty", "noi_vu_moi.xlsx") in noted
-    assert os.path.exists(state / "ledger.sqlite")
+    assert os.path.exists(workspace.state_dir / "ledger.sqlite")

@@ -117,8 +117,6 @@ def test_reminders(specs: Path, tmp_path: Path) -> None:
         "2024-05-07",
         "--out",
         str(out),
-        "--state",
-        str(tmp_path),
         "--spec-dir",
         str(specs),
     )

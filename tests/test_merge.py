@@ -160,7 +160,7 @@ def test_interrupted_run_leaves_previous_master(
     assert (
         runner.invoke(
             main,
-            ["merge", str(inbox), "--out", str(tmp_path), "--state", str(tmp_path / "state")],
+            ["merge", str(inbox), "--out", str(tmp_path)],
             catch_exceptions=False,
         ).exit_code
         == 0
@@ -173,7 +173,7 @@ def test_interrupted_run_leaves_previous_master(
     monkeypatch.setattr(outputs, "long_csv", broken)
     result = runner.invoke(
         main,
-        ["merge", str(inbox), "--out", str(tmp_path), "--state", str(tmp_path / "state")],
+        ["merge", str(inbox), "--out", str(tmp_path)],
         catch_exceptions=False,
     )
     assert result.exit_code != 0
@@ -341,7 +341,7 @@ def test_any_locked_output_stops_before_anything_is_replaced(
     monkeypatch.setattr(Path, "open", locked_csv)
     result = runner.invoke(
         main,
-        ["merge", str(inbox), "--out", str(tmp_path), "--state", str(tmp_path / "state")],
+        ["merge", str(inbox), "--out", str(tmp_path)],
         catch_exceptions=False,
     )
     assert result.exit_code == ExitCode.FAULT and outputs.MASTER_CSV in result.output

@@ -22,9 +22,10 @@ from indicator_kit.generate import generate, template_file_name
 from indicator_kit.ledger import Outcome
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
+from indicator_kit.workspace import Workspace, init_workspace
 from tests.test_merge import stamp
 
-forks_only = pytest.mark.skipif(not processes.FORKS, reason="fork is used on Linux only")
+forks_only = pytest.mark.skipif(not processes.forks(), reason="fork is used on Linux only")
 
 
 class DiskFull(FaultError):
@@ -45,7 +46,7 @@ def fill(spec: Spec, root: Path, slug: str, name: str, day: str, changes: dict |
 
 
 @pytest.fixture
-def workspace(spec: Spec, tmp_path: Path) -> Path:
+def returns(spec: Spec, tmp_path: Path) -> Path:
     """Two returns, one with an error (so a feedback workbook is written)."""
     generate(spec, tmp_path / "t", ["so_y_te", "so_xay_dung"])
     fill(spec, tmp_path, "so_y_te", "so_y_te.xlsx", "2024-05-02T08:00:00")
@@ -63,18 +64,16 @@ def collect(root: Path, *extra: str) -> tuple[int, str]:
 
 
 def outputs(root: Path) -> dict[str, bytes]:
-    """Every file of the workspace but the ledger (compared by its rows)."""
+    """Every file the runs write but the state folder's (the ledger is compared by its rows)."""
     ws = root / "ws"
-    return {
-        p.relative_to(ws).as_posix(): p.read_bytes()
-        for p in sorted(ws.rglob("*"))
-        if p.is_file() and p.name != ledger.LEDGER and not p.is_relative_to(ws / ledger.ARCHIVE)
-    }
+    return {p.relative_to(ws).as_posix(): p.read_bytes() for p in sorted(ws.rglob("*")) if p.is_file()}
 
 
-def first_run_then_a_resubmission(spec: Spec, root: Path) -> tuple[dict[str, bytes], list[tuple[str, ...]]]:
+def first_run_then_a_resubmission(
+    spec: Spec, root: Path, state: Path
+) -> tuple[dict[str, bytes], list[tuple[str, ...]]]:
     assert collect(root)[0] == ExitCode.FINDINGS
-    before = outputs(root), ledger.entries(root / "ws")
+    before = outputs(root), ledger.entries(state)
     assert {"collect/findings.csv", "collect/feedback/so_xay_dung.xlsx", "master/PL2_tong_hop.xlsx"} <= set(
         before[0]
     )
@@ -166,29 +165,29 @@ STEPS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], ExitCode]] = {
 
 @pytest.mark.parametrize("step", list(STEPS))
 def test_a_failure_at_any_step_leaves_the_previous_outputs(
-    spec: Spec, workspace: Path, monkeypatch: pytest.MonkeyPatch, step: str
+    spec: Spec, returns: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    before, rows = first_run_then_a_resubmission(spec, workspace)
+    before, rows = first_run_then_a_resubmission(spec, returns, workspace.state_dir)
     inject, code = STEPS[step]
     with monkeypatch.context() as m:
-        m.setattr("tempfile.tempdir", str(workspace))  # the crash report
+        m.setattr("tempfile.tempdir", str(returns))  # the crash report
         inject(m)
-        exit_code, output = collect(workspace)
+        exit_code, output = collect(returns)
     assert exit_code == code, output
     assert "Traceback" not in output
     # the message says what did not happen
     assert "chưa hoàn tất" in output and "bảng tổng hợp" in output and "sổ theo dõi" in output
-    assert str(workspace / "ws" / "collect") in output
+    assert str(returns / "ws" / "collect") in output
     # previous outputs intact and complete: the same files, byte for byte, nothing left beside them
-    assert outputs(workspace) == before
-    assert ledger.entries(workspace / "ws") == rows
-    first, failed = ledger.runs(workspace / "ws")
+    assert outputs(returns) == before
+    assert ledger.entries(workspace.state_dir) == rows
+    first, failed = ledger.runs(workspace.state_dir)
     assert first.outcome is Outcome.PUBLISHED and first.command == "collect"
     assert failed.outcome is Outcome.FAILED and failed.ended and failed.detail
     # and the next run, without the fault, publishes everything (the first file still has its error)
-    assert collect(workspace)[0] == ExitCode.FINDINGS
-    assert ledger.runs(workspace / "ws")[-1].outcome is Outcome.PUBLISHED
-    assert "so_xay_dung_lan2.xlsx" in (workspace / "ws" / "master" / "master_long.csv").read_text("utf-8-sig")
+    assert collect(returns)[0] == ExitCode.FINDINGS
+    assert ledger.runs(workspace.state_dir)[-1].outcome is Outcome.PUBLISHED
+    assert "so_xay_dung_lan2.xlsx" in (returns / "ws" / "master" / "master_long.csv").read_text("utf-8-sig")
 
 
 KILLED_RUN = textwrap.dedent(
@@ -216,15 +215,17 @@ KILLED_RUN = textwrap.dedent(
 
 
 @pytest.mark.parametrize("moment", ["while-archiving", "after-publishing"])
-def test_a_killed_run_is_visible_and_undone(spec: Spec, workspace: Path, moment: str) -> None:
+def test_a_killed_run_is_visible_and_undone(
+    spec: Spec, returns: Path, workspace: Workspace, moment: str
+) -> None:
     """kill -9 before the outputs are replaced, or after every output was replaced but before
     the ledger committed: the run stays "started" in the ledger, and the next run puts the
     previous outputs back before it starts (so nothing from the killed run is ever left)."""
-    before, rows = first_run_then_a_resubmission(spec, workspace)
-    ws = workspace / "ws"
+    before, rows = first_run_then_a_resubmission(spec, returns, workspace.state_dir)
+    ws, state = returns / "ws", workspace.state_dir
     argv = [
         "collect",
-        str(workspace / "inbox"),
+        str(returns / "inbox"),
         "--out",
         str(ws / "collect"),
         "--master-out",
@@ -234,44 +235,50 @@ def test_a_killed_run_is_visible_and_undone(spec: Spec, workspace: Path, moment:
         [sys.executable, "-c", KILLED_RUN, moment, *argv], capture_output=True, text=True, timeout=300
     )
     assert killed.returncode == -9, killed.stderr
-    assert ledger.entries(ws) == rows
-    assert ledger.runs(ws)[-1].outcome is Outcome.STARTED and ledger.runs(ws)[-1].ended is None
+    assert ledger.entries(state) == rows
+    assert ledger.runs(state)[-1].outcome is Outcome.STARTED and ledger.runs(state)[-1].ended is None
     if moment == "after-publishing":
-        assert (ws / pipeline.JOURNAL).exists()  # the new outputs are there, unrecorded, for now
-        assert outputs(workspace) != before
+        assert (state / pipeline.JOURNAL).exists()  # the new outputs are there, unrecorded, for now
+        assert outputs(returns) != before
     # The next run first puts back what the killed run replaced. Here it is itself stopped by a
     # fault before publishing, so what it leaves is exactly what the killed run found.
     with pytest.MonkeyPatch.context() as m:
         m.setattr(pipeline, "report_files", raising(DiskFull("Ổ đĩa đầy.")))
-        assert collect(workspace)[0] == ExitCode.FAULT
+        assert collect(returns)[0] == ExitCode.FAULT
     # (temporary files a killed run staged are not outputs; removing them is #15 item 6)
-    assert {k: v for k, v in outputs(workspace).items() if not k.endswith(".tmp")} == before
-    assert ledger.entries(ws) == rows
-    killed_run = ledger.runs(ws)[-2]
+    assert {k: v for k, v in outputs(returns).items() if not k.endswith(".tmp")} == before
+    assert ledger.entries(state) == rows
+    killed_run = ledger.runs(state)[-2]
     if moment == "after-publishing":
         assert killed_run.outcome is Outcome.FAILED and "put back" in killed_run.detail
     else:  # nothing to put back: the run stays visible as never ended
         assert killed_run.outcome is Outcome.STARTED and killed_run.ended is None
-    assert collect(workspace)[0] == ExitCode.FINDINGS
-    assert ledger.runs(ws)[-1].outcome is Outcome.PUBLISHED
+    assert collect(returns)[0] == ExitCode.FINDINGS
+    assert ledger.runs(state)[-1].outcome is Outcome.PUBLISHED
 
 
 def to(master: Path) -> list[str]:
     return ["--master-out", str(master)]
 
 
-def test_a_second_run_writing_the_same_master_is_refused(spec: Spec, workspace: Path) -> None:
-    """Two runs with different --out (so different state folders) and the same --master-out:
-    while the first runs, the second stops at once, naming the folder, and writes nothing."""
-    master = workspace / "shared-master"
+def test_a_second_run_writing_the_same_master_is_refused(
+    spec: Spec, returns: Path, workspace: Workspace
+) -> None:
+    """Two runs in different workspaces (so different state folders) with different --out and the
+    same --master-out: while the first runs, the second stops at once, naming the folder, and
+    writes nothing."""
+    master = returns / "shared-master"
+    other = init_workspace(returns / "other").workspace
     second = [
         sys.executable,
         "-m",
         "indicator_kit.cli",
+        "--workspace",
+        str(other.root),
         "collect",
-        str(workspace / "inbox"),
+        str(returns / "inbox"),
         "--out",
-        str(workspace / "b" / "collect"),
+        str(returns / "b" / "collect"),
         "--master-out",
         str(master),
     ]
@@ -287,7 +294,7 @@ def test_a_second_run_writing_the_same_master_is_refused(spec: Spec, workspace: 
         m.setattr(pipeline, "read_returns", read_then_start_another)
         first = runner.invoke(
             main,
-            ["collect", str(workspace / "inbox"), "--out", str(workspace / "a" / "collect"), *to(master)],
+            ["collect", str(returns / "inbox"), "--out", str(returns / "a" / "collect"), *to(master)],
             catch_exceptions=False,
         )
     assert first.exit_code == ExitCode.FINDINGS, first.output
@@ -295,9 +302,8 @@ def test_a_second_run_writing_the_same_master_is_refused(spec: Spec, workspace: 
     assert refused.returncode == ExitCode.FAULT, refused.stderr
     assert "Đang có một lần chạy khác ghi vào thư mục" in refused.stderr and str(master) in refused.stderr
     assert "Traceback" not in refused.stderr
-    assert not (workspace / "b" / ledger.LEDGER).exists()  # (only the lock files of its folders)
-    assert not [p for p in (workspace / "b").rglob("*") if p.is_file() and p.name != pipeline.LOCK]
-    assert [r.command for r in ledger.runs(workspace / "a")] == ["collect"]
+    assert not (returns / "b").exists() and not (other.state_dir / ledger.LEDGER).exists()
+    assert [r.command for r in ledger.runs(workspace.state_dir)] == ["collect"]
 
 
 def test_the_lock_covers_every_folder(tmp_path: Path) -> None:
@@ -325,8 +331,7 @@ def unverified(spec: Spec, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def reminders(root: Path, *options: str) -> tuple[int, str]:
-    extra = ["--state", str(root / "state"), *options]
+def reminders(root: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         main,
         ["mail", "reminders", str(root / "inbox"), "--as-of", "2024-05-07", "--out", str(root / "r"), *extra],
@@ -342,7 +347,7 @@ def subject(path: Path) -> str:
     return str(message_from_bytes(path.read_bytes(), policy=default)["Subject"])
 
 
-def test_reminders_honour_accept(unverified: Path) -> None:
+def test_reminders_honour_accept(unverified: Path, workspace: Workspace) -> None:
     code, output = reminders(unverified)
     assert code == 0, output
     assert subject(unverified / "r" / "so_y_te.eml").startswith("[Nhắc nộp]")  # its data is not counted
@@ -351,7 +356,9 @@ def test_reminders_honour_accept(unverified: Path) -> None:
     assert code == 0, output
     assert not (unverified / "r" / "so_y_te.eml").exists()  # accepted, complete, no errors: no letter
     assert (unverified / "r" / "so_tai_chinh.eml").exists()
-    assert [r.outcome for r in ledger.runs(unverified / "state")] == [Outcome.PUBLISHED] * 2
+    assert [(r.command, r.outcome) for r in ledger.runs(workspace.state_dir)] == [
+        ("mail reminders", Outcome.PUBLISHED)
+    ] * 2
 
 
 def test_reminders_honour_the_lock(unverified: Path) -> None:

@@ -1,10 +1,9 @@
-"""The catalog: rows, agencies, campaign and rules, loaded from `workbook_specs/`."""
+"""The catalog: rows, agencies, campaign and rules, loaded from a spec folder (`workbook_specs/`)."""
 
-from indicator_kit.catalog.loader import DEFAULT_SPEC_DIR, load_spec
+from indicator_kit.catalog.loader import default_spec_dir, load_spec
 from indicator_kit.catalog.model import Agency, Campaign, Column, Row, RowKind, Rule, Spec, ValueType
 
 __all__ = [
-    "DEFAULT_SPEC_DIR",
     "Agency",
     "Campaign",
     "Column",
@@ -13,5 +12,6 @@ __all__ = [
     "Rule",
     "Spec",
     "ValueType",
+    "default_spec_dir",
     "load_spec",
 ]

@@ -38,7 +38,13 @@ AGENCIES_FILE = "agencies.yaml"
 CAMPAIGN_FILE = "campaign.yaml"
 CHECKS_FILE = "checks.yaml"
 
-DEFAULT_SPEC_DIR = Path("workbook_specs")
+
+def default_spec_dir() -> Path:
+    """The Phụ lục 2 campaign shipped inside the package (the repository's workbook_specs/,
+    installed as `indicator_kit.default_campaign`)."""
+    from importlib.resources import files
+
+    return Path(str(files("indicator_kit.default_campaign")))
 
 
 class _Problems:
@@ -365,9 +371,10 @@ def _check_rows_use_inputs(
                 )
 
 
-def load_spec(spec_dir: Path | str = DEFAULT_SPEC_DIR) -> Spec:
-    """Read and validate every spec file; raise SpecError listing all problems found."""
-    spec_dir = Path(spec_dir)
+def load_spec(spec_dir: Path | str | None = None) -> Spec:
+    """Read and validate every spec file (default: the campaign shipped with the package); raise
+    SpecError listing all problems found."""
+    spec_dir = Path(spec_dir) if spec_dir is not None else default_spec_dir()
     problems = _Problems()
     raw = {
         name: _read(spec_dir, name, schema, problems)

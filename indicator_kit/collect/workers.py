@@ -9,7 +9,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indicator_kit import processes
+from indicator_kit import processes, secret
 from indicator_kit.checks import expanded
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
@@ -44,8 +44,9 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, read_one: ReadOne, spec: Spec, limits: Limits) -> None:
+def _worker(conn: Connection, read_one: ReadOne, spec: Spec, limits: Limits, key: bytes) -> None:
     _limit_memory(limits.memory_per_file_bytes)
+    secret.adopt(key)  # a spawned worker starts afresh: it knows the command's key only from here
     while True:
         task = conn.recv()
         if task is None:
@@ -60,7 +61,9 @@ def _worker(conn: Connection, read_one: ReadOne, spec: Spec, limits: Limits) -> 
 class _Slot:
     def __init__(self, context: Any, read_one: ReadOne, spec: Spec, limits: Limits) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, read_one, spec, limits), daemon=True)
+        self.process = context.Process(
+            target=_worker, args=(child, read_one, spec, limits, secret.office_key()), daemon=True
+        )
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, Path]] = deque()  # sent, not yet answered; the head is being read
@@ -92,7 +95,7 @@ def run_isolated(
     """`read_one(path, inbox, spec, limits)` for every path, each in a worker that can be stopped.
     (`read_one` is passed in, a module-level function, so that this module needs nothing of the
     reader's and spawned workers can import it by name.)"""
-    if processes.FORKS:
+    if processes.forks():
         expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
     context = processes.context()
     slots = [_Slot(context, read_one, spec, limits) for _ in range(max(1, min(workers, len(paths))))]

@@ -20,6 +20,7 @@ class TemplateIdentity:
     spec_hash: str
     template_version: str
     token: str = ""  # HMAC of the fields above with the office's key (indicator_kit.secret)
+    key_id: str = ""  # fingerprint of that key: "signed with another key" is not "forged"
 
     def as_properties(self) -> dict[str, str]:
         props = {
@@ -30,10 +31,12 @@ class TemplateIdentity:
         }
         if self.token:
             props[f"{PROPERTY_PREFIX}token"] = self.token
+        if self.key_id:
+            props[f"{PROPERTY_PREFIX}key_id"] = self.key_id
         return props
 
     def signed(self) -> TemplateIdentity:
-        from indicator_kit.secret import sign
+        from indicator_kit.secret import key_id, sign
 
         return TemplateIdentity(
             self.campaign_id,
@@ -41,6 +44,7 @@ class TemplateIdentity:
             self.spec_hash,
             self.template_version,
             sign(self.campaign_id, self.agency, self.spec_hash, self.template_version),
+            key_id(),
         )
 
     def verifies(self) -> bool:
@@ -60,7 +64,7 @@ class TemplateIdentity:
         fields = [get(n) for n in ("campaign", "agency", "spec_hash", "template_version")]
         if any(f is None for f in fields):
             return None
-        return cls(*fields, token=get("token") or "")  # type: ignore[arg-type]
+        return cls(*fields, token=get("token") or "", key_id=get("key_id") or "")  # type: ignore[arg-type]
 
     def visible_line(self) -> str:
         return (

@@ -57,11 +57,17 @@ class Staging:
     def __init__(self, journal: Path, tag: str = "") -> None:
         self.journal, self.tag = journal, tag  # the tag names the run in the journal
         self.staged: dict[Path, str] = {}  # target → its staged temporary file
+        self.removed: list[Path] = []  # earlier outputs this run no longer makes
         self._published: dict[Path, bool] = {}  # target replaced → whether it had an earlier file
         self._journal_written = False
 
     def add(self, path: Path, data: bytes) -> None:
         self.staged[path] = stage_file(path, data)
+
+    def remove(self, path: Path) -> None:
+        """Remove `path` when the rest is published (an output of an earlier run that this one
+        does not make, e.g. the feedback of an agency whose return is now fine)."""
+        self.removed.append(path)
 
     def adopt(self, staged: dict[Path, str]) -> None:
         """Files staged by another process (the master, rendered in a child)."""
@@ -70,7 +76,8 @@ class Staging:
     def publish(self) -> None:
         for path in self.staged:  # a file open in Excel stops the run before anything is replaced
             ensure_replaceable(path)
-        plan = {"tag": self.tag, "targets": [[str(path), path.exists()] for path in self.staged]}
+        targets = [[str(path), path.exists()] for path in self.staged]
+        plan = {"tag": self.tag, "targets": targets + [[str(path), True] for path in self.removed]}
         try:
             self._journal_written = True  # (set first: a half-written journal is removed too)
             write_json_atomic(self.journal, plan)
@@ -84,6 +91,11 @@ class Staging:
                     raise
                 self._published[path] = existed
                 del self.staged[path]
+            for path in self.removed:
+                _keep_previous(path)
+                os.unlink(path)
+                self._published[path] = True
+            self.removed.clear()
         except BaseException:
             self.roll_back()
             raise
@@ -96,6 +108,7 @@ class Staging:
             else:
                 os.unlink(path)
         self._published.clear()
+        self.removed.clear()
         self.discard()
         self._close_journal()
 

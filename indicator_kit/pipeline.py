@@ -127,6 +127,7 @@ def collect_campaign(
             staging.add(path, data)
             if path.parent == out_dir / "feedback":
                 feedback.append(path)
+        _remove_stale(staging, spec, out_dir / "feedback", ".xlsx")
         return CollectResult(returns, out_dir, feedback, _master_paths(master_out))
 
     what = [
@@ -177,6 +178,7 @@ def remind_campaign(
         for name, data in reminder_files(spec, spec_dir, returns.master, as_of).items():
             staging.add(out_dir / name, data)
             written.append(out_dir / name)
+        _remove_stale(staging, spec, out_dir, ".eml")  # (or `mail send` would send them)
         return RemindersResult(returns, written)
 
     what = [f"thư nhắc nộp và đề nghị sửa (thư mục {out_dir})"]
@@ -251,6 +253,16 @@ def _not_published(what: list[str], state: Path) -> str:
         f"Lần chạy này chưa hoàn tất nên không có kết quả nào của nó được ghi: {kept} — "
         "vẫn giữ nguyên như sau lần chạy trước."
     )
+
+
+def _remove_stale(staging: Staging, spec: Spec, folder: Path, suffix: str) -> None:
+    """An agency's file (`<slug><suffix>`) that an earlier run left in `folder` and this run does
+    not make again goes when this run is published: feedback for a return that is now fine, a
+    reminder to an agency that has since returned."""
+    for agency in spec.agencies:
+        path = folder / f"{agency.slug}{suffix}"
+        if path not in staging.staged and path.is_file():
+            staging.remove(path)
 
 
 def _superseded(master: Master) -> list[tuple[str, str]]:

@@ -190,6 +190,24 @@ def test_a_failure_at_any_step_leaves_the_previous_outputs(
     assert "so_xay_dung_lan2.xlsx" in (returns / "ws" / "master" / "master_long.csv").read_text("utf-8-sig")
 
 
+def test_an_output_this_run_no_longer_makes_goes_with_it(
+    spec: Spec, returns: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """so_xay_dung corrects its return: its feedback workbook goes when the next run is
+    published — and stays if that run fails, even after the removal (put back with the rest)."""
+    assert collect(returns)[0] == ExitCode.FINDINGS
+    feedback = returns / "ws" / "collect" / "feedback" / "so_xay_dung.xlsx"
+    kept = feedback.read_bytes()
+    fill(spec, returns, "so_xay_dung", "so_xay_dung_lan2.xlsx", "2024-05-03T09:00:00")
+    with monkeypatch.context() as m:
+        m.setattr("tempfile.tempdir", str(returns))  # the crash report
+        fail_after_publishing(m)
+        assert collect(returns)[0] == ExitCode.CRASH
+    assert feedback.read_bytes() == kept
+    assert collect(returns)[0] == ExitCode.FINDINGS  # (the first file still has its error)
+    assert not feedback.exists() and not list(feedback.parent.iterdir())
+
+
 KILLED_RUN = textwrap.dedent(
     """
     import os, signal, sys
@@ -351,10 +369,11 @@ def test_reminders_honour_accept(unverified: Path, workspace: Workspace) -> None
     code, output = reminders(unverified)
     assert code == 0, output
     assert subject(unverified / "r" / "so_y_te.eml").startswith("[Nhắc nộp]")  # its data is not counted
-    (unverified / "r" / "so_y_te.eml").unlink()
     code, output = reminders(unverified, "--accept", "so_y_te.xlsx")
     assert code == 0, output
-    assert not (unverified / "r" / "so_y_te.eml").exists()  # accepted, complete, no errors: no letter
+    # accepted, complete, no errors: no letter, and the earlier run's one is gone (`mail send`
+    # would send it)
+    assert not (unverified / "r" / "so_y_te.eml").exists()
     assert (unverified / "r" / "so_tai_chinh.eml").exists()
     assert [(r.command, r.outcome) for r in ledger.runs(workspace.state_dir)] == [
         ("mail reminders", Outcome.PUBLISHED)

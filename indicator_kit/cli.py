@@ -14,7 +14,8 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,15 +26,18 @@ from indicator_kit import __version__, cli_messages, secret
 from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json
+from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.pipeline import (
+    Returns,
     ReturnsOptions,
     campaign_status,
     collect_campaign,
     merge_campaign,
     remind_campaign,
 )
+from indicator_kit.verdict import State, Verdicts
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
 if TYPE_CHECKING:
@@ -151,10 +155,27 @@ inbox_argument = click.argument(
 )
 
 
-def returns_options(ws: Workspace, accepted: tuple[str, ...]) -> ReturnsOptions:
-    """How every command that reads returns reads them: in the workspace's state, with the
-    files the officer accepted."""
-    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file)
+def returns_options(
+    ws: Workspace,
+    accepted: tuple[str, ...],
+    as_of: date | None = None,
+    on_file: Callable[[Submission], None] | None = None,
+) -> ReturnsOptions:
+    """How every command that reads returns reads them: in the workspace's state, with the files
+    the officer accepted."""
+    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file, as_of, on_file)
+
+
+@contextmanager
+def reading_progress(inbox: Path, show: bool) -> Iterator[Callable[[Submission], None] | None]:
+    """A progress bar over the files of `inbox` while a person watches (`progress.wanted`)."""
+    from indicator_kit.collect.run import inbox_files
+    from indicator_kit.progress import progress_bar, wanted
+
+    show = show and wanted()
+    total = sum(1 for _ in inbox_files(inbox)) if show else 0
+    with progress_bar(total, "Đọc tệp", show) as advance:
+        yield (lambda sub: advance(bool(sub.errors))) if show else None
 
 
 def current_workspace() -> Workspace:
@@ -263,8 +284,8 @@ def init_command(folder: Path) -> None:
     ]:
         click.echo(f"  {name:<17} {what}")
     click.echo(
-        f"Bước tiếp theo: cd {ws.root} , điền email các đơn vị vào {ws.spec_dir.name}/agencies.yaml, "
-        "rồi chạy indicator-kit generate."
+        f'Bước tiếp theo (xem {ws.root / "HUONG_DAN.md"}): cd "{ws.root}", điền email các đơn vị vào '
+        f"{ws.spec_dir.name}/agencies.yaml, rồi chạy indicator-kit generate."
     )
 
 
@@ -339,7 +360,10 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
     if secret.create(ws.key_file):
         click.echo(f"Đã tạo khóa ký biểu mẫu mới của Sở: {ws.key_file} (giữ nguyên suốt đợt thu thập).")
     signing_with(ws)
-    written = generate(loaded, out_dir, slugs)
+    from indicator_kit.progress import progress_bar, wanted
+
+    with progress_bar(len(resolve_agencies(loaded, slugs)), "Tạo biểu mẫu", wanted()) as advance:
+        written = generate(loaded, out_dir, slugs, lambda _: advance(False))
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
     click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")
@@ -378,14 +402,18 @@ def collect_command(
     out_dir = out_dir or ws.collect_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
-    result = collect_campaign(loaded, inbox, returns_options(ws, accepted), out_dir, master_out)
-    submissions = result.returns.submissions
+    with reading_progress(inbox, output_format == "text") as on_file:
+        options = returns_options(ws, accepted, on_file=on_file)
+        result = collect_campaign(loaded, inbox, options, out_dir, master_out)
+    run = result.returns
+    submissions = run.submissions
     if output_format == "json":
         click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
     else:
-        print_collect_summary(loaded, submissions, out_dir, result.feedback)
+        print_collect_summary(loaded, run, out_dir, result.feedback)
         click.echo(f"Bảng tổng hợp: {result.master.xlsx} (dạng dài: {result.master.csv})")
-    sys.exit(EXIT_FINDINGS if result.returns.errors else EXIT_OK)
+    needs_fix = any(s.errors for s in submissions) or run.verdicts.count(State.NEEDS_FIX)
+    sys.exit(EXIT_FINDINGS if needs_fix else EXIT_OK)
 
 
 @main.command("merge")
@@ -403,7 +431,8 @@ def merge_command(
     master_out = master_out or ws.master_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
-    result = merge_campaign(loaded, inbox, returns_options(ws, accepted), master_out)
+    with reading_progress(inbox, True) as on_file:
+        result = merge_campaign(loaded, inbox, returns_options(ws, accepted, on_file=on_file), master_out)
     master = result.returns.master
     counts = Counter(cell.status.value for cell in master.cells.values())
     click.echo(f"Bảng tổng hợp: {result.master.xlsx}")
@@ -435,58 +464,76 @@ def status_command(
     spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
-    from indicator_kit.merge.status import all_done, deadline_sentence, status_lines
+    from indicator_kit.merge.status import status_table
 
     ws = current_workspace()
     inbox = inbox_or_default(inbox, ws)
     html_path = html_path or ws.status_html
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
-    day = as_of.date() if as_of else date.today()
-    result = campaign_status(loaded, inbox, returns_options(ws, accepted), html_path, day)
-    master = result.returns.master
-    lines = status_lines(loaded, master, day)
-    width = max(len(x.name) for x in lines)
-    click.echo(
-        f"{'Đơn vị':<{width}}  {'Nộp':<8}  {'Thời hạn':<12}  {'Đã nhập':>11}  {'Lỗi':>4}  Việc cần làm"
-    )
-    for x in lines:
-        click.echo(
-            f"{x.name:<{width}}  {x.received:<8}  {x.timing:<12}  {x.answered:>5}/{x.expected:<5}  "
-            f"{x.errors:>4}  {x.action}"
-        )
-    click.echo(deadline_sentence(loaded, day))
+    day = as_of.date() if as_of else None
+    with reading_progress(inbox, True) as on_file:
+        options = returns_options(ws, accepted, day, on_file)
+        result = campaign_status(loaded, inbox, options, html_path)
+    run = result.returns
+    click.echo(status_table(run.verdicts))
+    print_run_notes(run)
     click.echo(f"Trang tình hình nộp: {result.html}")
-    sys.exit(EXIT_OK if all_done(master) else EXIT_FINDINGS)
+    sys.exit(EXIT_OK if run.verdicts.all_done else EXIT_FINDINGS)
 
 
-def print_collect_summary(
-    loaded: Spec, submissions: list[Submission], out_dir: Path, feedback: list[Path]
-) -> None:
-    lines = []  # one write for thousands of files
-    for sub in submissions:
-        agency = loaded.agency_by_slug[sub.agency].short_name if sub.agency in loaded.agency_by_slug else "?"
-        if sub.refused:
-            reason = sub.findings[0].message if sub.findings else ""
-            lines.append(f"[KHÔNG ĐỌC] {sub.file} — {reason}")
-            continue
-        expected = len(loaded.rows_for(sub.agency or "")) * len(loaded.campaign.columns)
-        tag = "[LỖI]     " if sub.errors else ("[CẢNH BÁO]" if sub.warnings else "[ĐẠT]     ")
-        lines.append(
-            f"{tag} {sub.file} — {agency} — {sub.answered}/{expected} ô có số liệu, "
-            f"{sub.errors} lỗi, {sub.warnings} cảnh báo"
+def print_run_notes(run: Returns) -> None:
+    """What the run counted differently from the inbox: later arrivals, files kept from the
+    archive, files the ledger knows but nothing holds any more."""
+    for item in run.verdicts.later:
+        click.echo(
+            f"Không tính {item.file}: nhận ngày {campaign_date(item.arrived.date())}, "
+            f"sau ngày {campaign_date(run.verdicts.as_of)}."
         )
+    for sub in run.submissions:
+        if any(f.code == "kept-from-archive" for f in sub.findings):
+            click.echo(
+                f"Lấy từ lưu trữ: {sub.file} — tệp không còn trong thư mục nhận, số liệu vẫn được tính."
+            )
+    for gone in run.lost:
+        click.secho(
+            f"Cảnh báo: tệp {gone.file_name} (đơn vị {gone.agency}) đã nhận trước đây không còn trong "
+            "thư mục nhận và không có bản lưu trữ; số liệu của tệp này không được tính.",
+            fg="yellow",
+        )
+
+
+def print_collect_summary(loaded: Spec, run: Returns, out_dir: Path, feedback: list[Path]) -> None:
+    names = {a.slug: a.short_name for a in loaded.agencies}
+    lines = []  # one write for thousands of files
+    for file in run.verdicts.files:
+        agency = f" — {names[file.agency]}" if file.agency else ""
+        lines.append(f"{file.tag:<11} {file.file}{agency} — {file.note}")
     if lines:
         click.echo("\n".join(lines))
+    submissions = run.submissions
     errors = sum(s.errors for s in submissions)
     warnings = sum(s.warnings for s in submissions)
     refused = sum(1 for s in submissions if s.refused)
     click.echo(
         f"Tổng cộng: {len(submissions)} tệp ({refused} không đọc được), {errors} lỗi, {warnings} cảnh báo."
     )
-    click.echo(f"Kết quả: {out_dir / 'findings.csv'} và {out_dir / 'findings.json'}")
+    print_run_notes(run)
+    click.echo(agency_summary(run.verdicts))
+    click.echo(f"Kết quả: {out_dir / 'findings.xlsx'} (và findings.csv, findings.json cho máy)")
     if feedback:
         click.echo(f"Biểu phản hồi gửi lại đơn vị ({len(feedback)}): {out_dir / 'feedback'}")
+
+
+def agency_summary(verdicts: Verdicts) -> str:
+    """Each agency's state in one line, the same words status and the master use."""
+    counts = ", ".join(f"{state} {verdicts.count(state)}" for state in State)
+    width = max(len(a.name) for a in verdicts.agencies)
+    lines = [f"Tình trạng từng đơn vị ({counts}):"]
+    for a in verdicts.agencies:
+        why = f" — {'; '.join(a.reasons)}" if a.reasons and a.state is not State.ACCEPTED else ""
+        lines.append(f"  {a.name:<{width}}  {a.state}{why}")
+    return "\n".join(lines)
 
 
 @main.command("simulate", hidden=True)
@@ -552,11 +599,30 @@ def mail_drafts(
         click.echo(
             f"Chưa có địa chỉ email ({len(no_email)} đơn vị, điền vào agencies.yaml): {', '.join(no_email)}"
         )
+    recipient = loaded.campaign.recipient
+    if not (recipient.contact_person and recipient.phone):
+        click.echo(
+            "Thư chưa ghi người liên hệ và số điện thoại của Sở: điền recipient.contact_person và "
+            "recipient.phone vào campaign.yaml rồi tạo lại thư."
+        )
 
 
 @mail.command("reminders")
 @inbox_argument
 @as_of_option
+@click.option(
+    "--reply-by",
+    "reply_by",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+    default=None,
+    help="After the deadline, the reply date the letters ask for "
+    "(default: campaign.yaml's reply_working_days working days after --as-of).",
+)
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Templates to attach again for agencies that have not replied (default: ket_qua/templates).",
+)
 @folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/reminders).")
 @accept_option
 @spec_dir_option
@@ -564,26 +630,47 @@ def mail_drafts(
 def mail_reminders(
     inbox: Path | None,
     as_of: datetime | None,
+    reply_by: datetime | None,
+    templates: Path | None,
     out_dir: Path | None,
     accepted: tuple[str, ...],
     spec_dir: Path | None,
 ) -> None:
-    """Thư nhắc đơn vị chưa nộp và đề nghị sửa cho đơn vị có lỗi (kèm biểu phản hồi)."""
+    """Thư nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và đề nghị sửa cho đơn vị cần sửa (kèm biểu
+    phản hồi): the same verdicts as status."""
     ws = current_workspace()
     inbox = inbox_or_default(inbox, ws)
     out_dir = out_dir or ws.mail_dir / "reminders"
+    templates = templates or ws.templates_dir
     spec_dir = spec_dir or ws.spec_dir
     loaded = load_spec(spec_dir)
     signing_with(ws)
-    day = as_of.date() if as_of else date.today()
-    result = remind_campaign(loaded, spec_dir, inbox, returns_options(ws, accepted), day, out_dir)
+    day = as_of.date() if as_of else None
+    with reading_progress(inbox, True) as on_file:
+        options = returns_options(ws, accepted, day, on_file)
+        reply = reply_by.date() if reply_by else None
+        result = remind_campaign(loaded, spec_dir, inbox, options, out_dir, templates, reply)
+    print_run_notes(result.returns)
     for path in result.written:
         click.echo(f"  {path}")
     click.echo(f"Đã tạo {len(result.written)} thư nhắc/đề nghị sửa trong {out_dir}.")
+    stale = result.removed
+    if stale:
+        click.echo(
+            f"Đã xóa {len(stale)} thư của lần trước không còn cần gửi: {', '.join(p.name for p in stale)}"
+        )
 
 
 @mail.command("send")
 @click.option("--really", is_flag=True, help="Actually send; without it, only list what would be sent.")
+@click.option(
+    "--kind",
+    "chosen",
+    type=click.Choice(["drafts", "reminders"]),
+    default=None,
+    help="drafts: first-round mail with the templates; reminders: reminders and correction requests "
+    "(required when the folder holds both).",
+)
 @click.option(
     "--dir",
     "mail_dir",
@@ -597,29 +684,46 @@ def mail_reminders(
     help="YAML with host, port, security, user (the password comes from INDICATOR_KIT_SMTP_PASSWORD).",
 )
 @reports_errors
-def mail_send(really: bool, mail_dir: Path | None, config: Path | None) -> None:
+def mail_send(really: bool, chosen: str | None, mail_dir: Path | None, config: Path | None) -> None:
     """Gửi các thư chưa gửi qua máy chủ SMTP (mặc định chỉ liệt kê, không gửi)."""
-    from indicator_kit.mail.outbox import already_sent, outgoing, send_all, smtp_settings
+    from indicator_kit.mail.outbox import Round, plan_sending, send_all, smtp_settings
 
     mail_dir = mail_dir or current_workspace().mail_dir
+    plan = plan_sending(mail_dir, Round(chosen) if chosen else None)
+    settings = smtp_settings(config) if really else None  # settings checked before anything is sent
+
+    def line(item: Outgoing) -> str:
+        return (
+            f"{item.path.name}: từ {item.sender} đến {', '.join(item.recipients)} — {item.subject} — "
+            f"đính kèm: {', '.join(item.attachments) or 'không'}"
+        )
+
+    click.echo(f"Loại thư: {plan.round.title}.")
     if not really:
-        sent = already_sent(mail_dir)
-        pending = [o for o in outgoing(mail_dir) if o.sha256 not in sent]
-        for item in pending:
-            to = ", ".join(item.recipients) or "(chưa có địa chỉ email)"
-            click.echo(
-                f"{item.path.name}: từ {item.sender or '(chưa cấu hình)'} đến {to} — {item.subject} — "
-                f"đính kèm: {', '.join(item.attachments) or 'không'}"
-            )
-        click.echo(f"Chạy thử: {len(pending)} thư sẽ được gửi. Thêm --really để gửi thật.")
-        return
-    settings = smtp_settings(config)
+        for item in plan.to_send:
+            click.echo(f"  {line(item)}")
+        click.echo(f"Chạy thử: {len(plan.to_send)} thư sẽ được gửi. Thêm --really để gửi thật.")
+    else:
+        assert settings is not None
 
-    def report(item: Outgoing, outcome: str) -> None:
-        click.echo(f"{item.path.name} → {', '.join(item.recipients) or '—'}: {outcome}")
+        def report(item: Outgoing, outcome: str) -> None:
+            click.echo(f"  {item.path.name} → {', '.join(item.recipients)}: {outcome}")
 
-    count = send_all(mail_dir, settings, report)
-    click.echo(f"Đã gửi {count} thư.")
+        count = send_all(mail_dir, plan, settings, report)
+        click.echo(f"Đã gửi {count}/{len(plan.to_send)} thư.")
+    if plan.no_address:
+        names = ", ".join(item.path.name for item in plan.no_address)
+        click.echo(
+            f"Không gửi {len(plan.no_address)} thư chưa có địa chỉ email của đơn vị "
+            f"(điền vào agencies.yaml rồi tạo lại thư): {names}"
+        )
+    if plan.no_sender:
+        click.echo(
+            f"Không gửi {len(plan.no_sender)} thư chưa có địa chỉ người gửi (điền recipient.email "
+            "vào campaign.yaml rồi tạo lại thư)."
+        )
+    if plan.sent_before:
+        click.echo(f"Đã gửi từ trước (không gửi lại): {len(plan.sent_before)} thư.")
 
 
 @main.command("demo")
@@ -666,8 +770,8 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     for path, what in [
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
-        (ws.status_html, f"tình hình nộp ngày {as_of:%d/%m/%Y} (mở bằng trình duyệt)"),
-        (ws.collect_dir / "findings.csv", "danh sách lỗi của từng tệp"),
+        (ws.status_html, f"tình hình nộp ngày {campaign_date(as_of.date())} (mở bằng trình duyệt)"),
+        (ws.collect_dir / "findings.xlsx", "lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)"),
         (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
         (ws.mail_dir, "thư gửi biểu mẫu (drafts/) và thư nhắc, đề nghị sửa (reminders/)"),
     ]:

@@ -238,6 +238,13 @@ CODES: dict[str, Code] = {
             "A return with no value filled in (e.g. a blank template sent back); it supersedes nothing.",
             "Đề nghị đơn vị gửi biểu đã điền số liệu.",
         ),
+        _C(
+            "kept-from-archive",
+            INFO,
+            "A file received earlier is no longer in the inbox; its archived copy is read instead, so "
+            "the agency's values are not dropped.",
+            "—",
+        ),
     ]
 }
 del E, W, INFO

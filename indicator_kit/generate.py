@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,7 +13,6 @@ from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import TemplateLayout, build_layout
 from indicator_kit.template.xlsx import render_template
 
-DEFAULT_OUT = Path("generated/templates")
 MANIFEST = "manifest.json"
 
 
@@ -52,8 +51,13 @@ def resolve_agencies(spec: Spec, slugs: Iterable[str]) -> list[str]:
     return wanted
 
 
-def generate(spec: Spec, out_dir: Path, slugs: Iterable[str] = ()) -> list[GeneratedTemplate]:
-    """Write the templates and manifest.json; return what was written."""
+def generate(
+    spec: Spec,
+    out_dir: Path,
+    slugs: Iterable[str] = (),
+    done: Callable[[GeneratedTemplate], None] | None = None,
+) -> list[GeneratedTemplate]:
+    """Write the templates and manifest.json; return what was written (`done` sees each one)."""
     written = []
     for slug in resolve_agencies(spec, slugs):
         layout, data = render_agency(spec, slug)
@@ -69,6 +73,8 @@ def generate(spec: Spec, out_dir: Path, slugs: Iterable[str] = ()) -> list[Gener
                 sha256=sha256_bytes(data),
             )
         )
+        if done is not None:
+            done(written[-1])
     write_json_atomic(
         out_dir / MANIFEST,
         {

@@ -44,9 +44,11 @@ def _arrived(sub: Submission) -> str:
 
 def arrivals(state_dir: Path, submissions: list[Submission]) -> dict[str, datetime]:
     """Each file's first arrival by sha256: from the ledger, or now for a file it has not seen.
-    What `record` will store, known before it writes (so the writing can overlap other work)."""
-    with _connect(state_dir) as db:
-        known = dict(db.execute("SELECT sha256, arrived FROM submissions").fetchall())
+    What `publish_run` will store, known before it writes (so the writing can overlap other work)."""
+    known: dict[str, str] = {}
+    if (state_dir / LEDGER).exists():  # read only: a command that records nothing creates nothing
+        with _connect(state_dir) as db:
+            known = dict(db.execute("SELECT sha256, arrived FROM submissions").fetchall())
     for sub in submissions:
         if sub.sha256 and sub.sha256 not in known:
             known[sub.sha256] = _arrived(sub)
@@ -184,3 +186,37 @@ def runs(state_dir: Path) -> list[Run]:
             "SELECT id, command, started, ended, outcome, detail FROM runs ORDER BY id"
         ).fetchall()
     return [Run(*row[:4], Outcome(row[4]), row[5]) for row in rows]
+
+
+@dataclass(frozen=True)
+class Vanished:
+    """A file the ledger holds for an agency that is no longer in the inbox."""
+
+    sha256: str
+    file_name: str
+    agency: str
+    arrived: datetime
+    archived: Path | None  # None when the archive copy is missing too
+
+
+def vanished(state_dir: Path, submissions: list[Submission]) -> list[Vanished]:
+    """Files recorded for an agency, not replaced by a later one, whose bytes and name are both
+    gone from this run's inbox: without them the run would silently drop the agency's values."""
+    present_sha = {s.sha256 for s in submissions}
+    present_name = {s.file for s in submissions}
+    if not (state_dir / LEDGER).exists():
+        return []
+    with _connect(state_dir) as db:
+        rows = db.execute(
+            "SELECT sha256, file_name, agency, arrived FROM submissions WHERE agency != '' "
+            "AND verdict != 'refused' AND superseded_by IS NULL ORDER BY arrived, file_name"
+        ).fetchall()
+    found = []
+    for sha, name, agency, arrived in rows:
+        if sha in present_sha or name in present_name:
+            continue
+        copy = archive_path(state_dir, sha, name)
+        found.append(
+            Vanished(sha, name, agency, datetime.fromisoformat(arrived), copy if copy.is_file() else None)
+        )
+    return found

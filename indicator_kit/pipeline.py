@@ -31,12 +31,14 @@ from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, report_files
-from indicator_kit.collect.run import collect_inbox
+from indicator_kit.collect.run import collect_archived, collect_inbox
+from indicator_kit.collect.run import require_values as refuse_empty
 from indicator_kit.errors import FaultError
 from indicator_kit.files import Staging, read_journal, recover
 from indicator_kit.findings import Finding
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import MASTER_CSV, MASTER_XLSX, render_master
+from indicator_kit.verdict import Verdicts, arrived_by, judge
 
 T = TypeVar("T")
 
@@ -55,14 +57,21 @@ class ReturnsOptions:
     state_dir: Path  # the archive, the ledger
     accepted: frozenset[str] = frozenset()  # files accepted although their identity does not verify
     key_file: Path | None = None  # the office key's file, named when returns carry another key
+    as_of: date | None = None  # count only the files arrived by the end of this day (default: all)
+    on_file: Callable[[Submission], None] | None = None  # each file's result as it is read (progress)
 
 
 @dataclass(frozen=True)
 class Returns:
-    """Every returned file read, and the master merged from them."""
+    """One reading of the returns: the files judged (those arrived by `as_of`), the master merged
+    from them, every agency's verdict, what the ledger knew that nothing holds any more, and every
+    file read (what the ledger records)."""
 
     submissions: list[Submission]
     master: Master
+    verdicts: Verdicts
+    lost: list[ledger.Vanished]
+    read: list[Submission]
 
     @property
     def findings(self) -> list[Finding]:
@@ -104,16 +113,28 @@ class StatusResult:
 class RemindersResult:
     returns: Returns
     written: list[Path]
+    removed: list[Path]  # letters of an earlier run no longer needed
 
 
-def read_returns(spec: Spec, inbox: Path, options: ReturnsOptions) -> Returns:
-    """Read the inbox and merge, lateness judged from the ledger's first arrivals. Returns signed
-    with another office key stop the run before any identity is judged (secret.check_signers)."""
+def read_returns(spec: Spec, inbox: Path, options: ReturnsOptions, require_values: bool = False) -> Returns:
+    """Read the inbox (and, from the archive, files the ledger holds that have left it), keep what
+    had arrived by `as_of`, merge, and judge every agency once; lateness from the ledger's first
+    arrivals. Returns signed with another office key stop the run before any identity is judged
+    (secret.check_signers); `require_values` refuses an inbox with no filled-in workbook."""
     limits = Limits(accepted=options.accepted)
-    submissions = collect_inbox(inbox, spec, limits=limits)
-    secret.check_signers(submissions, limits, options.key_file)
-    arrivals = ledger.arrivals(options.state_dir, submissions)
-    return Returns(submissions, merge(spec, submissions, arrivals=arrivals))
+    read = collect_inbox(inbox, spec, limits=limits, done=options.on_file)
+    secret.check_signers(read, limits, options.key_file)
+    if require_values:
+        refuse_empty(inbox, read)
+    gone = ledger.vanished(options.state_dir, read)
+    kept = [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived]
+    read += collect_archived(kept, spec, limits)
+    arrivals = ledger.arrivals(options.state_dir, read)
+    day = options.as_of or date.today()
+    judged, later = arrived_by(read, arrivals, day) if options.as_of else (read, [])
+    master = merge(spec, judged, arrivals=arrivals)
+    verdicts = judge(spec, master, judged, day, arrivals, later)
+    return Returns(judged, master, verdicts, [g for g in gone if g.archived is None], read)
 
 
 def collect_campaign(
@@ -123,18 +144,18 @@ def collect_campaign(
 
     def stage(returns: Returns, staging: Staging) -> CollectResult:
         feedback = []
-        for path, data in report_files(out_dir, spec, returns.submissions).items():
+        for path, data in report_files(out_dir, spec, returns.submissions, returns.verdicts).items():
             staging.add(path, data)
             if path.parent == out_dir / "feedback":
                 feedback.append(path)
-        _remove_stale(staging, spec, out_dir / "feedback", ".xlsx")
+        _remove_stale_feedback(staging, spec, out_dir / "feedback")
         return CollectResult(returns, out_dir, feedback, _master_paths(master_out))
 
     what = [
         f"danh sách lỗi và biểu phản hồi (thư mục {out_dir})",
         f"bảng tổng hợp ({master_out / MASTER_XLSX}, {MASTER_CSV})",
     ]
-    return _run("collect", spec, inbox, options, [out_dir, master_out], what, stage, master_out)
+    return _run("collect", spec, inbox, options, [out_dir, master_out], what, stage, master_out, True)
 
 
 def merge_campaign(spec: Spec, inbox: Path, options: ReturnsOptions, master_out: Path) -> MergeResult:
@@ -149,17 +170,16 @@ def merge_campaign(spec: Spec, inbox: Path, options: ReturnsOptions, master_out:
         what,
         lambda returns, _: MergeResult(returns, _master_paths(master_out)),
         master_out,
+        require_values=True,
     )
 
 
-def campaign_status(
-    spec: Spec, inbox: Path, options: ReturnsOptions, html_path: Path, as_of: date
-) -> StatusResult:
-    """Who has returned, who is late, who must resend; the status page."""
+def campaign_status(spec: Spec, inbox: Path, options: ReturnsOptions, html_path: Path) -> StatusResult:
+    """Who has returned, who is late, who must resend (as of `options.as_of`); the status page."""
     from indicator_kit.merge.status import status_html  # jinja2: only the commands that need it
 
     def stage(returns: Returns, staging: Staging) -> StatusResult:
-        staging.add(html_path, status_html(spec, returns.master, as_of))
+        staging.add(html_path, status_html(spec, returns.verdicts, len(returns.master.disagreements)))
         return StatusResult(returns, html_path)
 
     what = [f"trang tình hình nộp ({html_path})"]
@@ -167,19 +187,27 @@ def campaign_status(
 
 
 def remind_campaign(
-    spec: Spec, spec_dir: Path, inbox: Path, options: ReturnsOptions, as_of: date, out_dir: Path
+    spec: Spec,
+    spec_dir: Path,
+    inbox: Path,
+    options: ReturnsOptions,
+    out_dir: Path,
+    templates: Path,
+    reply_by: date | None = None,
 ) -> RemindersResult:
-    """Reminder drafts for agencies that have not returned and requests to fix for those whose
-    return has errors, judged exactly as collect and status judge them."""
-    from indicator_kit.mail.outbox import reminder_files  # email, jinja2: only this command
+    """A reminder for each agency with nothing received and a correction request for each that
+    must fix or resend, judged exactly as collect and status judge them; the letters of an earlier
+    run that are no longer needed go (or `mail send` would send them)."""
+    from indicator_kit.mail.outbox import reminder_files, stale_reminders  # email, jinja2
 
     def stage(returns: Returns, staging: Staging) -> RemindersResult:
-        written = []
-        for name, data in reminder_files(spec, spec_dir, returns.master, as_of).items():
+        letters = reminder_files(spec, spec_dir, returns.verdicts, templates, reply_by)
+        for name, data in letters.items():
             staging.add(out_dir / name, data)
-            written.append(out_dir / name)
-        _remove_stale(staging, spec, out_dir, ".eml")  # (or `mail send` would send them)
-        return RemindersResult(returns, written)
+        stale = stale_reminders(out_dir, set(letters))
+        for path in stale:
+            staging.remove(path)
+        return RemindersResult(returns, [out_dir / name for name in letters], stale)
 
     what = [f"thư nhắc nộp và đề nghị sửa (thư mục {out_dir})"]
     return _run("mail reminders", spec, inbox, options, [out_dir], what, stage)
@@ -194,6 +222,7 @@ def _run(
     what: list[str],
     stage: Callable[[Returns, Staging], T],
     master_out: Path | None = None,
+    require_values: bool = False,
 ) -> T:
     """One run as a transaction (the module's docstring). `stage` renders and stages the
     command's own outputs and returns its result; the master, when the command writes one, is
@@ -210,11 +239,11 @@ def _run(
         run_id = ledger.begin_run(state, command)
         staging = Staging(journal, str(run_id))
         try:
-            returns = read_returns(spec, inbox, options)
+            returns = read_returns(spec, inbox, options, require_values)
             master_staged = _stage_master_beside(spec, returns, master_out) if master_out else None
             try:
                 result = stage(returns, staging)
-                ledger.archive(state, inbox, returns.submissions)
+                ledger.archive(state, inbox, returns.read)
             except BaseException:
                 if master_staged is not None:  # the child is always waited for
                     with contextlib.suppress(Exception):
@@ -223,7 +252,7 @@ def _run(
             if master_staged is not None:
                 staging.adopt(master_staged())
             superseded = _superseded(returns.master)
-            ledger.publish_run(state, run_id, returns.submissions, superseded, staging.publish)
+            ledger.publish_run(state, run_id, returns.read, superseded, staging.publish)
         except BaseException as exc:
             staging.roll_back()
             with contextlib.suppress(sqlite3.Error, OSError):  # the run then stays "started": still visible
@@ -255,12 +284,11 @@ def _not_published(what: list[str], state: Path) -> str:
     )
 
 
-def _remove_stale(staging: Staging, spec: Spec, folder: Path, suffix: str) -> None:
-    """An agency's file (`<slug><suffix>`) that an earlier run left in `folder` and this run does
-    not make again goes when this run is published: feedback for a return that is now fine, a
-    reminder to an agency that has since returned."""
+def _remove_stale_feedback(staging: Staging, spec: Spec, folder: Path) -> None:
+    """An agency's feedback workbook that an earlier run left and this run does not make again
+    (its return is fine now) goes when this run is published."""
     for agency in spec.agencies:
-        path = folder / f"{agency.slug}{suffix}"
+        path = folder / f"{agency.slug}.xlsx"
         if path not in staging.staged and path.is_file():
             staging.remove(path)
 
@@ -275,7 +303,8 @@ def _stage_master_beside(spec: Spec, returns: Returns, master_out: Path) -> Call
     def work() -> dict[Path, str]:
         staging = Staging(master_out / JOURNAL)  # only stages (the parent publishes): no journal
         try:
-            for name, data in render_master(spec, returns.master, returns.findings).items():
+            rendered = render_master(spec, returns.master, returns.findings, returns.verdicts)
+            for name, data in rendered.items():
                 staging.add(master_out / name, data)
         except BaseException:
             staging.discard()

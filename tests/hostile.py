@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 from xlsxwriter.utility import xl_col_to_name
 
+from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.sample import consistent_values
@@ -260,6 +261,8 @@ def main() -> None:
     work = root / "generated" / "robustness"
     shutil.rmtree(work, ignore_errors=True)
     spec = load_spec(root / "workbook_specs")
+    secret.create(work / "secret.key")  # the corpus's own office key, as `init` would make it
+    secret.adopt(secret.load(work / "secret.key"))
     _, inbox, made = build(spec, work)
     started = time.perf_counter()
     subs = collect_inbox(inbox, spec)

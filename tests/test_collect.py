@@ -402,7 +402,7 @@ def test_cli_on_a_mixed_folder(spec: Spec, templates: Path, values: dict, tmp_pa
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert any(line.startswith("[ĐẠT]") and "noi_vu.xlsx" in line for line in lines)
-    assert any(line.startswith("[LỖI]") and "xay_dung.xlsx" in line and "1 lỗi" in line for line in lines)
+    assert any(line.startswith("[CẦN SỬA]") and "xay_dung.xlsx" in line and "1 lỗi" in line for line in lines)
     assert any(line.startswith("[KHÔNG ĐỌC]") and "note.pdf" in line for line in lines)
     assert "Tổng cộng: 4 tệp (1 không đọc được)" in result.output
     raw = (out / "findings.csv").read_bytes()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
 from email.policy import default
@@ -66,7 +67,7 @@ def test_drafts_for_every_agency(specs: Path, tmp_path: Path) -> None:
         assert (message["To"] or "") == (f"{agency.short_name} <{agency.email}>" if agency.email else "")
         subject = message["Subject"]
         expected = f"[PHỤ LỤC 2] Đề nghị {agency.short_name} báo cáo số liệu chỉ tiêu kinh tế - xã hội"
-        assert subject == f"{expected}, hạn 05/05/2024"
+        assert subject == f"{expected} trước ngày 05/5/2024"  # the campaign's words, as in the body
         body = message.get_body(("plain",)).get_content()
         assert f"Kính gửi: {agency.name}." in body
         assert "Công văn số 2830/VP-TH ngày 26/4/2024" in body and "trước ngày 05/5/2024" in body
@@ -108,13 +109,17 @@ def test_reminders(specs: Path, tmp_path: Path) -> None:
             agency.slug,
             changes,
         )
-    out = tmp_path / "reminders"
+        sent = datetime(2024, 5, 2, 9, tzinfo=UTC).timestamp()  # before the as-of date below
+        os.utime(inbox / f"{agency.slug}.xlsx", (sent, sent))
+    out = tmp_path / "mail" / "reminders"
     code, output = run(
         "mail",
         "reminders",
         str(inbox),
         "--as-of",
         "2024-05-07",
+        "--templates",
+        str(tmp_path / "t"),
         "--out",
         str(out),
         "--spec-dir",
@@ -123,12 +128,21 @@ def test_reminders(specs: Path, tmp_path: Path) -> None:
     assert code == 0, output
     assert sorted(p.name for p in out.glob("*.eml")) == ["so_xay_dung.eml", "so_y_te.eml"]
     missing = parse(out / "so_y_te.eml")
-    assert missing["Subject"] == "[Nhắc nộp] PHỤ LỤC 2 — Sở Y tế (đã quá hạn 2 ngày)"
-    assert "chưa nhận được biểu số liệu" in missing.get_body(("plain",)).get_content()
-    assert not list(missing.iter_attachments())
+    # Tuesday 7/5 + 3 working days = Friday 10/5/2024
+    assert missing["Subject"] == (
+        "[Nhắc nộp] PHỤ LỤC 2 — Sở Y tế — đã quá hạn, đề nghị gửi chậm nhất ngày 10/5/2024"
+    )
+    assert missing["X-Indicator-Kit-Kind"] == "reminder"
+    text = missing.get_body(("plain",)).get_content()
+    assert "chưa nhận được biểu số liệu" in text and "đã quá thời hạn trên 2 ngày" in text
+    assert "chậm nhất ngày 10/5/2024" in text and "05/05/2024" not in text
+    (template,) = list(missing.iter_attachments())  # the template again: they never replied
+    assert template.get_content() == (tmp_path / "t" / template_file_name("so_y_te")).read_bytes()
     fix = parse(out / "so_xay_dung.eml")
     body = fix.get_body(("plain",)).get_content()
-    assert fix["Subject"] == "[Đề nghị sửa] PHỤ LỤC 2 — Sở Xây dựng"
+    assert fix["Subject"] == "[Đề nghị sửa] PHỤ LỤC 2 — Sở Xây dựng — đề nghị gửi chậm nhất ngày 10/5/2024"
+    assert fix["X-Indicator-Kit-Kind"] == "correction"
+    assert "sửa và gửi lại chậm nhất ngày 10/5/2024" in body
     assert re.search(r"\n- Ô E1\d \(\"Tỷ lệ đô thị hóa\", cột 2019\) có nội dung \"khoảng 40\"", body)
     (attachment,) = list(fix.iter_attachments())
     assert attachment.get_filename() == "Phụ lục 2 - Sở Xây dựng - cần sửa.xlsx"
@@ -196,16 +210,14 @@ def test_send_dry_run_then_really_then_nothing_twice(
         str(specs),
     )
     code, output = run("mail", "send", "--dir", str(mail_dir))
-    assert code == 0 and "Chạy thử: 3 thư sẽ được gửi" in output
-    assert (
-        "so_noi_vu.eml: từ Sở Kế hoạch và Đầu tư <skhdt@haiphong.example> đến (chưa có địa chỉ email)"
-        in output
-    )
+    assert code == 0 and "Chạy thử: 2 thư sẽ được gửi" in output
+    assert "Không gửi 1 thư chưa có địa chỉ email của đơn vị (điền vào agencies.yaml" in output
+    assert "so_noi_vu.eml" in output.split("Không gửi")[1]
     assert handler.received == []
     use_local_server(controller, monkeypatch)
     code, output = run("mail", "send", "--really", "--dir", str(mail_dir))
     assert code == 0, output
-    assert "Đã gửi 2 thư." in output and "so_noi_vu.eml → —: không có địa chỉ email" in output
+    assert "Đã gửi 2/2 thư." in output and "Không gửi 1 thư chưa có địa chỉ email" in output
     recipients = sorted(r for _, rcpts, _ in handler.received for r in rcpts)
     assert recipients == ["soxd@haiphong.example", "soyte@haiphong.example"]
     for sender, _, content in handler.received:
@@ -217,7 +229,7 @@ def test_send_dry_run_then_really_then_nothing_twice(
         slug = "so_y_te" if "Y tế" in message["Subject"] else "so_xay_dung"
         assert attachment.get_content() == (tmp_path / "t" / template_file_name(slug)).read_bytes()
     code, output = run("mail", "send", "--really", "--dir", str(mail_dir))
-    assert "Đã gửi 0 thư." in output and len(handler.received) == 2
+    assert "Đã gửi 0/0 thư." in output and len(handler.received) == 2
 
 
 def test_one_failing_recipient_does_not_stop_the_others(
@@ -255,7 +267,7 @@ def test_one_failing_recipient_does_not_stop_the_others(
     code, output = run("mail", "send", "--really", "--dir", str(tmp_path / "mail"))
     assert code == 0
     assert "so_y_te.eml → " in output and "gửi không được" in output
-    assert "Đã gửi 1 thư." in output
+    assert "Đã gửi 1/2 thư." in output
     assert [r for _, rcpts, _ in handler.received for r in rcpts] == ["soxd@haiphong.example"]
 
 
@@ -278,3 +290,156 @@ def test_password_never_from_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("INDICATOR_KIT_SMTP_PASSWORD", "from-env")
     assert smtp_settings(config).password == "from-env"
     assert os.environ.get("INDICATOR_KIT_SMTP_PASSWORD") == "from-env"
+
+
+def test_letters_name_the_contact_and_take_a_given_reply_date(specs: Path, tmp_path: Path) -> None:
+    campaign = specs / "campaign.yaml"
+    campaign.write_text(
+        campaign.read_text(encoding="utf-8").replace(
+            '    contact_person: ""\n    phone: ""',
+            '    contact_person: "bà Nguyễn Thị Hoa, Phòng Tổng hợp"\n    phone: "0225 3842 123"',
+        ),
+        encoding="utf-8",
+    )
+    spec = load_spec(specs)
+    generate(spec, tmp_path / "t")
+    code, _ = run(
+        "mail",
+        "drafts",
+        "--agency",
+        "so_y_te",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(tmp_path / "d"),
+        "--spec-dir",
+        str(specs),
+    )
+    contact = (
+        "Mọi vướng mắc xin liên hệ: bà Nguyễn Thị Hoa, Phòng Tổng hợp, Sở Kế hoạch và Đầu tư, "
+        "điện thoại 0225 3842 123, email skhdt@haiphong.example."
+    )
+    assert code == 0 and contact in parse(tmp_path / "d" / "so_y_te.eml").get_body(("plain",)).get_content()
+    (tmp_path / "inbox").mkdir()
+    out = tmp_path / "mail" / "reminders"
+    code, output = run(
+        "mail",
+        "reminders",
+        str(tmp_path / "inbox"),
+        "--as-of",
+        "2024-05-06",
+        "--reply-by",
+        "15/05/2024",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(out),
+        "--spec-dir",
+        str(specs),
+    )
+    assert code == 0, output
+    reminder = parse(out / "so_y_te.eml")
+    body = reminder.get_body(("plain",)).get_content()
+    assert contact in body and "chậm nhất ngày 15/5/2024" in body and "đã quá thời hạn trên 1 ngày" in body
+    assert reminder["Subject"].endswith("đề nghị gửi chậm nhất ngày 15/5/2024")
+    # before the deadline the letter keeps the campaign's own date
+    early = tmp_path / "mail" / "early"
+    run(
+        "mail",
+        "reminders",
+        str(tmp_path / "inbox"),
+        "--as-of",
+        "2024-05-02",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(early),
+        "--spec-dir",
+        str(specs),
+    )
+    text = parse(early / "so_y_te.eml").get_body(("plain",)).get_content()
+    assert "thời hạn còn 3 ngày" in text and "gửi lại biểu trước ngày 05/5/2024" in text
+
+
+def test_reminders_of_agencies_done_since_are_removed(specs: Path, tmp_path: Path) -> None:
+    spec = load_spec(specs)
+    generate(spec, tmp_path / "t")
+    out = tmp_path / "mail" / "reminders"
+    (tmp_path / "inbox").mkdir()
+    args = [
+        "--as-of",
+        "2024-05-07",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(out),
+        "--spec-dir",
+        str(specs),
+    ]
+    run("mail", "reminders", str(tmp_path / "inbox"), *args)
+    assert (out / "so_y_te.eml").exists()
+    path = fill_return(
+        spec,
+        tmp_path / "t" / template_file_name("so_y_te"),
+        tmp_path / "inbox" / "y_te.xlsx",
+        consistent_values(spec),
+        "so_y_te",
+    )
+    sent = datetime(2024, 5, 6, 9, tzinfo=UTC).timestamp()
+    os.utime(path, (sent, sent))
+    code, output = run("mail", "reminders", str(tmp_path / "inbox"), *args)
+    assert code == 0 and not (out / "so_y_te.eml").exists() and "so_y_te.eml" in output
+    assert len(list(out.glob("*.eml"))) == len(spec.agencies) - 1
+
+
+def test_send_keeps_rounds_apart_and_sends_what_the_dry_run_showed(
+    specs: Path, tmp_path: Path, smtp_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    controller, handler = smtp_server
+    spec = load_spec(specs)
+    generate(spec, tmp_path / "t")
+    mail_dir = tmp_path / "mail"
+    run(
+        "mail",
+        "drafts",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(mail_dir / "drafts"),
+        "--spec-dir",
+        str(specs),
+    )
+    (tmp_path / "inbox").mkdir()
+    run(
+        "mail",
+        "reminders",
+        str(tmp_path / "inbox"),
+        "--as-of",
+        "2024-05-07",
+        "--templates",
+        str(tmp_path / "t"),
+        "--out",
+        str(mail_dir / "reminders"),
+        "--spec-dir",
+        str(specs),
+    )
+    use_local_server(controller, monkeypatch)
+    code, output = run("mail", "send", "--dir", str(mail_dir))
+    assert code == 2 and "--kind drafts" in output and "18 thư gửi biểu mẫu, 18 thư nhắc nộp" in output
+    code, output = run("mail", "send", "--really", "--dir", str(mail_dir))
+    assert code == 2 and handler.received == []  # refused before anything was sent
+    code, dry = run("mail", "send", "--kind", "reminders", "--dir", str(mail_dir))
+    assert code == 0 and "Chạy thử: 2 thư sẽ được gửi" in dry
+    assert "Không gửi 16 thư chưa có địa chỉ email" in dry
+    listed = re.findall(r"^  (\S+\.eml): từ .* đến (.+?) — (.+?) — đính kèm", dry, flags=re.M)
+    code, really = run("mail", "send", "--kind", "reminders", "--really", "--dir", str(mail_dir))
+    assert code == 0 and "Đã gửi 2/2 thư." in really
+    received = sorted(
+        (rcpts[0], str(message_from_bytes(content, policy=default)["Subject"]))
+        for _, rcpts, content in handler.received
+    )
+    shown = sorted((re.search(r"<(.+)>", to).group(1), subject) for _, to, subject in listed)
+    assert received == shown and all(subject.startswith("[Nhắc nộp]") for _, subject in received)
+    # the first round is still there to be sent, on its own
+    code, drafts = run("mail", "send", "--kind", "drafts", "--dir", str(mail_dir))
+    assert "Loại thư: thư gửi biểu mẫu." in drafts and "Chạy thử: 2 thư sẽ được gửi" in drafts

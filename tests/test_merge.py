@@ -102,17 +102,28 @@ def test_disagreement_and_changes_listed(spec: Spec, master) -> None:
     assert changed == {CHANGED: ("900", "1.000"), REMOVED: ("1.000", "(trống)")}
 
 
-def test_status_table(spec: Spec, master) -> None:
+def test_status_table(spec: Spec, master, inbox: Path) -> None:
+    from indicator_kit.verdict import FileRole, State, Timing, judge
+
     by = {s.agency: s for s in master.statuses}
-    assert not by[MISSING].received and by[MISSING].action == "chưa nộp"
+    assert not by[MISSING].received
     assert by[LATE].on_time is False and by[LEAD].on_time is True
-    assert by[WITH_ERROR].action == "cần sửa" and by[WITH_ERROR].errors == 1
     assert by[RESUBMITS].current.file == "tai_chinh_lan2.xlsx"
     assert [o.file for o in by[RESUBMITS].older] == ["tai_chinh_lan1.xlsx"]
     assert by[RESUBMITS].answered == by[RESUBMITS].expected - 1
-    assert (
-        by["cuc_thong_ke"].action == "đã đạt" and by["cuc_thong_ke"].answered == by["cuc_thong_ke"].expected
+    verdicts = judge(spec, master, collect_inbox(inbox, spec), date(2024, 5, 7))
+    v = {a.agency: a for a in verdicts.agencies}
+    assert (v[MISSING].state, v[MISSING].timing) == (State.NOT_RECEIVED, Timing.OVERDUE)
+    assert v[WITH_ERROR].state is State.NEEDS_FIX and v[WITH_ERROR].errors == 1
+    assert v[RESUBMITS].state is State.NEEDS_FIX and v[RESUBMITS].blank_cells == 1  # one cell emptied
+    (old,) = v[RESUBMITS].superseded
+    assert (old.file, old.role, old.note) == (
+        "tai_chinh_lan1.xlsx",
+        FileRole.SUPERSEDED,
+        "đã được thay bằng tai_chinh_lan2.xlsx",
     )
+    assert v[LATE].timing is Timing.LATE
+    assert v["cuc_thong_ke"].state is State.ACCEPTED and v["cuc_thong_ke"].timing is Timing.ON_TIME
 
 
 def test_long_csv_and_workbook(spec: Spec, master, inbox: Path, tmp_path: Path) -> None:
@@ -138,7 +149,8 @@ def test_long_csv_and_workbook(spec: Spec, master, inbox: Path, tmp_path: Path) 
     co_cell = ws.cell(*(x + 1 for x in layout.cell(BHYT, "y2021")))
     assert "phối hợp" in co_cell.comment.text
     status_rows = {r[1].value: r for r in wb["Tình trạng nộp"].iter_rows(min_row=2)}
-    assert status_rows[MISSING][12].value == "chưa nộp" and status_rows[LATE][7].value == "muộn"
+    assert status_rows[MISSING][2].value == "chưa nộp" and status_rows[LATE][3].value == "muộn"
+    assert status_rows[MISSING][12].value == "nhắc nộp"
     assert any(r[0].value == BHYT for r in wb["Chênh lệch"].iter_rows(min_row=2))
 
 
@@ -186,17 +198,24 @@ def test_status_command(spec: Spec, inbox: Path, tmp_path: Path) -> None:
         main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)], catch_exceptions=False
     )
     assert result.exit_code == 1
-    assert "còn 2 ngày đến hạn nộp" in result.output
+    # the deadline once, in the campaign's words and date style
+    assert "Ngày 03/5/2024: còn 2 ngày đến hạn nộp (trước ngày 05/5/2024)." in result.output
+    assert "05/05/2024" not in result.output and result.output.count("05/5/2024") == 1
     line = next(x for x in result.output.splitlines() if x.startswith("Sở Nội vụ"))
     assert "chưa nộp" in line and "chưa đến hạn" in line
-    late = next(x for x in result.output.splitlines() if x.startswith("Sở Y tế"))
-    assert "muộn" in late
+    # Sở Y tế's file arrived on 6/5: as of 3/5 it has not arrived, and is not "muộn"
+    early = next(x for x in result.output.splitlines() if x.startswith("Sở Y tế"))
+    assert "chưa nộp" in early and "chưa đến hạn" in early and "muộn" not in early
+    assert "Không tính y_te.xlsx: nhận ngày 06/5/2024, sau ngày 03/5/2024." in result.output
     page = html.read_text(encoding="utf-8")
-    assert "<table>" in page and "Sở Xây dựng" in page and "cần sửa" in page
+    assert "<table>" in page and "Sở Xây dựng" in page and "đã nộp – cần sửa" in page
+    assert "Không tính 1 tệp đến sau ngày 03/5/2024" in page
     after = CliRunner().invoke(
         main, ["status", str(inbox), "--as-of", "2024-05-07", "--html", str(html)], catch_exceptions=False
     )
-    assert "đã quá hạn nộp 2 ngày" in after.output
+    assert "Ngày 07/5/2024: đã quá hạn nộp 2 ngày (trước ngày 05/5/2024)." in after.output
+    late = next(x for x in after.output.splitlines() if x.startswith("Sở Y tế"))
+    assert "muộn" in late and "đạt" in late
 
 
 def test_status_exit_zero_when_everyone_is_done(spec: Spec, tmp_path: Path) -> None:

@@ -342,19 +342,20 @@ def unverified(spec: Spec, tmp_path: Path) -> Path:
     """so_y_te's return with its identity edited by hand: it does not verify."""
     from tests.test_collect import retag
 
-    generate(spec, tmp_path / "t", ["so_y_te"])
+    generate(spec, tmp_path / "t")  # (reminders attach the template again)
     genuine = fill(spec, tmp_path, "so_y_te", "goc.xlsx", "2024-05-02T08:00:00")
-    retag(genuine, tmp_path / "inbox" / "so_y_te.xlsx", spec.spec_hash, "000000000000")
+    stamp(
+        retag(genuine, tmp_path / "inbox" / "so_y_te.xlsx", spec.spec_hash, "000000000000"),
+        "2024-05-02T08:00:00",
+    )
     genuine.unlink()
     return tmp_path
 
 
 def reminders(root: Path, *extra: str) -> tuple[int, str]:
-    result = CliRunner().invoke(
-        main,
-        ["mail", "reminders", str(root / "inbox"), "--as-of", "2024-05-07", "--out", str(root / "r"), *extra],
-        catch_exceptions=False,
-    )
+    inbox, out, templates = (str(root / name) for name in ("inbox", "r", "t"))
+    argv = ["mail", "reminders", inbox, "--as-of", "2024-05-07", "--out", out, "--templates", templates]
+    result = CliRunner().invoke(main, [*argv, *extra], catch_exceptions=False)
     return result.exit_code, result.output
 
 
@@ -368,7 +369,8 @@ def subject(path: Path) -> str:
 def test_reminders_honour_accept(unverified: Path, workspace: Workspace) -> None:
     code, output = reminders(unverified)
     assert code == 0, output
-    assert subject(unverified / "r" / "so_y_te.eml").startswith("[Nhắc nộp]")  # its data is not counted
+    # its data is not counted until the officer accepts it: the agency is asked to resend
+    assert subject(unverified / "r" / "so_y_te.eml").startswith("[Đề nghị sửa]")
     code, output = reminders(unverified, "--accept", "so_y_te.xlsx")
     assert code == 0, output
     # accepted, complete, no errors: no letter, and the earlier run's one is gone (`mail send`

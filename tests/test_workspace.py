@@ -147,6 +147,7 @@ def test_every_output_lies_under_the_outputs_folder_or_out(
     assert ik("collect").exit_code == 0
     assert ik("status", "--as-of", "2024-05-03").exit_code in (0, 1)
     assert ik("mail", "drafts", "--agency", "so_y_te").exit_code == 0
+    assert ik("generate").exit_code == 0  # reminders attach the template again for every missing agency
     assert ik("mail", "reminders", "--as-of", "2024-05-03").exit_code == 0
     top = sorted(p.name for p in ws.iterdir())
     assert top == [".indicator-kit", "HUONG_DAN.md", "hop_thu", MARKER, "ket_qua", "workbook_specs"]

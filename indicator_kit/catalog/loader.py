@@ -212,6 +212,7 @@ def _campaign(data: Any, problems: _Problems) -> Campaign | None:
         columns.append(Column(**item))
     try:
         issued, deadline = date.fromisoformat(c["issued"]), date.fromisoformat(c["deadline"])
+        holidays = tuple(date.fromisoformat(day) for day in c.get("holidays", []))
     except ValueError as exc:
         problems.add(CAMPAIGN_FILE, c, "deadline", f"ngày không hợp lệ: {exc}")
         return None
@@ -230,6 +231,8 @@ def _campaign(data: Any, problems: _Problems) -> Campaign | None:
         recipient=Contact(**c["recipient"]),
         areas=areas,
         columns=tuple(columns),
+        reply_working_days=c.get("reply_working_days", 3),
+        holidays=holidays,
     )
 
 

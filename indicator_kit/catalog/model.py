@@ -90,6 +90,14 @@ class Column:
     def is_year(self) -> bool:
         return self.first_year == self.last_year
 
+    @property
+    def title(self) -> str:
+        """The column as the printed table heads it: "Năm 2021", "Giai đoạn 2014–2018",
+        "Giai đoạn 2019–2023 – Hải Phòng" (for lists people read, not for rule messages)."""
+        if not self.group:
+            return self.header
+        return f"{self.group} {self.header}" if self.group == "Năm" else f"{self.group} – {self.header}"
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -116,6 +124,10 @@ class Campaign:
     recipient: Contact
     areas: dict[str, str]
     columns: tuple[Column, ...]
+    # After the deadline, reminders and correction requests ask for a reply this many working
+    # days after the day they are written (Saturdays, Sundays and `holidays` are not counted).
+    reply_working_days: int = 3
+    holidays: tuple[date, ...] = ()
 
     def column(self, column_id: str) -> Column:
         return next(c for c in self.columns if c.id == column_id)

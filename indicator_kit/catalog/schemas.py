@@ -117,6 +117,8 @@ CAMPAIGN: dict[str, Any] = {
                 "issued": {"type": "string", "format": "date"},
                 "deadline": {"type": "string", "format": "date"},
                 "deadline_text": _TEXT,
+                "reply_working_days": {"type": "integer", "minimum": 1, "maximum": 30},
+                "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
                 "template_version": _TEXT,
                 "protection_password": _TEXT,
                 "recipient": _CONTACT,

@@ -1,4 +1,4 @@
-"""Findings and feedback written to disk: JSON, CSV (Excel-friendly, injection-safe), workbooks."""
+"""Findings and feedback rendered for a run to publish: JSON, CSV (Excel-friendly), workbooks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import csv
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -14,11 +16,14 @@ from indicator_kit.catalog.model import Spec
 from indicator_kit.checks import column_name
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
-from indicator_kit.findings import FIELDS, Finding
+from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
 from indicator_kit.template.layout import build_layout
-from indicator_kit.template.xlsx import Feedback, render_template
+from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
+
+if TYPE_CHECKING:
+    from indicator_kit.verdict import Verdicts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -75,20 +80,139 @@ def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
     return render_template(layout, identity_for(spec, sub.agency), feedback)
 
 
-def report_files(out_dir: Path, spec: Spec, submissions: list[Submission]) -> dict[Path, bytes]:
-    """findings.json, findings.csv and one feedback workbook per agency whose current return
-    has errors or warnings: rendered, for the caller to publish with the rest of its run."""
+SEVERITY_TEXT = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Ghi nhận"}
+FINDINGS_XLSX = "findings.xlsx"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One row of findings.xlsx: one finding, or the same value-reading note on several cells
+    of one row (ten numbers typed as text in a row are one problem, not ten)."""
+
+    first: Finding
+    cells: tuple[str, ...]
+    columns: tuple[str, ...]
+
+
+def problems(findings: Iterable[Finding]) -> list[Problem]:
+    """Findings in order, those of one file, code and row without a rule grouped (the coercions:
+    each cell's message differs only by its value)."""
+    grouped: dict[tuple[str, str, str, str], list[Finding]] = {}
+    order: list[tuple[str, str, str, str]] = []
+    for i, f in enumerate(findings):
+        key = (f.file, f.code, f.row_key, "") if f.row_key and not f.rule else (f.file, f.code, "", str(i))
+        if key not in grouped:
+            grouped[key] = []
+            order.append(key)
+        grouped[key].append(f)
+    return [
+        Problem(grouped[k][0], tuple(f.cell for f in grouped[k]), tuple(f.column for f in grouped[k]))
+        for k in order
+    ]
+
+
+def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -> bytes:
+    """findings.xlsx for people: what each agency must fix (Vietnamese headers, agency names,
+    column titles as printed, severity in words), and every file received with what became of it.
+    A replaced file's own findings are not listed as problems: the later file counts."""
+    from indicator_kit.verdict import FileRole  # verdict imports merge, which imports this module
+
+    buffer = io.BytesIO()
+    wb = text_safe_workbook(buffer)
+    header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    body = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    error = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "font_color": "#9C0006"})
+    names = {a.slug: a.short_name for a in spec.agencies}
+    titles = {c.id: c.title for c in spec.campaign.columns}
+    files = {f.file: f for f in verdicts.files}
+    replaced = {name for name, f in files.items() if f.role in (FileRole.SUPERSEDED, FileRole.DUPLICATE)}
+    rows = []
+    for p in problems(f for f in findings if f.severity is not Severity.INFO and f.file not in replaced):
+        f = p.first
+        label = spec.row_by_key[f.row_key].label if f.row_key in spec.row_by_key else ""
+        columns = list(dict.fromkeys(titles.get(c, c) for c in p.columns if c))
+        if len(columns) == len(titles) > 1:
+            columns = [f"cả {len(titles)} cột"]
+        message = f.message if len(p.cells) == 1 else f"{f.message} (và {len(p.cells) - 1} ô khác cùng dòng)"
+        rows.append(
+            (
+                f.severity,
+                [
+                    names.get(f.agency, "(chưa rõ đơn vị)"),
+                    f.file,
+                    f.sheet,
+                    ", ".join(c for c in p.cells if c),
+                    label,
+                    ", ".join(columns),
+                    SEVERITY_TEXT[f.severity],
+                    message,
+                ],
+            )
+        )
+    _sheet(
+        wb.add_worksheet("Cần xử lý"),
+        ["Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung"],
+        [22, 28, 11, 12, 36, 26, 9, 80],
+        [(error if sev is Severity.ERROR else body, values) for sev, values in rows],
+        header,
+    )
+    _sheet(
+        wb.add_worksheet("Tệp đã nhận"),
+        ["Tệp", "Đơn vị", "Tình trạng tệp", "Ghi chú"],
+        [36, 36, 16, 80],
+        [
+            (body, [f.file, names.get(f.agency, "(chưa rõ đơn vị)"), str(f.role), f.note])
+            for f in verdicts.files
+        ],
+        header,
+    )
+    wb.close()
+    return buffer.getvalue()
+
+
+def _sheet(
+    ws: Any, headers: list[str], widths: list[int], rows: list[tuple[Any, list[str]]], header: Any
+) -> None:
+    for col, (title, width) in enumerate(zip(headers, widths, strict=True)):
+        ws.write_string(0, col, title, header)
+        ws.set_column(col, col, width)
+    for r, (fmt, values) in enumerate(rows, start=1):
+        for col, value in enumerate(values):
+            ws.write_string(r, col, value, fmt)
+        # wrapped text needs its height set: spreadsheet programs do not grow the row on opening
+        lines = max(-(-len(value) // max(widths[col] - 1, 1)) for col, value in enumerate(values))
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    # printed as a list to hand over: A4 landscape, one page wide, the header on every page
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
+def report_files(
+    out_dir: Path, spec: Spec, submissions: list[Submission], verdicts: Verdicts | None = None
+) -> dict[Path, bytes]:
+    """findings.json and findings.csv (machine codes, for scripts), findings.xlsx (for people)
+    and a feedback workbook for each agency whose accepted file must be corrected or looked at:
+    rendered, for the caller to publish with the rest of its run."""
     findings = all_findings(submissions)
     files = {
         out_dir / "findings.json": findings_json(findings),
         out_dir / "findings.csv": findings_csv(findings),
     }
-    by_agency: dict[str, list[Submission]] = {}
-    for sub in submissions:
-        if sub.agency and not sub.refused:
-            by_agency.setdefault(sub.agency, []).append(sub)
-    for slug, subs in sorted(by_agency.items()):
-        latest = newest(subs)
+    if verdicts is not None:
+        files[out_dir / FINDINGS_XLSX] = findings_workbook(spec, findings, verdicts)
+        current = [a.current for a in verdicts.agencies if a.current is not None]
+    else:
+        by_agency: dict[str, list[Submission]] = {}
+        for sub in submissions:
+            if sub.agency and not sub.refused:
+                by_agency.setdefault(sub.agency, []).append(sub)
+        current = [newest(subs) for subs in by_agency.values()]
+    for latest in sorted(current, key=lambda sub: sub.agency or ""):
         if any(f.severity.value in ("error", "warning") for f in latest.findings):
-            files[out_dir / "feedback" / f"{slug}.xlsx"] = feedback_workbook(spec, latest)
+            files[out_dir / "feedback" / f"{latest.agency}.xlsx"] = feedback_workbook(spec, latest)
     return files

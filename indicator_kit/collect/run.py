@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from indicator_kit.catalog.model import Spec
@@ -15,6 +16,7 @@ from indicator_kit.collect.model import EMPTY_TABLE, Submission
 from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
+from indicator_kit.errors import IndicatorKitError
 from indicator_kit.findings import finding
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
@@ -205,11 +207,77 @@ def collect_inbox(
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = True,
+    done: Callable[[Submission], None] | None = None,
 ) -> list[Submission]:
     """One Submission per file, in file order. Each file is read in a worker process that is
     stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
-    crash the run; large inboxes use every core."""
+    crash the run; large inboxes use every core. `done` sees each result as it comes."""
     paths = list(inbox_files(inbox))
     if not isolate:
-        return [collect_file(path, inbox, spec, limits) for path in paths]
-    return run_isolated(collect_file, paths, inbox, spec, limits, workers or os.cpu_count() or 1)
+        results = []
+        for path in paths:
+            results.append(collect_file(path, inbox, spec, limits))
+            if done is not None:
+                done(results[-1])
+        return results
+    return run_isolated(collect_file, paths, inbox, spec, limits, workers or os.cpu_count() or 1, done)
+
+
+class EmptyInboxError(IndicatorKitError):
+    """The inbox holds no workbook with a value in it: a wrong folder, or nothing returned yet.
+    Refused before anything is written, so a good master is never replaced by an empty one."""
+
+
+_SPREADSHEET_KINDS = {k.value for k in (Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS)}
+
+
+def require_values(inbox: Path, submissions: list[Submission]) -> None:
+    """Raise `EmptyInboxError`, saying what the inbox held, unless some file has a value."""
+    if any(sub.answered for sub in submissions if not sub.refused):
+        return
+    if not submissions:
+        seen = "thư mục trống (không có tệp nào)"
+    else:
+        blank = sum(1 for s in submissions if not s.refused and s.kind in _SPREADSHEET_KINDS)
+        other = sum(1 for s in submissions if s.refused and s.kind == Kind.OTHER.value)
+        unreadable = len(submissions) - blank - other
+        parts = [
+            f"{n} {what}"
+            for n, what in (
+                (blank, "bảng tính chưa có số liệu nào (biểu mẫu trống?)"),
+                (other, "tệp không phải bảng tính"),
+                (unreadable, "tệp không đọc được"),
+            )
+            if n
+        ]
+        more = len(submissions) - 5
+        names = ", ".join(s.file for s in submissions[:5]) + (f" và {more} tệp khác" if more > 0 else "")
+        seen = f"{len(submissions)} tệp — {'; '.join(parts)}: {names}"
+    raise EmptyInboxError(
+        f"Thư mục nhận {inbox} không có biểu số liệu nào đã điền: {seen}. "
+        "Chưa ghi gì, bảng tổng hợp cũ được giữ nguyên. Hãy kiểm tra đã chọn đúng thư mục chứa "
+        "các tệp Excel đơn vị gửi về chưa."
+    )
+
+
+def collect_archived(
+    copies: list[tuple[Path, str, float]], spec: Spec, limits: Limits = DEFAULT_LIMITS
+) -> list[Submission]:
+    """Read archived copies (path, the name the file arrived under, its arrival as a timestamp)
+    as the files they were, isolated like inbox files, each with a `kept-from-archive` note."""
+    if not copies:
+        return []
+    read = run_isolated(collect_file, [path for path, _, _ in copies], copies[0][0].parent, spec, limits, 1)
+    for sub, (path, name, arrived) in zip(read, copies, strict=True):
+        sub.file, sub.mtime = name, arrived
+        sub.findings[:] = [replace(f, file=name) for f in sub.findings]
+        sub.findings.append(
+            finding(
+                "kept-from-archive",
+                f"Tệp {name} không còn trong thư mục nhận; dùng bản đã lưu khi nhận ({path.name}).",
+                file=name,
+                sha256=sub.sha256,
+                agency=sub.agency or "",
+            )
+        )
+    return read

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,11 +91,18 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
-    read_one: ReadOne, paths: list[Path], inbox: Path, spec: Spec, limits: Limits, workers: int
+    read_one: ReadOne,
+    paths: list[Path],
+    inbox: Path,
+    spec: Spec,
+    limits: Limits,
+    workers: int,
+    done: Callable[[Submission], None] | None = None,
 ) -> list[Submission]:
     """`read_one(path, inbox, spec, limits)` for every path, each in a worker that can be stopped.
     (`read_one` is passed in, a module-level function, so that this module needs nothing of the
-    reader's and spawned workers can import it by name.)"""
+    reader's and spawned workers can import it by name.) `done` is called in this process with
+    each file's result as it arrives (a progress bar)."""
     if processes.forks():
         expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
     context = processes.context()
@@ -105,6 +113,8 @@ def run_isolated(
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
         results[index] = verdict
+        if done is not None:
+            done(verdict)
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
@@ -131,6 +141,8 @@ def run_isolated(
                         while slot.tasks and slot.conn.poll():  # every result that has arrived
                             index, path = slot.tasks[0]
                             results[index] = slot.conn.recv()
+                            if done is not None:
+                                done(results[index])
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader

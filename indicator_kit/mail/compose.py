@@ -10,11 +10,13 @@ from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr
+from enum import StrEnum
 from pathlib import Path
 
 import jinja2
 
 from indicator_kit.catalog.model import Agency, Spec
+from indicator_kit.dates import add_working_days, campaign_date
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAIL_DIR = "mail"
@@ -42,8 +44,25 @@ def render(spec_dir: Path, name: str, **context: object) -> tuple[str, str]:
     return subject, body
 
 
+class MailKind(StrEnum):
+    """Which round a message belongs to (header X-Indicator-Kit-Kind), so that `mail send` never
+    mixes first-round mail with reminders."""
+
+    DRAFT = "draft"  # the template, first round
+    REMINDER = "reminder"  # nothing received yet
+    CORRECTION = "correction"  # received, must be corrected or resent
+
+
+KIND_HEADER = "X-Indicator-Kit-Kind"
+
+
 def build_message(
-    spec: Spec, agency: Agency, subject: str, body: str, attachment: Attachment | None
+    spec: Spec,
+    agency: Agency,
+    subject: str,
+    body: str,
+    attachment: Attachment | None,
+    kind: MailKind = MailKind.DRAFT,
 ) -> Message:
     """A multipart message. The legacy (compat32) MIME classes are used on purpose: the modern
     policy drops the space between RFC 2047 encoded words when it folds a long Vietnamese subject
@@ -57,6 +76,7 @@ def build_message(
     message["Subject"] = Header(subject, "utf-8")
     message["X-Unsent"] = "1"  # Outlook/Thunderbird open it as a draft ready to send
     message["X-Indicator-Kit-Agency"] = agency.slug
+    message[KIND_HEADER] = kind.value
     message.attach(MIMEText(body, "plain", "utf-8"))
     if attachment is not None:
         part = MIMEApplication(attachment.data, XLSX_TYPE[1])
@@ -80,21 +100,70 @@ def draft_context(spec: Spec, agency: Agency) -> dict[str, object]:
         "indicators": len(spec.rows_for(agency.slug)),
         "years": f"{years[0]}–{years[-1]}" if years else "",
         "periods": ", ".join(periods),
-        "deadline": spec.campaign.deadline.strftime("%d/%m/%Y"),
+        "deadline": campaign_date(spec.campaign.deadline),
         "contact": recipient.email or f"của {recipient.short_name}",
+        "contact_line": contact_line(spec),
     }
 
 
+def contact_line(spec: Spec) -> str:
+    """Whom the agency can call, from campaign.yaml's recipient ("" when nothing is filled in)."""
+    r = spec.campaign.recipient
+    who = [r.contact_person] if r.contact_person else []
+    reach = [f"điện thoại {r.phone}" if r.phone else "", f"email {r.email}" if r.email else ""]
+    reach = [x for x in reach if x]
+    if not who and not reach:
+        return ""
+    person = f"{who[0]}, {r.short_name}" if who else r.short_name
+    return f"Mọi vướng mắc xin liên hệ: {person}" + (f", {', '.join(reach)}" if reach else "") + "."
+
+
+@dataclass(frozen=True)
+class LetterDates:
+    """The dates a reminder or correction request speaks of, in the campaign's style."""
+
+    as_of: date
+    deadline: date
+    reply_by: date  # asked for once the deadline has passed
+
+    @property
+    def overdue(self) -> bool:
+        return self.as_of >= self.deadline
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - self.as_of).days
+
+    def context(self, deadline_text: str) -> dict[str, object]:
+        return {
+            "as_of": campaign_date(self.as_of),
+            "days_left": self.days_left,
+            "days_overdue": -self.days_left,
+            "overdue": self.overdue,
+            # before the deadline the campaign's own words; after it, a new date
+            "reply_by": f"chậm nhất ngày {campaign_date(self.reply_by)}" if self.overdue else deadline_text,
+        }
+
+
+def letter_dates(spec: Spec, as_of: date, reply_by: date | None = None) -> LetterDates:
+    """`reply_by` defaults to campaign.yaml's `reply_working_days` working days after `as_of`."""
+    c = spec.campaign
+    default = add_working_days(as_of, c.reply_working_days, c.holidays)
+    return LetterDates(as_of, c.deadline, reply_by or default)
+
+
 def reminder_context(
-    spec: Spec, agency: Agency, as_of: date, received: bool, file: str, problems: list[dict[str, str]]
+    spec: Spec,
+    agency: Agency,
+    dates: LetterDates,
+    received: bool,
+    file: str,
+    problems: list[dict[str, str]],
 ) -> dict[str, object]:
-    days_left = (spec.campaign.deadline - as_of).days
     return {
         **draft_context(spec, agency),
-        "as_of": as_of.strftime("%d/%m/%Y"),
+        **dates.context(spec.campaign.deadline_text),
         "received": received,
-        "days_left": days_left,
-        "overdue": days_left < 0,
         "file": file,
         "problems": problems,
     }

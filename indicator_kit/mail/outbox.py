@@ -15,24 +15,27 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import default as DISPLAY
 from email.utils import format_datetime, make_msgid, parseaddr
+from enum import StrEnum
 from pathlib import Path
 
 from indicator_kit.catalog.loader import read_yaml
 from indicator_kit.catalog.model import Spec
-from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import feedback_workbook
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.files import write_atomic
 from indicator_kit.generate import template_file_name
 from indicator_kit.mail.compose import (
+    KIND_HEADER,
     Attachment,
+    MailKind,
     attachment_name,
     build_message,
     draft_context,
+    letter_dates,
     reminder_context,
     render,
 )
-from indicator_kit.merge.core import Master
+from indicator_kit.verdict import AgencyVerdict, State, Verdicts
 
 SENT_LOG = "sent.jsonl"
 
@@ -50,13 +53,18 @@ def _write(path: Path, message: Message) -> Path:
     return path
 
 
+def _template(templates: Path, slug: str) -> Path:
+    template = templates / template_file_name(slug)
+    if not template.exists():
+        raise MailError(f"Chưa có biểu mẫu {template}. Hãy chạy 'indicator-kit generate' trước.")
+    return template
+
+
 def write_drafts(spec: Spec, spec_dir: Path, templates: Path, out_dir: Path, slugs: list[str]) -> list[Path]:
     written = []
     for slug in slugs:
         agency = spec.agency_by_slug[slug]
-        template = templates / template_file_name(slug)
-        if not template.exists():
-            raise MailError(f"Chưa có biểu mẫu {template}. Hãy chạy 'indicator-kit generate' trước.")
+        template = _template(templates, slug)
         subject, body = render(spec_dir, "draft", **draft_context(spec, agency))
         message = build_message(
             spec, agency, subject, body, Attachment(attachment_name(spec, agency), template.read_bytes())
@@ -65,35 +73,64 @@ def write_drafts(spec: Spec, spec_dir: Path, templates: Path, out_dir: Path, slu
     return written
 
 
-def reminder_files(spec: Spec, spec_dir: Path, master: Master, as_of: date) -> dict[str, bytes]:
-    """Drafts (file name → .eml bytes) for agencies that have not returned, or whose return has
-    errors; the caller publishes them with the rest of its run."""
+def _problems(spec: Spec, verdict: AgencyVerdict) -> list[dict[str, str]]:
+    """What the agency must do, one line each: the unusable file, each error, the blank cells."""
+    found = []
+    if verdict.current is None:
+        found += [{"text": f"Tệp {f.file}: {f.reason}."} for f in verdict.unusable[-1:]]
+    for f in verdict.problems:
+        text = f.message if not f.cell or f.message.startswith(f"Ô {f.cell}") else f"Ô {f.cell}: {f.message}"
+        found.append({"text": text})
+    found += [
+        {"text": f'Cột "{m.title}": {m.cells} ô chưa có số liệu (gõ x nếu không có số liệu).'}
+        for m in verdict.missing
+    ]
+    return found
+
+
+def reminder_files(
+    spec: Spec, spec_dir: Path, verdicts: Verdicts, templates: Path, reply_by: date | None = None
+) -> dict[str, bytes]:
+    """A reminder for each agency with nothing received (the template attached again), a
+    correction request for each that must fix or resend (its feedback workbook attached, or the
+    template when nothing it sent could be used). The same verdicts as status and the master.
+    File name → .eml bytes, for the caller to publish with the rest of its run."""
+    dates = letter_dates(spec, verdicts.as_of, reply_by)
     written = {}
-    for status in master.statuses:
-        agency = spec.agency_by_slug[status.agency]
-        sub: Submission | None = status.current
-        if status.received and not status.errors:
+    for verdict in verdicts.agencies:
+        if verdict.state not in (State.NOT_RECEIVED, State.NEEDS_FIX):
             continue
-        problems = (
-            []
-            if sub is None
-            else [
-                {
-                    "text": f.message
-                    if not f.cell or f.message.startswith(f"Ô {f.cell}")
-                    else f"Ô {f.cell}: {f.message}"
-                }
-                for f in sub.findings
-                if f.severity.value == "error"
-            ]
-        )
-        context = reminder_context(spec, agency, as_of, status.received, sub.file if sub else "", problems)
+        agency = spec.agency_by_slug[verdict.agency]
+        sub = verdict.current
+        received = verdict.state is State.NEEDS_FIX
+        file = sub.file if sub else (verdict.unusable[-1].file if verdict.unusable else "")
+        context = reminder_context(spec, agency, dates, received, file, _problems(spec, verdict))
+        context["attached_feedback"] = sub is not None
         subject, body = render(spec_dir, "reminder", **context)
-        attachment = None
         if sub is not None:
             attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(spec, sub))
-        written[f"{agency.slug}.eml"] = eml_bytes(build_message(spec, agency, subject, body, attachment))
+        else:
+            attachment = Attachment(
+                attachment_name(spec, agency), _template(templates, agency.slug).read_bytes()
+            )
+        kind = MailKind.CORRECTION if received else MailKind.REMINDER
+        written[f"{agency.slug}.eml"] = eml_bytes(
+            build_message(spec, agency, subject, body, attachment, kind)
+        )
     return written
+
+
+def stale_reminders(out_dir: Path, keep: set[str]) -> list[Path]:
+    """Reminders and correction requests of an earlier run that this run does not write again
+    (names not in `keep`): the agency has replied or been corrected since, so the letter must not
+    be sent any more. The caller removes them with the rest of its run."""
+    if not out_dir.is_dir():
+        return []
+    return [
+        m.path
+        for m in outgoing(out_dir)
+        if m.path.parent == out_dir and m.path.name not in keep and m.kind is not MailKind.DRAFT
+    ]
 
 
 @dataclass(frozen=True)
@@ -133,6 +170,24 @@ class Outgoing:
     recipients: list[str]
     subject: str
     attachments: list[str]
+    kind: MailKind
+
+
+class Round(StrEnum):
+    """What `mail send --kind` chooses: never both at once."""
+
+    DRAFTS = "drafts"  # first-round mail with the templates
+    REMINDERS = "reminders"  # reminders and correction requests
+
+    @property
+    def kinds(self) -> frozenset[MailKind]:
+        if self is Round.DRAFTS:
+            return frozenset({MailKind.DRAFT})
+        return frozenset({MailKind.REMINDER, MailKind.CORRECTION})
+
+    @property
+    def title(self) -> str:
+        return "thư gửi biểu mẫu" if self is Round.DRAFTS else "thư nhắc nộp, đề nghị sửa"
 
 
 def outgoing(mail_dir: Path) -> list[Outgoing]:
@@ -140,6 +195,7 @@ def outgoing(mail_dir: Path) -> list[Outgoing]:
     for path in sorted(mail_dir.rglob("*.eml")):
         data = path.read_bytes()
         message = message_from_bytes(data, policy=DISPLAY)
+        kind = str(message.get(KIND_HEADER, MailKind.DRAFT.value))
         found.append(
             Outgoing(
                 path,
@@ -148,6 +204,7 @@ def outgoing(mail_dir: Path) -> list[Outgoing]:
                 [str(a) for a in message.get_all("To", [])],
                 str(message.get("Subject", "")),
                 [part.get_filename() or "" for part in message.iter_attachments()],
+                MailKind(kind) if kind in MailKind._value2member_map_ else MailKind.DRAFT,
             )
         )
     return found
@@ -162,23 +219,51 @@ def already_sent(mail_dir: Path) -> set[str]:
     }
 
 
-def send_all(mail_dir: Path, settings: SmtpSettings, report: Callable[[Outgoing, str], None]) -> int:
-    """Send every message not sent before; one failure does not stop the others."""
-    sent_before = already_sent(mail_dir)
-    count = 0
-    for item in outgoing(mail_dir):
-        if item.sha256 in sent_before:
-            continue
-        if not item.recipients:
-            report(item, "không có địa chỉ email của đơn vị (điền vào agencies.yaml) — bỏ qua")
-            continue
-        if not parseaddr(item.sender)[1]:
-            report(
-                item,
-                "thư chưa có địa chỉ người gửi (điền email của đơn vị nhận vào campaign.yaml, "
-                "rồi tạo lại thư) — bỏ qua",
+@dataclass(frozen=True)
+class SendPlan:
+    """What one `mail send` would do: the dry run prints it, `--really` sends `to_send`, nothing else."""
+
+    round: Round
+    to_send: list[Outgoing]
+    no_address: list[Outgoing]  # the agency has no e-mail in agencies.yaml
+    no_sender: list[Outgoing]  # campaign.yaml has no recipient e-mail (the From address)
+    sent_before: list[Outgoing]
+
+
+def plan_sending(mail_dir: Path, chosen: Round | None) -> SendPlan:
+    """Sort the messages under `mail_dir`. Without `chosen`, the folder must hold one round only."""
+    messages = outgoing(mail_dir)
+    if chosen is None:
+        present = [r for r in Round if any(m.kind in r.kinds for m in messages)]
+        if len(present) > 1:
+            counts = ", ".join(f"{sum(1 for m in messages if m.kind in r.kinds)} {r.title}" for r in present)
+            raise MailError(
+                f"Thư mục {mail_dir} có cả {counts}. Chọn một loại để gửi: "
+                "--kind drafts (thư gửi biểu mẫu) hoặc --kind reminders (thư nhắc, đề nghị sửa)."
             )
+        chosen = present[0] if present else Round.DRAFTS
+    sent = already_sent(mail_dir)
+    plan = SendPlan(chosen, [], [], [], [])
+    for item in messages:
+        if item.kind not in chosen.kinds:
             continue
+        if item.sha256 in sent:
+            plan.sent_before.append(item)
+        elif not item.recipients:
+            plan.no_address.append(item)
+        elif not parseaddr(item.sender)[1]:
+            plan.no_sender.append(item)
+        else:
+            plan.to_send.append(item)
+    return plan
+
+
+def send_all(
+    mail_dir: Path, plan: SendPlan, settings: SmtpSettings, report: Callable[[Outgoing, str], None]
+) -> int:
+    """Send what the plan says (and only that); one failure does not stop the others."""
+    count = 0
+    for item in plan.to_send:
         # The drafted bytes are sent as they are (re-serialising would re-fold the encoded
         # Vietnamese headers); only the draft marker goes and Date/Message-ID come in.
         data = re.sub(rb"(?im)^X-Unsent: 1\r?\n", b"", item.path.read_bytes(), count=1)

@@ -77,14 +77,6 @@ class AgencyStatus:
     errors: int
     warnings: int
 
-    @property
-    def action(self) -> str:
-        if not self.received:
-            return "chưa nộp"
-        if self.errors or self.answered < self.expected:
-            return "cần sửa"
-        return "đã đạt"
-
 
 @dataclass
 class Master:

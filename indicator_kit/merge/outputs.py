@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from indicator_kit.template.xlsx import (
     row_style,
     text_safe_workbook,
 )
+from indicator_kit.verdict import State, Verdicts, judge
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -97,7 +98,7 @@ def _comment(spec: Spec, cell: MasterCell) -> str | None:
     return "\n".join(lines) or None
 
 
-def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> bytes:
+def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdicts: Verdicts) -> bytes:
     buffer = io.BytesIO()
     wb = text_safe_workbook(buffer)
     c = spec.campaign
@@ -146,46 +147,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding]) -> byte
         ],
         [32, 6, 40, 9, 22, 12, 20, 24, 34, 20, 17],
     )
-    _table(
-        wb.add_worksheet("Tình trạng nộp"),
-        f,
-        [
-            "Đơn vị",
-            "Mã đơn vị",
-            "Đã nộp",
-            "Tệp đang dùng",
-            "Phiên bản mẫu",
-            "Thời điểm lưu",
-            "Thời điểm nhận",
-            "Đúng hạn",
-            "Ô cần nhập",
-            "Ô đã nhập",
-            "Lỗi",
-            "Cảnh báo",
-            "Việc cần làm",
-            "Tệp cũ hơn",
-        ],
-        [
-            [
-                spec.agency_by_slug[s.agency].name,
-                s.agency,
-                "có" if s.received else "chưa",
-                s.current.file if s.current else "",
-                s.current.identity.template_version if s.current and s.current.identity else "",
-                _time(s.current.saved_at) if s.current else "",
-                _time(s.received_at),
-                "" if s.on_time is None else ("đúng hạn" if s.on_time else "muộn"),
-                s.expected,
-                s.answered,
-                s.errors,
-                s.warnings,
-                s.action,
-                "; ".join(o.file for o in s.older),
-            ]
-            for s in master.statuses
-        ],
-        [40, 24, 8, 34, 10, 17, 17, 10, 10, 10, 8, 9, 12, 34],
-    )
+    _status_sheet(wb.add_worksheet("Tình trạng nộp"), f, spec, verdicts)
     _table(
         wb.add_worksheet("Lỗi"),
         f,
@@ -370,8 +332,63 @@ def _main_sheet(ws: Worksheet, spec: Spec, master: Master, f: Formats, wb: xlsxw
     ws.freeze_panes(layout.first_data_row, col["unit"] + 1)
 
 
-def render_master(spec: Spec, master: Master, findings: list[Finding]) -> dict[str, bytes]:
-    return {MASTER_XLSX: master_workbook(spec, master, findings), MASTER_CSV: long_csv(spec, master)}
+def render_master(
+    spec: Spec, master: Master, findings: list[Finding], verdicts: Verdicts | None = None
+) -> dict[str, bytes]:
+    """`verdicts`: the run's (see `verdict.judge`); without them, judged today from the master
+    alone (files the merge could not use are then not known)."""
+    if verdicts is None:
+        counted = [x for s in master.statuses for x in ((s.current,) if s.current else ()) + s.older]
+        verdicts = judge(spec, master, counted, date.today())
+    return {
+        MASTER_XLSX: master_workbook(spec, master, findings, verdicts),
+        MASTER_CSV: long_csv(spec, master),
+    }
+
+
+STATUS_HEADERS = [
+    "Đơn vị",
+    "Mã đơn vị",
+    "Tình trạng",
+    "Thời hạn",
+    "Tệp đang dùng",
+    "Phiên bản mẫu",
+    "Thời điểm lưu",
+    "Thời điểm nhận",
+    "Ô cần nhập",
+    "Ô đã nhập",
+    "Lỗi",
+    "Cảnh báo",
+    "Việc cần làm",
+    "Tệp khác",
+]
+
+
+def _status_sheet(ws: Worksheet, f: Formats, spec: Spec, verdicts: Verdicts) -> None:
+    """One row per agency, in the verdict's words (the same as status and the mail)."""
+    rows = []
+    for a in verdicts.agencies:
+        sub = a.current
+        why = f" ({'; '.join(a.reasons)})" if a.reasons and a.state is not State.ACCEPTED else ""
+        rows.append(
+            [
+                spec.agency_by_slug[a.agency].name,
+                a.agency,
+                str(a.state),
+                str(a.timing),
+                a.accepted_file,
+                sub.identity.template_version if sub and sub.identity else "",
+                _time(sub.saved_at) if sub else "",
+                _time(a.received_at),
+                a.expected,
+                a.answered,
+                a.errors,
+                a.warnings,
+                a.action + why,
+                "; ".join(f"{x.file}: {x.note}" for x in a.files if x.file != a.accepted_file),
+            ]
+        )
+    _table(ws, f, STATUS_HEADERS, rows, [40, 24, 20, 12, 34, 10, 17, 17, 10, 10, 8, 9, 30, 50])
 
 
 def write_master(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:

@@ -1,75 +1,38 @@
-"""Who has sent, who is late, who must resend: as terminal lines and as a printable HTML page."""
+"""Who has sent, who is late, who must resend: the verdicts as terminal lines and as a printable
+HTML page (the words are the verdict's own, so they match collect, the master and the mail)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from importlib.resources import files
 
 import jinja2
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.merge.core import Master
+from indicator_kit.dates import campaign_date
+from indicator_kit.verdict import State, Verdicts
 
 STATUS_HTML = "status.html"
 
 
-@dataclass(frozen=True)
-class StatusLine:
-    agency: str
-    name: str
-    received: str
-    timing: str
-    answered: int
-    expected: int
-    errors: int
-    warnings: int
-    action: str
-    file: str
-
-
-def deadline_sentence(spec: Spec, as_of: date) -> str:
-    deadline = spec.campaign.deadline
-    days = (deadline - as_of).days
-    when = deadline.strftime("%d/%m/%Y")
-    if days > 0:
-        return (
-            f"Ngày {as_of:%d/%m/%Y}: còn {days} ngày đến hạn nộp ({spec.campaign.deadline_text}, hạn {when})."
-        )
-    if days == 0:
-        return f"Ngày {as_of:%d/%m/%Y}: hôm nay là ngày hạn nộp ({when})."
-    return f"Ngày {as_of:%d/%m/%Y}: đã quá hạn nộp {-days} ngày (hạn {when})."
-
-
-def status_lines(spec: Spec, master: Master, as_of: date) -> list[StatusLine]:
-    lines = []
-    for s in master.statuses:
-        if not s.received:
-            timing = "quá hạn" if as_of >= spec.campaign.deadline else "chưa đến hạn"
-        else:
-            timing = "đúng hạn" if s.on_time else "muộn"
+def status_table(verdicts: Verdicts) -> str:
+    """One line per agency, then the deadline (said once)."""
+    width = max(len(a.name) for a in verdicts.agencies)
+    state_width = max(len(s) for s in State)
+    lines = [
+        f"{'Đơn vị':<{width}}  {'Tình trạng':<{state_width}}  {'Thời hạn':<12}  {'Đã nhập':>11}  "
+        f"{'Lỗi':>4}  Việc cần làm"
+    ]
+    for a in verdicts.agencies:
+        why = f" ({'; '.join(a.reasons)})" if a.reasons and a.state is not State.ACCEPTED else ""
         lines.append(
-            StatusLine(
-                s.agency,
-                spec.agency_by_slug[s.agency].short_name,
-                "đã nộp" if s.received else "chưa nộp",
-                timing,
-                s.answered,
-                s.expected,
-                s.errors,
-                s.warnings,
-                s.action,
-                s.current.file if s.current else "",
-            )
+            f"{a.name:<{width}}  {a.state:<{state_width}}  {a.timing:<12}  {a.answered:>5}/{a.expected:<5}  "
+            f"{a.errors:>4}  {a.action}{why}"
         )
-    return lines
+    lines.append(verdicts.deadline_sentence)
+    return "\n".join(lines)
 
 
-def all_done(master: Master) -> bool:
-    return all(s.action == "đã đạt" for s in master.statuses)
-
-
-def status_html(spec: Spec, master: Master, as_of: date) -> bytes:
+def status_html(spec: Spec, verdicts: Verdicts, disagreements: int) -> bytes:
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(
             lambda name: files("indicator_kit.merge").joinpath(name).read_text("utf-8")
@@ -77,16 +40,12 @@ def status_html(spec: Spec, master: Master, as_of: date) -> bytes:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    lines = status_lines(spec, master, as_of)
-    counts = {
-        action: sum(1 for x in lines if x.action == action) for action in ("chưa nộp", "cần sửa", "đã đạt")
-    }
     html = env.get_template("status.html.j2").render(
         campaign=spec.campaign,
-        sentence=deadline_sentence(spec, as_of),
-        lines=lines,
-        counts=counts,
-        disagreements=len(master.disagreements),
-        as_of=as_of,
+        verdicts=verdicts,
+        states=list(State),
+        disagreements=disagreements,
+        as_of=campaign_date(verdicts.as_of),
+        later=[(x.file, campaign_date(x.arrived.date())) for x in verdicts.later],
     )
     return html.encode("utf-8")

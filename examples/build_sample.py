@@ -143,11 +143,11 @@ def build(spec: Spec) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str
     for y in (2019, 2018):
         grdp[y] = grdp[y + 1] / (1 + series["kt.tang_truong_grdp"][y + 1] / 100)
     # Structures: fixed where amounts must match (share_of), drifting elsewhere.
-    tied = {s for r in spec.rules if r.kind == "share_of" for s in r.operands["shares"]}
+    tied = {s for r in spec.rules if r.kind.name == "share_of" for s in r.operands.shares}
     for rule in spec.rules:
-        if rule.kind != "shares_100":
+        if rule.kind.name != "shares_100":
             continue
-        parts = rule.operands["parts"]
+        parts = rule.operands.parts
         group = spec.row_by_key[parts[0]].parent or ""
         target = STRUCTURES.get(group)
         if group == "kt.co_cau_nganh":
@@ -162,8 +162,8 @@ def build(spec: Spec) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str
             for p, v in zip(parts, shares, strict=True):
                 series[p][y] = v
     for rule in spec.rules:
-        if rule.kind == "same_value":
-            series[rule.operands["b"]] = dict(series[rule.operands["a"]])
+        if rule.kind.name == "same_value":
+            series[rule.operands.b] = dict(series[rule.operands.a])
     years = {}
     for key, by_year in series.items():
         row = spec.row_by_key[key]
@@ -174,9 +174,9 @@ def build(spec: Spec) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str
     # Growth against levels: a published growth sets that year's level; other years' growth
     # follows the levels (GRDP, fully published, was chained above).
     for rule in spec.rules:
-        if rule.kind != "growth" or set(hp.get(rule.operands["growth"], {})) >= set(YEARS):
+        if rule.kind.name != "growth" or set(hp.get(rule.operands.growth, {})) >= set(YEARS):
             continue
-        g, lv = rule.operands["growth"], rule.operands["level"]
+        g, lv = rule.operands.growth, rule.operands.level
         for y in YEARS[1:]:
             now, before = (lv, year_col[y]), (lv, year_col[y - 1])
             if y in hp.get(g, {}):
@@ -215,53 +215,52 @@ def relate(
 ) -> None:
     """Derive parts, totals and shares column by column, in an order that settles. A total in
     `fixed` (published) keeps its value: its unpublished parts absorb the difference."""
-    grouped = {p for r in spec.rules if r.kind == "shares_100" for p in r.operands["parts"]}
+    grouped = {p for r in spec.rules if r.kind.name == "shares_100" for p in r.operands.parts}
     for col in columns:
         v = {k: values[(k, col)] for (k, c) in values if c == col}
         for rule in spec.rules:
             o = rule.operands
-            if rule.kind == "share_of" and set(o["shares"]) <= grouped:
-                parts = [round(v[s] * v[o["total"]] / 100, 1) for s in o["shares"]]
-                parts[-1] = round(v[o["total"]] - sum(parts[:-1]), 1)
-                v.update(zip(o["parts"], parts, strict=True))
+            if rule.kind.name == "share_of" and set(o.shares) <= grouped:
+                parts = [round(v[s] * v[o.total] / 100, 1) for s in o.shares]
+                parts[-1] = round(v[o.total] - sum(parts[:-1]), 1)
+                v.update(zip(o.parts, parts, strict=True))
         for rule in spec.rules:
             o = rule.operands
-            if rule.kind == "sum" and o["total"] not in {
-                r.operands["total"] for r in spec.rules if r.kind == "share_of"
+            if rule.kind.name == "sum" and o.total not in {
+                r.operands.total for r in spec.rules if r.kind.name == "share_of"
             }:
-                if (o["total"], col) in fixed:
-                    free = [p for p in o["parts"] if (p, col) not in fixed]
-                    rest = v[o["total"]] - sum(v[p] for p in o["parts"] if p not in free)
+                if (o.total, col) in fixed:
+                    free = [p for p in o.parts if (p, col) not in fixed]
+                    rest = v[o.total] - sum(v[p] for p in o.parts if p not in free)
                     scale = rest / sum(v[p] for p in free)
                     for p in free:
                         v[p] = round(v[p] * scale, 1)
                     v[free[-1]] = round(rest - sum(v[p] for p in free[:-1]), 1)
                 else:
-                    v[o["total"]] = round(sum(v[p] for p in o["parts"]), 1)
-            elif rule.kind == "parts_within" and isinstance(o["whole"], str):
-                v[o["whole"]] = max(v[o["whole"]], round(sum(v[p] for p in o["parts"]) * 1.08, 1))
-            elif rule.kind == "parts_within" and sum(v[p] for p in o["parts"]) > o["whole"]:
-                scale = 0.95 * o["whole"] / sum(v[p] for p in o["parts"])
-                for p in o["parts"]:
+                    v[o.total] = round(sum(v[p] for p in o.parts), 1)
+            elif rule.kind.name == "parts_within" and isinstance(o.whole, str):
+                v[o.whole] = max(v[o.whole], round(sum(v[p] for p in o.parts) * 1.08, 1))
+            elif rule.kind.name == "parts_within" and sum(v[p] for p in o.parts) > o.whole:
+                scale = 0.95 * o.whole / sum(v[p] for p in o.parts)
+                for p in o.parts:
                     v[p] = round(v[p] * scale, 2)
         for rule in spec.rules:
             o = rule.operands
-            if rule.kind == "share_of" and not set(o["shares"]) <= grouped:
-                for s, p in zip(o["shares"], o["parts"], strict=True):
-                    v[o["total"]] = max(v[o["total"]], v[p] * 1.05)
-                    v[s] = round(v[p] / v[o["total"]] * 100, 2)
+            if rule.kind.name == "share_of" and not set(o.shares) <= grouped:
+                for s, p in zip(o.shares, o.parts, strict=True):
+                    v[o.total] = max(v[o.total], v[p] * 1.05)
+                    v[s] = round(v[p] / v[o.total] * 100, 2)
         for rule in spec.rules:
-            if rule.kind == "sum" and rule.operands["total"] in {
-                r.operands["total"] for r in spec.rules if r.kind == "share_of"
+            if rule.kind.name == "sum" and rule.operands.total in {
+                r.operands.total for r in spec.rules if r.kind.name == "share_of"
             }:
-                v[rule.operands["total"]] = round(sum(v[p] for p in rule.operands["parts"]), 1)
+                v[rule.operands.total] = round(sum(v[p] for p in rule.operands.parts), 1)
         for k, x in v.items():
             values[(k, col)] = x
 
 
 def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, source: dict) -> None:  # type: ignore[type-arg]
     years = [c.id for c in spec.campaign.columns if c.is_year and c.first_year >= 2019]
-    grouped = {p for r in spec.rules if r.kind == "shares_100" for p in r.operands["parts"]}
     hp = "gd2019_2023_hp"
     for row in spec.input_rows:
         ys = [values[(row.key, y)] for y in years]
@@ -277,52 +276,78 @@ def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, sourc
             v = round_for(row, sum(ys) / len(ys))
         values[(row.key, hp)] = v
     for rule in spec.rules:  # untied structures: means, balanced to exactly 100
-        if rule.kind == "shares_100" and not set(rule.operands["parts"]) & {
-            s for r in spec.rules if r.kind == "share_of" for s in r.operands["shares"]
+        if rule.kind.name == "shares_100" and not set(rule.operands.parts) & {
+            s for r in spec.rules if r.kind.name == "share_of" for s in r.operands.shares
         }:
-            parts = rule.operands["parts"]
+            parts = rule.operands.parts
             for p, s in zip(parts, largest_remainder([values[(p, hp)] for p in parts], 2), strict=True):
                 values[(p, hp)] = s
     relate(spec, values, [hp], set())
     for column, scale in AREA_SCALE.items():
         for row in spec.input_rows:
-            v = values[(row.key, hp)]
-            if (
-                row.unit in SCALED_UNITS
-                and row.value_type in (ValueType.AMOUNT, ValueType.COUNT)
-                and row.key not in grouped
-            ):
-                v = round(v * scale, 1) if row.value_type is not ValueType.COUNT else float(round(v * scale))
-            values[(row.key, column)] = v
+            values[(row.key, column)] = other_area(row, column, values[(row.key, hp)], scale)
+        balance_structures(spec, values, column)
         relate(spec, values, [column], set())
-    national = {
-        ("kt.tang_truong_grdp", "gd2019_2023_cn"): round(
-            (math.prod(1 + g / 100 for g in (7.36, 2.87, 2.56, 8.02, 5.05)) ** 0.2 - 1) * 100, 2
-        ),
-        ("kt.co_cau_nganh.nong_nghiep", "gd2019_2023_cn"): 11.96,
-        ("kt.co_cau_nganh.cong_nghiep_xay_dung", "gd2019_2023_cn"): 37.12,
-        ("kt.co_cau_nganh.dich_vu", "gd2019_2023_cn"): 42.54,
-        ("kt.co_cau_nganh.thue_tru_tro_cap", "gd2019_2023_cn"): 8.38,
-        ("xh.bhyt", "gd2019_2023_cn"): 92.04,
-        ("xh.lao_dong_qua_dao_tao.co_bang_cap", "gd2019_2023_cn"): 27.0,
-        ("xh.giam_ngheo.ty_le_ngheo", "gd2019_2023_cn"): 5.71,
-        ("kt.tang_truong_grdp", "gd2019_2023_dbsh"): 6.28,
-        ("kt.grdp_dau_nguoi.muc.gia_hh", "gd2019_2023_dbsh"): 131.9,
-        ("xh.giam_ngheo.ty_le_ngheo", "gd2019_2023_dbsh"): 1.87,
-    }
-    for (key, column), value in national.items():
-        values[(key, column)] = value
-        source[(key, column)] = "công bố"
+    # Published figures of the country and the region, mapped to catalog rows by
+    # workbook_specs/reference/indicator_keys.csv: a period value where one is published or
+    # derivable from every year, else the period's latest published year.
+    reference = spec.reference
+    for column in (c for c in spec.campaign.columns if c.id in AREA_SCALE and c.area != "hai_phong"):
+        for row in spec.input_rows:
+            found = reference.get(row.key, column.id)
+            if found is None:
+                years = [
+                    reference.series.get((row.key, column.area, y))
+                    for y in range(column.last_year, column.first_year - 1, -1)
+                ]
+                found = next((y for y in years if y is not None), None)
+            if found is not None:
+                values[(row.key, column.id)] = round_for(row, found.value)
+                source[(row.key, column.id)] = "công bố"
     for rule in spec.rules:
-        if rule.kind == "same_value":
+        if rule.kind.name == "same_value":
             for c in spec.campaign.columns:
-                values[(rule.operands["b"], c.id)] = values[(rule.operands["a"], c.id)]
+                values[(rule.operands.b, c.id)] = values[(rule.operands.a, c.id)]
     # the national "of which" figure must stay within the national whole
     whole, part = (
         ("xh.lao_dong_qua_dao_tao", "gd2019_2023_cn"),
         ("xh.lao_dong_qua_dao_tao.co_bang_cap", "gd2019_2023_cn"),
     )
     values[whole] = max(values[whole], min(99.0, round(values[part] * 2.4, 2)))
+
+
+# How the country and the region compare with Hải Phòng where nothing is published: Hải Phòng
+# grows faster than both, is richer per head than the country, and close to the region.
+AREA_FACTORS = {
+    "gd2019_2023_cn": {"growth": (0.45, 0.7), "level": (0.55, 0.8), "share": (0.8, 1.02)},
+    "gd2019_2023_dbsh": {"growth": (0.6, 0.85), "level": (0.85, 1.05), "share": (0.9, 1.03)},
+}
+
+
+def other_area(row: Row, column: str, value: float, scale: float) -> float:
+    """A plausible value for another area's period column, never Hải Phòng's copied."""
+    if column not in AREA_FACTORS:  # 2014–2018: Hải Phòng's earlier period
+        if row.unit in SCALED_UNITS and row.value_type in (ValueType.AMOUNT, ValueType.COUNT):
+            return round_for(row, value * scale)
+        return value
+    factors = AREA_FACTORS[column]
+    if row.value_type in (ValueType.AMOUNT, ValueType.COUNT) and row.unit in SCALED_UNITS:
+        return round_for(row, value * scale * jitter(row.key, 0.9, 1.1, column))
+    kind = {ValueType.GROWTH: "growth", ValueType.AMOUNT: "level"}.get(row.value_type, "share")  # type: ignore[arg-type]
+    low, high = factors[kind]
+    moved = value * jitter(row.key, low, high, column)
+    if row.value_type is ValueType.SHARE:
+        moved = min(moved, 99.5)
+    return round_for(row, moved)
+
+
+def balance_structures(spec: Spec, values: dict[tuple[str, str], float], column: str) -> None:
+    """Structures of another area still add up to exactly 100 after moving their parts."""
+    for rule in spec.rules:
+        if rule.kind.name == "shares_100":
+            parts = rule.operands.parts
+            for p, v in zip(parts, largest_remainder([values[(p, column)] for p in parts], 2), strict=True):
+                values[(p, column)] = v
 
 
 def main() -> None:

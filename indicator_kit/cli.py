@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -22,21 +23,25 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indicator_kit import __version__, cli_messages, secret
+from indicator_kit import __version__, cli_messages, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.collect.limits import Arrival
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import all_findings, findings_json
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
+from indicator_kit.faults import os_fault, sqlite_fault
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.pipeline import (
     Returns,
     ReturnsOptions,
     campaign_status,
     collect_campaign,
+    exclusive,
     merge_campaign,
     remind_campaign,
 )
+from indicator_kit.plan import compile_plan
 from indicator_kit.verdict import State, Verdicts
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
@@ -71,7 +76,12 @@ def reports_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except OSError as exc:  # the machine refused something no library call translated
+                raise os_fault(exc) from exc
+            except sqlite3.Error as exc:
+                raise sqlite_fault(exc, Path(ledger.LEDGER)) from exc
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
@@ -114,6 +124,7 @@ MASTER_STATUS_NAMES = {
     "co-agency": "từ đơn vị phối hợp",
     "rejected": "bị loại",
     "missing": "chưa có",
+    "computed": "tính toán từ các năm",
 }
 
 as_of_option = click.option(
@@ -122,6 +133,14 @@ as_of_option = click.option(
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
     help="Judge the deadline as of this date (default: today).",
+)
+arrival_option = click.option(
+    "--arrival",
+    type=click.Choice([a.value for a in Arrival]),
+    default=Arrival.INBOX.value,
+    show_default=True,
+    help="First arrival of a return: when the file landed in the inbox, or (mail-date) the Date "
+    "header of the e-mail it came in. Applies to files the ledger has not seen before.",
 )
 accept_option = click.option(
     "--accept",
@@ -159,11 +178,12 @@ def returns_options(
     ws: Workspace,
     accepted: tuple[str, ...],
     as_of: date | None = None,
+    arrival: str = Arrival.INBOX.value,
     on_file: Callable[[Submission], None] | None = None,
 ) -> ReturnsOptions:
     """How every command that reads returns reads them: in the workspace's state, with the files
     the officer accepted."""
-    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file, as_of, on_file)
+    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file, as_of, on_file, Arrival(arrival))
 
 
 @contextmanager
@@ -191,21 +211,6 @@ def signing_with(ws: Workspace) -> None:
     """Sign and verify with the workspace's key for the rest of the command; stops with
     MissingKeyError (and the way out) when there is none — only init and generate create it."""
     click.get_current_context().with_resource(secret.using(ws.key()))
-
-
-def inbox_or_default(inbox: Path | None, ws: Workspace) -> Path:
-    if inbox is not None:
-        return inbox
-    if not ws.inbox.is_dir():
-        raise InboxMissingError(
-            f"Không có thư mục nhận {ws.inbox}. Hãy tạo lại thư mục này và chép các tệp đơn vị gửi về "
-            "vào đó, hoặc ghi rõ thư mục nhận sau tên lệnh."
-        )
-    return ws.inbox
-
-
-class InboxMissingError(IndicatorKitError):
-    """The workspace's inbox folder is gone and no other was named."""
 
 
 class Command(click.Command):
@@ -363,7 +368,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
     from indicator_kit.progress import progress_bar, wanted
 
     with progress_bar(len(resolve_agencies(loaded, slugs)), "Tạo biểu mẫu", wanted()) as advance:
-        written = generate(loaded, out_dir, slugs, lambda _: advance(False))
+        written = generate(compile_plan(loaded), out_dir, slugs, lambda _: advance(False))
     for t in written:
         click.echo(f"  {t.file:<40} {t.rows:>4} dòng, {t.input_cells:>5} ô nhập, {t.checks:>4} kiểm tra")
     click.echo(f"Đã tạo {len(written)} biểu mẫu trong {out_dir} (kèm {MANIFEST}).")
@@ -382,6 +387,7 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
 )
 @master_out_option
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def collect_command(
@@ -390,6 +396,7 @@ def collect_command(
     output_format: str,
     master_out: Path | None,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path | None,
 ) -> None:
     """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX,
@@ -397,15 +404,17 @@ def collect_command(
 
     Also builds the master table (as `merge` does)."""
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     master_out = master_out or out_dir or ws.master_dir
     out_dir = out_dir or ws.collect_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
+    plan = compile_plan(loaded)
     signing_with(ws)
     with reading_progress(inbox, output_format == "text") as on_file:
-        options = returns_options(ws, accepted, on_file=on_file)
-        result = collect_campaign(loaded, inbox, options, out_dir, master_out)
+        options = returns_options(ws, accepted, arrival=arrival, on_file=on_file)
+        result = collect_campaign(plan, inbox, options, out_dir, master_out)
     run = result.returns
+    print_upkeep(run)
     submissions = run.submissions
     if output_format == "json":
         click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
@@ -420,19 +429,28 @@ def collect_command(
 @inbox_argument
 @folder_option("--out", "master_out", "Output folder for the master table (default: ket_qua/master).")
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def merge_command(
-    inbox: Path | None, master_out: Path | None, accepted: tuple[str, ...], spec_dir: Path | None
+    inbox: Path | None,
+    master_out: Path | None,
+    accepted: tuple[str, ...],
+    arrival: str,
+    spec_dir: Path | None,
 ) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     master_out = master_out or ws.master_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
+    plan = compile_plan(loaded)
     signing_with(ws)
     with reading_progress(inbox, True) as on_file:
-        result = merge_campaign(loaded, inbox, returns_options(ws, accepted, on_file=on_file), master_out)
+        result = merge_campaign(
+            plan, inbox, returns_options(ws, accepted, arrival=arrival, on_file=on_file), master_out
+        )
+    print_upkeep(result.returns)
     master = result.returns.master
     counts = Counter(cell.status.value for cell in master.cells.values())
     click.echo(f"Bảng tổng hợp: {result.master.xlsx}")
@@ -454,6 +472,7 @@ def merge_command(
     help="Where to write the status page (default: ket_qua/status.html).",
 )
 @accept_option
+@arrival_option
 @spec_dir_option
 @reports_errors
 def status_command(
@@ -461,25 +480,38 @@ def status_command(
     as_of: datetime | None,
     html_path: Path | None,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
     from indicator_kit.merge.status import status_table
 
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     html_path = html_path or ws.status_html
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
     day = as_of.date() if as_of else None
     with reading_progress(inbox, True) as on_file:
-        options = returns_options(ws, accepted, day, on_file)
-        result = campaign_status(loaded, inbox, options, html_path)
+        options = returns_options(ws, accepted, day, arrival, on_file)
+        result = campaign_status(compile_plan(loaded), inbox, options, html_path)
     run = result.returns
+    print_upkeep(run)
     click.echo(status_table(run.verdicts))
     print_run_notes(run)
     click.echo(f"Trang tình hình nộp: {result.html}")
     sys.exit(EXIT_OK if run.verdicts.all_done else EXIT_FINDINGS)
+
+
+def print_upkeep(run: Returns) -> None:
+    """What the run put right on its way (on stderr: nobody needs to act)."""
+    for path in run.leftovers:
+        click.echo(f"Đã xóa tệp tạm còn lại từ lần chạy bị gián đoạn trước: {path}", err=True)
+    for sub in run.repaired:
+        click.echo(
+            f"Kho lưu trữ: bản lưu của {sub.file} không khớp mã băm của nó; đã ghi lại từ tệp vừa đọc.",
+            err=True,
+        )
 
 
 def print_run_notes(run: Returns) -> None:
@@ -515,14 +547,41 @@ def print_collect_summary(loaded: Spec, run: Returns, out_dir: Path, feedback: l
     errors = sum(s.errors for s in submissions)
     warnings = sum(s.warnings for s in submissions)
     refused = sum(1 for s in submissions if s.refused)
+    opened = sum(1 for s in submissions if s.opened)  # an e-mail or zip: counted by the workbooks inside
+    mail = f", lấy từ {opened} thư/tệp nén" if opened else ""
     click.echo(
-        f"Tổng cộng: {len(submissions)} tệp ({refused} không đọc được), {errors} lỗi, {warnings} cảnh báo."
+        f"Tổng cộng: {len(submissions) - opened} tệp ({refused} không đọc được{mail}), "
+        f"{errors} lỗi, {warnings} cảnh báo."
     )
     print_run_notes(run)
     click.echo(agency_summary(run.verdicts))
     click.echo(f"Kết quả: {out_dir / 'findings.xlsx'} (và findings.csv, findings.json cho máy)")
     if feedback:
         click.echo(f"Biểu phản hồi gửi lại đơn vị ({len(feedback)}): {out_dir / 'feedback'}")
+
+
+@main.command("report")
+@click.option(
+    "--master",
+    "master_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the master table (master_long.csv) as collect or merge wrote it "
+    "(default: ket_qua/master).",
+)
+@folder_option("--out", "out_dir", "Output folder for the Word annex and charts (default: ket_qua/report).")
+@spec_dir_option
+@reports_errors
+def report_command(master_dir: Path | None, out_dir: Path | None, spec_dir: Path | None) -> None:
+    """Phụ lục 2 dạng Word kèm bảng và biểu đồ so sánh (the annex as a Word document)."""
+    from indicator_kit.report import REPORT_DIR, build_report  # python-docx, matplotlib: only here
+
+    ws = current_workspace()
+    spec_dir = spec_dir or ws.spec_dir
+    written = build_report(
+        load_spec(spec_dir), spec_dir, master_dir or ws.master_dir, out_dir or ws.outputs / REPORT_DIR
+    )
+    click.echo(f"Phụ lục 2 (Word): {written.document}")
+    click.echo(f"Biểu đồ so sánh ({len(written.charts)}): {written.chart_dir}")
 
 
 def agency_summary(verdicts: Verdicts) -> str:
@@ -639,7 +698,7 @@ def mail_reminders(
     """Thư nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và đề nghị sửa cho đơn vị cần sửa (kèm biểu
     phản hồi): the same verdicts as status."""
     ws = current_workspace()
-    inbox = inbox_or_default(inbox, ws)
+    inbox = ws.inbox_or(inbox)
     out_dir = out_dir or ws.mail_dir / "reminders"
     templates = templates or ws.templates_dir
     spec_dir = spec_dir or ws.spec_dir
@@ -647,9 +706,10 @@ def mail_reminders(
     signing_with(ws)
     day = as_of.date() if as_of else None
     with reading_progress(inbox, True) as on_file:
-        options = returns_options(ws, accepted, day, on_file)
+        options = returns_options(ws, accepted, day, on_file=on_file)
         reply = reply_by.date() if reply_by else None
-        result = remind_campaign(loaded, spec_dir, inbox, options, out_dir, templates, reply)
+        result = remind_campaign(compile_plan(loaded), spec_dir, inbox, options, out_dir, templates, reply)
+    print_upkeep(result.returns)
     print_run_notes(result.returns)
     for path in result.written:
         click.echo(f"  {path}")
@@ -726,6 +786,46 @@ def mail_send(really: bool, chosen: str | None, mail_dir: Path | None, config: P
         click.echo(f"Đã gửi từ trước (không gửi lại): {len(plan.sent_before)} thư.")
 
 
+@mail.command("fetch")
+@click.argument("inbox", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="YAML with host, port, security (ssl, starttls, none), user, folder, cafile — at top level or "
+    "under 'imap:'. The password comes from INDICATOR_KIT_IMAP_PASSWORD or is asked for.",
+)
+@click.option(
+    "--mark-seen",
+    is_flag=True,
+    help="Mark the fetched messages as read on the server (default: change nothing).",
+)
+@reports_errors
+def mail_fetch(inbox: Path | None, config: Path | None, mark_seen: bool) -> None:
+    """Lấy thư có biểu đính kèm từ hộp thư (IMAP) về thư mục INBOX (mặc định: hop_thu/ của thư
+    mục làm việc), mỗi thư một tệp .eml.
+
+    Only messages that arrived since the last fetch; nothing on the server is changed or deleted."""
+    import os
+
+    from indicator_kit.mail.fetch import fetch_mail, imap_settings
+
+    inbox = inbox or current_workspace().inbox
+
+    password = os.environ.get("INDICATOR_KIT_IMAP_PASSWORD")
+    if password is None and sys.stdin.isatty():
+        password = click.prompt("Mật khẩu hộp thư", hide_input=True, default="", show_default=False)
+    settings = imap_settings(config, password)
+    click.echo(f"Hộp thư {settings.user} tại {settings.host}:{settings.port}, thư mục {settings.folder}")
+    result = fetch_mail(settings, inbox, mark_seen, report=click.echo)
+    click.echo(
+        f"Có {result.looked_at} thư mới; đã lưu {len(result.saved)} thư có biểu vào {inbox}; "
+        f"{len(result.without_workbook)} thư không có biểu đính kèm (không tải)."
+    )
+    if result.saved:
+        click.echo(f"Chạy tiếp: indicator-kit collect {inbox}")
+
+
 @main.command("demo")
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -741,7 +841,7 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     """Chạy thử toàn bộ quy trình trên dữ liệu mẫu trong một thư mục làm việc mới (FOLDER,
     mặc định: một thư mục mới trong thư mục tạm).
 
-    init → generate → mail drafts → simulated returns → collect → status → mail reminders."""
+    init → generate → mail drafts → simulated returns → collect → report → status → mail reminders."""
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="indicator-kit-demo-")) / "ThuThap_PL2"
     ctx.invoke(init_command, folder=folder)
@@ -764,12 +864,17 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     arrived = max(datetime.fromtimestamp(p.stat().st_mtime) for p in ws.inbox.rglob("*") if p.is_file())
     as_of = datetime.combine(arrived.date(), datetime.min.time())
     step(collect_command)
+    step(report_command)
     step(status_command, as_of=as_of)
     step(mail_reminders, as_of=as_of)
     click.echo("\nXem kết quả / where to look:")
     for path, what in [
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
+        (
+            ws.outputs / "report" / "PL2_phu_luc.docx",
+            "Phụ lục 2 dạng Word, bảng so sánh và biểu đồ (bieu_do/)",
+        ),
         (ws.status_html, f"tình hình nộp ngày {campaign_date(as_of.date())} (mở bằng trình duyệt)"),
         (ws.collect_dir / "findings.xlsx", "lỗi, cảnh báo và các tệp đã nhận (findings.csv/.json cho máy)"),
         (ws.collect_dir / "feedback", "biểu phản hồi gửi lại đơn vị cần sửa"),
@@ -789,6 +894,79 @@ def command_path(command: click.Command) -> str:
                 if sub is command:
                     return f"{name} {sub_name}"
     return command.name or ""
+
+
+state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding ledger.sqlite and archive/ (default: the workspace's .indicator-kit/).",
+)
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """Sổ ghi nhận và kho lưu trữ tệp đã nộp: kiểm tra, dựng lại (ledger ↔ archive)."""
+
+
+@ledger_group.command("check")
+@state_dir_option
+@reports_errors
+def ledger_check(state_dir: Path | None) -> None:
+    """Kiểm tra sổ ghi nhận khớp kho lưu trữ (every row has its bytes, every entry its hash)."""
+    state_dir = state_dir or current_workspace().state_dir
+    with exclusive([state_dir]):
+        result = ledger.check(state_dir)
+    for sha256, name in result.missing:
+        click.echo(f"[THIẾU BẢN LƯU] {name} ({sha256[:12]}…): sổ ghi nhận có, kho lưu trữ không có tệp.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm trong tên tệp.")
+    for name in result.orphans:
+        click.echo(f"[CHƯA GHI SỔ] archive/{name}: có trong kho lưu trữ nhưng sổ ghi nhận không có.")
+    for name in result.leftovers:
+        click.echo(f"[TỆP TẠM] archive/{name}: còn lại từ lần chạy bị gián đoạn (lần chạy sau sẽ xóa).")
+    click.echo(
+        f"Sổ ghi nhận: {result.rows} tệp; kho lưu trữ: {result.entries} tệp; thiếu bản lưu "
+        f"{len(result.missing)}, hỏng {len(result.damaged)}, chưa ghi sổ {len(result.orphans)}."
+    )
+    if result.clean:
+        click.echo("Sổ ghi nhận và kho lưu trữ khớp nhau.")
+        return
+    click.echo(
+        "Cách xử lý: chạy lại collect với hộp thư còn các tệp đó (bản lưu thiếu/hỏng được ghi lại, tệp "
+        f'chưa ghi sổ được ghi vào sổ), hoặc "indicator-kit ledger rebuild --state-dir {state_dir}".'
+    )
+    sys.exit(EXIT_FINDINGS)
+
+
+@ledger_group.command("rebuild")
+@state_dir_option
+@click.option(
+    "--inbox",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An inbox to recover file names from and repair damaged archive entries with.",
+)
+@reports_errors
+def ledger_rebuild(state_dir: Path | None, inbox: Path | None) -> None:
+    """Dựng lại sổ ghi nhận từ kho lưu trữ (keeps every first-arrival date still known)."""
+    state_dir = state_dir or current_workspace().state_dir
+    with exclusive([state_dir]):
+        result = ledger.rebuild(state_dir, inbox)
+    if result.kept_aside:
+        click.echo(f"Sổ cũ được cất lại: {result.kept_aside}")
+    for name in result.repaired:
+        click.echo(f"[ĐÃ SỬA] archive/{name}: ghi lại từ tệp cùng mã băm trong hộp thư.")
+    for name in result.damaged:
+        click.echo(f"[HỎNG] archive/{name}: nội dung không khớp mã băm, không có bản tốt; không ghi vào sổ.")
+    for sha256, name in result.lost:
+        click.echo(f"[MẤT BẢN LƯU] {name} ({sha256[:12]}…): sổ cũ có nhưng kho lưu trữ không còn tệp.")
+    click.echo(
+        f"Đã dựng lại sổ ghi nhận {state_dir / ledger.LEDGER}: {result.rows} tệp — ngày nộp đầu tiên lấy từ "
+        f"sổ cũ cho {result.from_old_ledger} tệp, từ thời điểm lưu trữ cho {result.from_archive} tệp"
+        + (f" (tên tệp tìm lại từ hộp thư: {result.named_from_inbox})." if inbox else ".")
+    )
+    if result.damaged or result.lost:
+        sys.exit(EXIT_FINDINGS)
 
 
 def require_agency(loaded: Spec, slug: str) -> Any:

@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from indicator_kit.errors import OutputLockedError
+from indicator_kit.faults import os_fault
+
+TEMPORARY_SUFFIXES = (".tmp", ".partial")  # `write_atomic`'s and the archive's temporary files
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` all at once; an interrupted run leaves the old file intact."""
+    """Replace `path` with `data` all at once; an interrupted run leaves the old file intact.
+    A refusal of the system (no write right, full disk, a file where the folder should be) is a
+    fault naming the path and, for a full disk, the size that did not fit."""
     tmp = stage_file(path, data)
     try:
         _replace(tmp, path)
@@ -26,25 +31,37 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def stage_file(path: Path, data: bytes) -> str:
     """`data` written and fsynced under a temporary name beside `path` (same folder, so the
-    rename that publishes it is atomic); returns the temporary file's path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    rename that publishes it is atomic); returns the temporary file's path. A refusal of the
+    system is a fault naming the path (and, for a full disk, the size that did not fit)."""
+    tmp = ""
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except OSError as exc:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise os_fault(exc, path if exc.filename in (None, tmp) else exc.filename, len(data)) from None
     except BaseException:
-        os.unlink(tmp)
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
         raise
     return tmp
 
 
 def _replace(source: str, path: Path) -> None:
     try:
-        os.replace(source, path)
-    except PermissionError:
-        raise OutputLockedError(_locked_message(path)) from None
+        try:
+            os.replace(source, path)
+        except PermissionError:
+            if os.access(path.parent, os.W_OK):  # the folder is writable: the file is held open
+                raise OutputLockedError(_locked_message(path)) from None
+            raise
+    except OSError as exc:
+        raise os_fault(exc, path if exc.filename in (None, source) else exc.filename) from None
 
 
 class Staging:
@@ -184,6 +201,24 @@ def recover(journal: Path, committed: bool) -> None:
     journal.unlink(missing_ok=True)
 
 
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove the temporary files (hidden, ending .tmp or .partial) an interrupted run left in
+    `folder`; the caller holds the lock, so none belongs to a run still going. Returns them."""
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    removed = []
+    for name in names:
+        if name.startswith(".") and name.endswith(TEMPORARY_SUFFIXES):
+            try:
+                os.unlink(folder / name)
+            except FileNotFoundError:
+                continue
+            removed.append(folder / name)
+    return removed
+
+
 def ensure_replaceable(path: Path) -> None:
     """Raise OutputLockedError if an existing output cannot be written (open in Excel on Windows)."""
     if not path.exists():
@@ -191,8 +226,12 @@ def ensure_replaceable(path: Path) -> None:
     try:
         with path.open("ab"):
             pass
-    except PermissionError:
-        raise OutputLockedError(_locked_message(path)) from None
+    except PermissionError as exc:
+        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):  # held open (Excel on Windows)
+            raise OutputLockedError(_locked_message(path)) from None
+        raise os_fault(exc, path) from None
+    except OSError as exc:
+        raise os_fault(exc, path) from None
 
 
 def _locked_message(path: Path) -> str:

@@ -22,6 +22,8 @@ class Code:
     severity: Severity
     meaning: str  # for the docs (English, for engineers)
     fix: str  # what the agency or officer should do (Vietnamese)
+    message: str = ""  # rule codes: Vietnamese template of the message, from the check's fields
+    short: str = ""  # rule codes shown live in templates: the "Kiểm tra" column's text
 
 
 _C = Code
@@ -56,10 +58,76 @@ CODES: dict[str, Code] = {
             "Đề nghị đơn vị mở tệp, lưu lại bằng Excel rồi gửi lại.",
         ),
         _C(
+            "file-changed",
+            E,
+            "The file vanished or was rewritten while it was read; it was not judged (nothing of it "
+            "is recorded). The other files are unaffected.",
+            "Đợi việc lưu tệp vào hộp thư xong rồi chạy lại lệnh.",
+        ),
+        _C(
+            "file-no-access",
+            E,
+            "The operating system refused to read the file (no read right, I/O error); the file itself "
+            "may be fine.",
+            "Cán bộ tổng hợp cấp quyền đọc tệp (hoặc chép lại tệp) rồi chạy lại; không cần đơn vị gửi lại.",
+        ),
+        _C(
+            "inbox-entry-skipped",
+            W,
+            "An inbox entry that is not a regular file (FIFO, socket, device, a link leading outside the "
+            "inbox or to a folder) was not read.",
+            "Cán bộ tổng hợp kiểm tra mục này; nếu là biểu nộp về, hãy chép chính tệp vào hộp thư.",
+        ),
+        _C(
             "file-encrypted",
             E,
             "Workbook is password-protected (encrypted).",
             "Tệp được đặt mật khẩu — đề nghị đơn vị gửi lại bản không đặt mật khẩu.",
+        ),
+        # e-mails and zips (opened before the per-file judgement)
+        _C(
+            "mail-no-workbook",
+            W,
+            "An e-mail (.eml, .msg, winmail.dat) or zip carries no spreadsheet; listed, nothing read.",
+            "Đề nghị đơn vị gửi lại thư có đính kèm tệp Excel của biểu mẫu.",
+        ),
+        _C(
+            "attachment-not-workbook",
+            INFO,
+            "A file inside an e-mail or zip is not a spreadsheet (a signature image, a PDF letter…); "
+            "listed by name, not read.",
+            "—",
+        ),
+        _C(
+            "mail-unreadable",
+            E,
+            "An e-mail or zip (or a part of it) cannot be parsed; what could be opened is still judged.",
+            "Mở thư trong chương trình thư, lưu riêng tệp Excel đính kèm vào thư mục nhận rồi chạy lại.",
+        ),
+        _C(
+            "mail-too-large",
+            E,
+            "The files inside an e-mail or zip exceed the size or count limits (zip bomb); opening stopped.",
+            "Lưu riêng tệp Excel đính kèm vào thư mục nhận, hoặc đề nghị đơn vị gửi lại đúng tệp biểu mẫu.",
+        ),
+        _C(
+            "mail-too-deep",
+            E,
+            "E-mails or zips nested inside each other deeper than the limit; the inner ones not opened.",
+            "Lưu riêng tệp Excel đính kèm vào thư mục nhận rồi chạy lại.",
+        ),
+        _C(
+            "archive-unsafe-name",
+            E,
+            "A zip member's path is absolute or climbs out of the archive (path traversal); refused.",
+            "Đề nghị đơn vị nén lại tệp (hoặc gửi tệp Excel không nén).",
+        ),
+        _C(
+            "mail-sender-other",
+            INFO,
+            "The e-mail's sender is not the agency's address in agencies.yaml (forwarded mail is normal); "
+            "the workbook's own identity still decides.",
+            "—",
         ),
         # identity
         _C(
@@ -169,6 +237,12 @@ CODES: dict[str, Code] = {
         ),
         _C("no-data", INFO, 'Explicitly marked as no data ("x", "-", "không có số liệu").', "—"),
         _C(
+            "value-flagged",
+            INFO,
+            'A value marked preliminary "(sb)" or estimated "(ut)"; kept with that status.',
+            "—",
+        ),
+        _C(
             "formula-no-value",
             E,
             "A formula without a computed value.",
@@ -186,50 +260,6 @@ CODES: dict[str, Code] = {
             W,
             "A value is about 1 000× (or 1/1 000×) its neighbours in the row.",
             "Kiểm tra đơn vị tính (tỷ đồng / triệu đồng ...) của giá trị này.",
-        ),
-        # rules (the rule id is in the finding's `rule` field)
-        _C(
-            "sum-mismatch",
-            E,
-            "A total differs from the sum of its parts (rule kind `sum`).",
-            "Kiểm tra lại số tổng hoặc các số thành phần.",
-        ),
-        _C(
-            "part-exceeds-whole",
-            E,
-            '"Of which" parts exceed their whole (`parts_within`).',
-            'Kiểm tra lại các khoản "trong đó" và số tổng.',
-        ),
-        _C(
-            "shares-not-100",
-            E,
-            "Structure shares do not sum to 100 (`shares_100`).",
-            "Điều chỉnh các tỷ trọng để tổng bằng 100.",
-        ),
-        _C(
-            "share-mismatch",
-            E,
-            "A share disagrees with part ÷ total × 100 (`share_of`).",
-            "Tính lại tỷ trọng từ số tuyệt đối.",
-        ),
-        _C(
-            "growth-mismatch",
-            W,
-            "A growth rate disagrees with consecutive levels (`growth`).",
-            "Kiểm tra lại tốc độ tăng hoặc số liệu các năm.",
-        ),
-        _C("out-of-range", E, "A value outside its allowed range (`range`).", "Kiểm tra lại giá trị."),
-        _C(
-            "period-mismatch",
-            W,
-            "A period column disagrees with the yearly values (`period`).",
-            "Kiểm tra lại số liệu cả giai đoạn hoặc số liệu các năm.",
-        ),
-        _C(
-            "agencies-disagree",
-            W,
-            "Two agencies reported the same cell differently, or a cross-agency rule fails (`same_value`).",
-            "Các đơn vị liên quan thống nhất lại số liệu.",
         ),
         _C("duplicate-file", INFO, "The same bytes arrived under another name; counted once.", "—"),
         _C(
@@ -249,16 +279,13 @@ CODES: dict[str, Code] = {
 }
 del E, W, INFO
 
-RULE_KIND_CODES = {
-    "sum": "sum-mismatch",
-    "parts_within": "part-exceeds-whole",
-    "shares_100": "shares-not-100",
-    "share_of": "share-mismatch",
-    "growth": "growth-mismatch",
-    "range": "out-of-range",
-    "period": "period-mismatch",
-    "same_value": "agencies-disagree",
-}
+
+def register_code(code: Code) -> None:
+    """Rule kinds register their codes (with message templates) when `indicator_kit.rules` loads."""
+    known = CODES.get(code.code)
+    if known is not None and known != code:
+        raise ValueError(f"finding code {code.code!r} registered twice")
+    CODES[code.code] = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,11 +317,14 @@ def finding(code: str, message: str, *, severity: Severity | None = None, **wher
 
 
 def docs_table() -> str:
+    import indicator_kit.rules  # noqa: F401  (the rule kinds register their codes)
+
     lines = [
         "# Finding codes",
         "",
         "Every problem `indicator-kit collect` reports is one finding with one of these codes.",
-        "Generated from `indicator_kit/findings.py` (`python -m indicator_kit.findings`).",
+        "Generated from `indicator_kit/findings.py` and the rule kinds in `indicator_kit/rules/kinds/`",
+        "(`python -m indicator_kit.findings`).",
         "Rule findings also carry the rule id from `workbook_specs/checks.yaml`; a rule's own",
         "severity overrides the default below.",
         "",
@@ -303,6 +333,18 @@ def docs_table() -> str:
     ]
     for c in CODES.values():
         lines.append(f"| `{c.code}` | {c.severity.value} | {c.meaning} | {c.fix} |")
+    lines += [
+        "",
+        "## Messages of rule findings",
+        "",
+        "The Vietnamese message of a rule finding is its kind's template filled from the check",
+        "(`{column}` is the column's name, `{diff}` the left side minus the right), followed by the",
+        'fix above; templates show the short text in their "Kiểm tra" column.',
+        "",
+        "| code | message | short text in the template |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{c.code}` | {c.message} | {c.short or '—'} |" for c in CODES.values() if c.message]
     lines += [
         "",
         "## Record fields",
@@ -344,5 +386,7 @@ class FindingList:
         return sum(1 for f in self.items if f.severity is Severity.ERROR)
 
 
-if __name__ == "__main__":
-    print(docs_table(), end="")
+if __name__ == "__main__":  # the registry as imported (rule kinds register into it), not this copy
+    from indicator_kit.findings import docs_table as registered_docs_table
+
+    print(registered_docs_table(), end="")

@@ -9,8 +9,9 @@ from pathlib import Path
 from indicator_kit.catalog.model import Spec
 from indicator_kit.errors import UnknownAgencyError
 from indicator_kit.files import sha256_bytes, write_atomic, write_json_atomic
+from indicator_kit.plan import Plan
 from indicator_kit.template.identity import TemplateIdentity
-from indicator_kit.template.layout import TemplateLayout, build_layout
+from indicator_kit.template.layout import TemplateLayout
 from indicator_kit.template.xlsx import render_template
 
 MANIFEST = "manifest.json"
@@ -35,9 +36,9 @@ def identity_for(spec: Spec, slug: str) -> TemplateIdentity:
     return TemplateIdentity(c.id, slug, spec.spec_hash, c.template_version).signed()
 
 
-def render_agency(spec: Spec, slug: str) -> tuple[TemplateLayout, bytes]:
-    layout = build_layout(spec, slug)
-    return layout, render_template(layout, identity_for(spec, slug))
+def render_agency(plan: Plan, slug: str) -> tuple[TemplateLayout, bytes]:
+    layout = plan.layout(slug)
+    return layout, render_template(layout, identity_for(plan.spec, slug))
 
 
 def resolve_agencies(spec: Spec, slugs: Iterable[str]) -> list[str]:
@@ -52,15 +53,16 @@ def resolve_agencies(spec: Spec, slugs: Iterable[str]) -> list[str]:
 
 
 def generate(
-    spec: Spec,
+    plan: Plan,
     out_dir: Path,
     slugs: Iterable[str] = (),
     done: Callable[[GeneratedTemplate], None] | None = None,
 ) -> list[GeneratedTemplate]:
     """Write the templates and manifest.json; return what was written (`done` sees each one)."""
+    spec = plan.spec
     written = []
     for slug in resolve_agencies(spec, slugs):
-        layout, data = render_agency(spec, slug)
+        layout, data = render_agency(plan, slug)
         name = template_file_name(slug)
         write_atomic(out_dir / name, data)
         written.append(

@@ -1,10 +1,14 @@
 """The commands that read returns, as library calls: collect, merge, status and reminders.
 
 Each is one run, and a run is a transaction:
-1. it holds the lock of every folder it writes (state, outputs, master), or stops at once;
-2. it records its start in the ledger, reads every return and merges them (`read_returns`);
-3. it renders its outputs and stages them beside their targets — the master workbook in a child
-   process beside the parent, while the parent archives the files and renders the rest;
+1. it holds the lock of every folder it writes (state, outputs, master), or stops at once; it
+   refuses a damaged ledger and removes what an interrupted run left (temporary files, a half
+   publication);
+2. it records its start in the ledger, reads every return — each worker stages the bytes it
+   judged in the archive, and those entries are published before any output is made (no
+   evidence, no outputs) — and merges them (`read_returns`);
+3. it renders its outputs and stages them beside their targets — the master workbook and
+   findings.xlsx in a child process beside the parent, while the parent renders the rest;
 4. only when every step has succeeded are the outputs published together, and the ledger's rows
    and the run's end committed in one transaction after them. On any failure every output keeps
    its earlier bytes, the ledger its earlier rows, the run is recorded as failed, and the error
@@ -19,7 +23,7 @@ import contextlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -28,16 +32,17 @@ from filelock import FileLock, Timeout
 
 from indicator_kit import ledger, processes, secret
 from indicator_kit.catalog.model import Spec
-from indicator_kit.collect.limits import Limits
-from indicator_kit.collect.model import Submission
-from indicator_kit.collect.report import all_findings, report_files
+from indicator_kit.collect.limits import Arrival, Limits
+from indicator_kit.collect.model import Archived, Submission
+from indicator_kit.collect.report import FINDINGS_XLSX, all_findings, findings_workbook, report_files
 from indicator_kit.collect.run import collect_archived, collect_inbox
 from indicator_kit.collect.run import require_values as refuse_empty
 from indicator_kit.errors import FaultError
-from indicator_kit.files import Staging, read_journal, recover
+from indicator_kit.files import Staging, read_journal, recover, remove_leftovers
 from indicator_kit.findings import Finding
 from indicator_kit.merge.core import Master, merge
 from indicator_kit.merge.outputs import MASTER_CSV, MASTER_XLSX, render_master
+from indicator_kit.plan import Plan
 from indicator_kit.verdict import Verdicts, arrived_by, judge
 
 T = TypeVar("T")
@@ -59,19 +64,26 @@ class ReturnsOptions:
     key_file: Path | None = None  # the office key's file, named when returns carry another key
     as_of: date | None = None  # count only the files arrived by the end of this day (default: all)
     on_file: Callable[[Submission], None] | None = None  # each file's result as it is read (progress)
+    arrival: Arrival = Arrival.INBOX  # a new file's first arrival: in the inbox, or its e-mail's Date
 
 
 @dataclass(frozen=True)
 class Returns:
     """One reading of the returns: the files judged (those arrived by `as_of`), the master merged
-    from them, every agency's verdict, what the ledger knew that nothing holds any more, and every
-    file read (what the ledger records)."""
+    from them, every agency's verdict, what the ledger knew that nothing holds any more, every
+    file read (what the ledger records) and the temporary files of an interrupted run removed."""
 
     submissions: list[Submission]
     master: Master
     verdicts: Verdicts
     lost: list[ledger.Vanished]
     read: list[Submission]
+    leftovers: list[Path] = field(default_factory=list)
+
+    @property
+    def repaired(self) -> list[Submission]:
+        """Files whose archive entry did not hold their bytes, written again from what was read."""
+        return [s for s in self.read if s.archive.state is Archived.REPAIRED]
 
     @property
     def findings(self) -> list[Finding]:
@@ -116,35 +128,53 @@ class RemindersResult:
     removed: list[Path]  # letters of an earlier run no longer needed
 
 
-def read_returns(spec: Spec, inbox: Path, options: ReturnsOptions, require_values: bool = False) -> Returns:
+def read_returns(
+    plan: Plan,
+    inbox: Path,
+    options: ReturnsOptions,
+    require_values: bool = False,
+    leftovers: list[Path] | None = None,
+) -> Returns:
     """Read the inbox (and, from the archive, files the ledger holds that have left it), keep what
     had arrived by `as_of`, merge, and judge every agency once; lateness from the ledger's first
-    arrivals. Returns signed with another office key stop the run before any identity is judged
-    (secret.check_signers); `require_values` refuses an inbox with no filled-in workbook."""
-    limits = Limits(accepted=options.accepted)
-    read = collect_inbox(inbox, spec, limits=limits, done=options.on_file)
-    secret.check_signers(read, limits, options.key_file)
-    if require_values:
-        refuse_empty(inbox, read)
-    gone = ledger.vanished(options.state_dir, read)
-    kept = [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived]
-    read += collect_archived(kept, spec, limits)
-    arrivals = ledger.arrivals(options.state_dir, read)
+    arrivals. Each file is read once, in a worker, which also stages the bytes it judged in the
+    archive; those entries are published here, before anything else is made (a worker that could
+    not stage its file stops the run). Returns signed with another office key stop the run before
+    any identity is judged (secret.check_signers); `require_values` refuses an inbox with no
+    filled-in workbook. `leftovers`: what the run removed before reading, for the result."""
+    spec, state = plan.spec, options.state_dir
+    limits = Limits(accepted=options.accepted, arrival=options.arrival)
+    read = collect_inbox(inbox, plan, limits=limits, archive=ledger.archive_dir(state), done=options.on_file)
+    try:
+        secret.check_signers(read, limits, options.key_file)
+        if require_values:
+            refuse_empty(inbox, read)
+        ledger.check_staged(read)  # a worker could not stage its file's bytes: stop here
+        gone = ledger.vanished(state, read)
+        kept = [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived]
+        read += collect_archived(kept, plan, limits)
+        arrivals = ledger.arrivals(state, read)
+        ledger.publish(state, read)  # no evidence, no outputs
+    except BaseException:
+        ledger.discard(read)  # stopped before anything is kept
+        raise
     day = options.as_of or date.today()
     judged, later = arrived_by(read, arrivals, day) if options.as_of else (read, [])
-    master = merge(spec, judged, arrivals=arrivals)
+    master = merge(plan, judged, arrivals=arrivals)
     verdicts = judge(spec, master, judged, day, arrivals, later)
-    return Returns(judged, master, verdicts, [g for g in gone if g.archived is None], read)
+    lost = [g for g in gone if g.archived is None]
+    return Returns(judged, master, verdicts, lost, read, leftovers or [])
 
 
 def collect_campaign(
-    spec: Spec, inbox: Path, options: ReturnsOptions, out_dir: Path, master_out: Path
+    plan: Plan, inbox: Path, options: ReturnsOptions, out_dir: Path, master_out: Path
 ) -> CollectResult:
     """Findings, feedback workbooks and the master of every return in `inbox`."""
+    spec = plan.spec
 
     def stage(returns: Returns, staging: Staging) -> CollectResult:
         feedback = []
-        for path, data in report_files(out_dir, spec, returns.submissions, returns.verdicts).items():
+        for path, data in report_files(out_dir, plan, returns.submissions, returns.verdicts).items():
             staging.add(path, data)
             if path.parent == out_dir / "feedback":
                 feedback.append(path)
@@ -155,15 +185,27 @@ def collect_campaign(
         f"danh sách lỗi và biểu phản hồi (thư mục {out_dir})",
         f"bảng tổng hợp ({master_out / MASTER_XLSX}, {MASTER_CSV})",
     ]
-    return _run("collect", spec, inbox, options, [out_dir, master_out], what, stage, master_out, True)
+    return _run(
+        "collect",
+        plan,
+        inbox,
+        options,
+        [out_dir, master_out],
+        what,
+        stage,
+        master_out,
+        require_values=True,
+        findings_out=out_dir,
+        tidy=[out_dir / "feedback"],
+    )
 
 
-def merge_campaign(spec: Spec, inbox: Path, options: ReturnsOptions, master_out: Path) -> MergeResult:
+def merge_campaign(plan: Plan, inbox: Path, options: ReturnsOptions, master_out: Path) -> MergeResult:
     """The master of every return in `inbox`."""
     what = [f"bảng tổng hợp ({master_out / MASTER_XLSX}, {MASTER_CSV})"]
     return _run(
         "merge",
-        spec,
+        plan,
         inbox,
         options,
         [master_out],
@@ -174,20 +216,22 @@ def merge_campaign(spec: Spec, inbox: Path, options: ReturnsOptions, master_out:
     )
 
 
-def campaign_status(spec: Spec, inbox: Path, options: ReturnsOptions, html_path: Path) -> StatusResult:
+def campaign_status(plan: Plan, inbox: Path, options: ReturnsOptions, html_path: Path) -> StatusResult:
     """Who has returned, who is late, who must resend (as of `options.as_of`); the status page."""
     from indicator_kit.merge.status import status_html  # jinja2: only the commands that need it
+
+    spec = plan.spec
 
     def stage(returns: Returns, staging: Staging) -> StatusResult:
         staging.add(html_path, status_html(spec, returns.verdicts, len(returns.master.disagreements)))
         return StatusResult(returns, html_path)
 
     what = [f"trang tình hình nộp ({html_path})"]
-    return _run("status", spec, inbox, options, [html_path.parent], what, stage)
+    return _run("status", plan, inbox, options, [html_path.parent], what, stage)
 
 
 def remind_campaign(
-    spec: Spec,
+    plan: Plan,
     spec_dir: Path,
     inbox: Path,
     options: ReturnsOptions,
@@ -201,7 +245,7 @@ def remind_campaign(
     from indicator_kit.mail.outbox import reminder_files, stale_reminders  # email, jinja2
 
     def stage(returns: Returns, staging: Staging) -> RemindersResult:
-        letters = reminder_files(spec, spec_dir, returns.verdicts, templates, reply_by)
+        letters = reminder_files(plan, spec_dir, returns.verdicts, templates, reply_by)
         for name, data in letters.items():
             staging.add(out_dir / name, data)
         stale = stale_reminders(out_dir, set(letters))
@@ -210,12 +254,12 @@ def remind_campaign(
         return RemindersResult(returns, [out_dir / name for name in letters], stale)
 
     what = [f"thư nhắc nộp và đề nghị sửa (thư mục {out_dir})"]
-    return _run("mail reminders", spec, inbox, options, [out_dir], what, stage)
+    return _run("mail reminders", plan, inbox, options, [out_dir], what, stage)
 
 
 def _run(
     command: str,
-    spec: Spec,
+    plan: Plan,
     inbox: Path,
     options: ReturnsOptions,
     folders: list[Path],
@@ -223,10 +267,14 @@ def _run(
     stage: Callable[[Returns, Staging], T],
     master_out: Path | None = None,
     require_values: bool = False,
+    findings_out: Path | None = None,
+    tidy: Iterable[Path] = (),
 ) -> T:
     """One run as a transaction (the module's docstring). `stage` renders and stages the
-    command's own outputs and returns its result; the master, when the command writes one, is
-    rendered beside it. `what` names the outputs for the message of a run that did not publish."""
+    command's own outputs and returns its result; the master (and findings.xlsx into
+    `findings_out`), when the command writes one, is rendered beside it. `what` names the outputs
+    for the message of a run that did not publish; `tidy`: folders inside `folders` whose
+    temporary files of an interrupted run are removed too."""
     state = options.state_dir
     journal = state / JOURNAL
     interrupted = read_journal(journal)
@@ -235,15 +283,18 @@ def _run(
     also = {p.parent for p, _ in interrupted.targets} if interrupted else set()
     also = {f for f in also if not any(f.resolve().is_relative_to(w.resolve()) for w in written)}
     with exclusive([*written, *also]):
+        leftovers = ledger.prepare(state)  # a damaged ledger is refused before anything is done
         _recover(state, journal)
+        leftovers += [path for folder in [*folders, *tidy] for path in remove_leftovers(folder)]
         run_id = ledger.begin_run(state, command)
         staging = Staging(journal, str(run_id))
         try:
-            returns = read_returns(spec, inbox, options, require_values)
-            master_staged = _stage_master_beside(spec, returns, master_out) if master_out else None
+            returns = read_returns(plan, inbox, options, require_values, leftovers)
+            master_staged = (
+                _stage_master_beside(plan.spec, returns, master_out, findings_out) if master_out else None
+            )
             try:
                 result = stage(returns, staging)
-                ledger.archive(state, inbox, returns.read)
             except BaseException:
                 if master_staged is not None:  # the child is always waited for
                     with contextlib.suppress(Exception):
@@ -297,8 +348,11 @@ def _superseded(master: Master) -> list[tuple[str, str]]:
     return [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
 
 
-def _stage_master_beside(spec: Spec, returns: Returns, master_out: Path) -> Callable[[], dict[Path, str]]:
-    """Render and stage the master in a child beside the parent (the longest step, on one core)."""
+def _stage_master_beside(
+    spec: Spec, returns: Returns, master_out: Path, findings_out: Path | None
+) -> Callable[[], dict[Path, str]]:
+    """Render and stage the master (and findings.xlsx, the other workbook for people) in a child
+    beside the parent: the longest steps, on the other core."""
 
     def work() -> dict[Path, str]:
         staging = Staging(master_out / JOURNAL)  # only stages (the parent publishes): no journal
@@ -306,6 +360,11 @@ def _stage_master_beside(spec: Spec, returns: Returns, master_out: Path) -> Call
             rendered = render_master(spec, returns.master, returns.findings, returns.verdicts)
             for name, data in rendered.items():
                 staging.add(master_out / name, data)
+            if findings_out is not None:
+                files_own = all_findings(returns.submissions)
+                staging.add(
+                    findings_out / FINDINGS_XLSX, findings_workbook(spec, files_own, returns.verdicts)
+                )
         except BaseException:
             staging.discard()
             raise

@@ -2,12 +2,14 @@
 
 Used to fill templates as a careful agency would (tests, benchmark). Levels are the same every
 year (so growth is 0), structures split evenly, and parts, shares and totals are derived from
-each other kind by kind, so no indicator is named here.
+each other by the rule kinds (`RuleKind.sample_seed`, `sample_settle`), so no indicator is named
+here.
 """
 
 from __future__ import annotations
 
 from indicator_kit.catalog.model import Column, PeriodAggregate, Row, Spec, ValueType
+from indicator_kit.rules import SampleValues
 
 BASE = {
     ValueType.AMOUNT: 1000.0,
@@ -20,45 +22,16 @@ BASE = {
 }
 
 
-def _even_split(n: int) -> list[float]:
-    """n shares with one decimal summing to exactly 100 (33,3 + 33,3 + 33,4)."""
-    each = round(100 / n, 1)
-    return [each] * (n - 1) + [round(100 - each * (n - 1), 1)]
-
-
 def _year_values(spec: Spec) -> dict[str, float]:
-    value = {r.key: BASE[r.value_type] for r in spec.input_rows if r.value_type}
-    rules = list(spec.rules)
-    grouped = set()
-    for rule in rules:
-        if rule.kind == "shares_100":
-            parts = rule.operands["parts"]
-            grouped.update(parts)
-            for key, share in zip(parts, _even_split(len(parts)), strict=True):
-                value[key] = share
-    for rule in rules:
-        if rule.kind == "same_value":  # the same quantity reported on two rows
-            value[rule.operands["b"]] = value[rule.operands["a"]]
+    """One value per input row: each rule kind decides some outright, then moves the others
+    towards satisfying it (a few passes over the rules in file order)."""
+    values = SampleValues({r.key: BASE[r.value_type] for r in spec.input_rows if r.value_type})
+    for rule in spec.rules:
+        rule.operands.sample_seed(values)
     for _ in range(3):  # each pass only moves values towards consistency
-        for rule in rules:
-            o = rule.operands
-            if rule.kind == "parts_within":
-                total = sum(value[p] for p in o["parts"])
-                if isinstance(o["whole"], str):
-                    value[o["whole"]] = max(value[o["whole"]], round(total * 1.25, 2))
-                elif total > o["whole"]:
-                    for p in o["parts"]:
-                        value[p] = round(o["whole"] / (len(o["parts"]) + 1), 1)
-            elif rule.kind == "share_of":
-                for share, part in zip(o["shares"], o["parts"], strict=True):
-                    if share in grouped:
-                        value[part] = round(value[share] * value[o["total"]] / 100, 4)
-                    else:
-                        value[o["total"]] = max(value[o["total"]], value[part] * 2.5)
-                        value[share] = round(value[part] / value[o["total"]] * 100, 4)
-            elif rule.kind == "sum":
-                value[o["total"]] = round(sum(value[p] for p in o["parts"]), 4)
-    return value
+        for rule in spec.rules:
+            rule.operands.sample_settle(values)
+    return values.values
 
 
 def _multiplier(row: Row, column: Column, years: int) -> float:

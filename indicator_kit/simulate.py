@@ -19,6 +19,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from indicator_kit.catalog.model import Spec
 from indicator_kit.generate import template_file_name
+from indicator_kit.merge.periods import derivable_from_years
+from indicator_kit.rules.kinds.sum import Sum
 from indicator_kit.sample import consistent_values
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
@@ -101,8 +103,10 @@ def simulate_returns(
 ) -> tuple[list[Path], list[str]]:
     """The returns of a realistic campaign (scenarios listed in the README): most agencies fill
     correctly; one types numbers as Vietnamese text, one makes a totals error and changes a unit to
-    triệu đồng, one is late, one never returns, one resubmits a corrected file, two co-reporting
-    agencies disagree on a cell, and two save as .xls and .ods with LibreOffice. Returns the files
+    triệu đồng, one marks its last year preliminary "(sb)" and leaves the period columns that can
+    be computed blank, one is late, one never returns, one resubmits a corrected file, two co-reporting
+    agencies disagree on a cell, two save as .xls and .ods with LibreOffice, and three returns
+    come as e-mails (an Outlook .msg, a forwarded message, a zipped attachment). Returns the files
     and notes on what could not be simulated here."""
     values = values or consistent_values(spec)
     slugs = [a.slug for a in spec.agencies]
@@ -120,15 +124,29 @@ def simulate_returns(
         changes[text_agency] |= {(key, c.id): _vietnamese(values[(key, c.id)]) for c in spec.campaign.columns}
     if error_agency:
         keys = {r.key for r in spec.rows_for(error_agency)}
-        rule = next(r for r in spec.rules if r.kind == "sum" and set(r.operand_keys()) <= keys)
-        part = rule.operands["parts"][0]
+        rule = next(r for r in spec.rules if isinstance(r.operands, Sum) and set(r.row_keys()) <= keys)
+        assert isinstance(rule.operands, Sum)
+        part = rule.operands.parts[0]
         changes[error_agency][(part, "y2021")] = values[(part, "y2021")] + 17
-        used = set(rule.operand_keys())
+        used = set(rule.row_keys())
         amount = next(r.key for r in spec.rows_for(error_agency) if r.unit == "tỷ.đ" and r.key not in used)
         units[error_agency] = (amount, "triệu đồng")
         changes[error_agency] |= {
             (amount, c.id): values[(amount, c.id)] * 1000 for c in spec.campaign.columns
         }
+    flagging = _most_period_rows(spec, exclude={missing, late})
+    if flagging:  # the last year preliminary, and the period columns left for the office to compute
+        last_year = [c for c in spec.campaign.columns if c.is_year][-1]
+        for row in spec.rows_for(flagging):
+            if row.lead != flagging:
+                continue
+            cell = (row.key, last_year.id)
+            if cell not in changes[flagging] and isinstance(values.get(cell), float | int):
+                # typed without thousands separators, as the guide asks: "2468,0 (sb)"
+                changes[flagging][cell] = str(float(values[cell])).replace(".", ",") + " (sb)"
+            for column in spec.campaign.columns:
+                if derivable_from_years(spec, row, column):
+                    changes[flagging][(row.key, column.id)] = None
     shared = next((r for r in spec.input_rows if len(r.agencies) > 1 and missing not in r.agencies), None)
     if shared:
         changes[shared.agencies[1]][(shared.key, "y2019")] = values[(shared.key, "y2019")] + 1
@@ -168,7 +186,47 @@ def simulate_returns(
                 notes.append(f"LibreOffice chưa cài: {out.name} vẫn là .xlsx (không lưu thành .{fmt}).")
             out = converted or out
         written.append(out)
+    by_slug = {path.stem.removeprefix("PL2_"): path for path in written}
+    mailed = [slug for slug in plain[:-2] if slug in by_slug][:3]
+    written = [p for p in written if p not in {by_slug[slug] for slug in mailed}]
+    written += _as_mail(spec, [by_slug[slug] for slug in mailed])
     return written, notes
+
+
+OFFICE_CLERK = "Văn thư <vanthu@skhdt.example.invalid>"
+
+
+def _as_mail(spec: Spec, returns: list[Path]) -> list[Path]:
+    """Returns as they reach the office by e-mail, dropped into the inbox as the officer drags
+    them out of her mail program: one Outlook .msg, one forwarded by the office's clerk (the
+    agency's message attached inside), one with the workbook zipped. The senders' addresses are
+    samples (example.invalid), never written into agencies.yaml."""
+    from indicator_kit.mail.sample_mail import MsgMessage, eml, msg, zipped
+
+    made = []
+    for kind, path in zip(("msg", "forwarded", "zipped"), returns, strict=False):
+        slug = path.stem.removeprefix("PL2_")
+        agency = spec.agency_by_slug[slug]
+        sender = f"{agency.short_name} <{agency.email or slug + '@donvi.example.invalid'}>"
+        sent = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        subject = f"{agency.short_name} gửi biểu Phụ lục 2"
+        data, name = path.read_bytes(), path.name
+        if kind == "msg":
+            out = path.with_name(f"{subject}.msg")
+            address = sender.split("<")[1].rstrip(">")
+            out.write_bytes(msg(MsgMessage(address, subject, sent, [(name, data)])))
+        elif kind == "forwarded":
+            original = eml(sender, subject, sent, [(name, data)])
+            out = path.with_name(f"Fwd {subject}.eml")
+            out.write_bytes(bytes(eml(OFFICE_CLERK, f"Fwd: {subject}", sent, forwarded=[original])))
+        else:
+            out = path.with_name(f"{subject} (nén).eml")
+            zip_name = name.replace(".xlsx", ".zip")
+            out.write_bytes(bytes(eml(sender, subject, sent, [(zip_name, zipped([(name, data)]))])))
+        _stamp(out, sent)
+        path.unlink()
+        made.append(out)
+    return made
 
 
 def _unit_edit(spec: Spec, slug: str, key: str, unit: str) -> Edit:
@@ -181,6 +239,21 @@ def _unit_edit(spec: Spec, slug: str, key: str, unit: str) -> Edit:
 
 def _vietnamese(value: float) -> str:
     return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def _most_period_rows(spec: Spec, exclude: set[str]) -> str | None:
+    """The agency leading the most rows whose period columns the master can compute."""
+    counts = {
+        a.slug: sum(
+            1
+            for r in spec.rows_for(a.slug)
+            if r.lead == a.slug and any(derivable_from_years(spec, r, c) for c in spec.campaign.columns)
+        )
+        for a in spec.agencies
+        if a.slug not in exclude
+    }
+    best = max(counts, key=lambda slug: counts[slug], default=None)
+    return best if best and counts[best] else None
 
 
 def _first_with_rows(spec: Spec, value_types: tuple[str, ...]) -> str | None:
@@ -196,6 +269,6 @@ def _first_with_rule(spec: Spec, kind: str, exclude: set[str] | None = None) -> 
         if agency.slug in (exclude or set()):
             continue
         keys = {r.key for r in spec.rows_for(agency.slug)}
-        if any(r.kind == kind and set(r.operand_keys()) <= keys for r in spec.rules):
+        if any(r.kind.name == kind and set(r.row_keys()) <= keys for r in spec.rules):
             return agency.slug
     return None

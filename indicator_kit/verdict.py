@@ -21,6 +21,7 @@ from indicator_kit.collect.numbers import Status
 from indicator_kit.dates import campaign_date
 from indicator_kit.findings import Finding, Severity
 from indicator_kit.merge.core import AgencyStatus, Master, received_time
+from indicator_kit.merge.periods import office_computes
 
 
 class State(StrEnum):
@@ -57,6 +58,8 @@ class FileRole(StrEnum):
     UNUSABLE = "không dùng được"  # identified, but its values cannot be merged
     UNREADABLE = "không đọc được"  # nothing could be read
     UNIDENTIFIED = "không rõ đơn vị"  # read, but not attributed to any agency of the campaign
+    MAIL = "thư đã mở"  # an e-mail: its workbooks are files of their own, listed after it
+    ZIP = "tệp nén đã mở"  # a zip dropped in the inbox: likewise
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ class FileVerdict:
             return "[TRÙNG]"
         if self.role is FileRole.UNREADABLE:
             return "[KHÔNG ĐỌC]"
+        if self.role is FileRole.MAIL:
+            return "[THƯ]"
+        if self.role is FileRole.ZIP:
+            return "[TỆP NÉN]"
         return {
             State.NEEDS_FIX: "[CẦN SỬA]",
             State.WARNINGS: "[CẢNH BÁO]",
@@ -134,6 +141,12 @@ class AgencyVerdict:
     @property
     def accepted_file(self) -> str:
         return self.current.file if self.current else ""
+
+    @property
+    def sender_note(self) -> str:
+        """The e-mail's sender against the agency's address in agencies.yaml (corroboration)."""
+        matches = self.current.sender_matches if self.current else None
+        return {True: "thư từ địa chỉ của đơn vị", False: "thư từ địa chỉ khác", None: ""}[matches]
 
     @property
     def received(self) -> bool:
@@ -242,10 +255,24 @@ def _first_error(sub: Submission) -> str:
     return next((f.message for f in sub.findings if f.severity is Severity.ERROR), "")
 
 
+def _blank_required(spec: Spec, sub: Submission, expected: int) -> bool:
+    """Whether a cell the agency must type is blank (a period cell the office computes is not)."""
+    blank = expected - sub.answered
+    if blank <= 0:
+        return False
+    computed = office_computes(spec, sub.agency or "")
+    answered = (Status.NUMBER, Status.NO_DATA)
+    left = sum(1 for k in computed if (c := sub.cells.get(k)) is None or c.status not in answered)
+    return blank > left
+
+
 def _missing(spec: Spec, sub: Submission) -> tuple[MissingColumn, ...]:
     blank: Counter[str] = Counter()
+    computed = office_computes(spec, sub.agency or "")
     for row in spec.rows_for(sub.agency or ""):
         for column in spec.campaign.columns:
+            if (row.key, column.id) in computed:
+                continue
             cell = sub.cells.get((row.key, column.id))
             if cell is None or cell.status not in (Status.NUMBER, Status.NO_DATA):
                 blank[column.id] += 1
@@ -267,8 +294,13 @@ def _file_verdicts(
         expected = len(spec.rows_for(agency)) * len(spec.campaign.columns) if agency else 0
         counts = (sub.answered, expected, sub.errors, sub.warnings)
         role, replaced_by, reason = FileRole.UNUSABLE, "", ""
-        if sub.refused:
-            role, reason = FileRole.UNREADABLE, _first_error(sub) or "không đọc được tệp"
+        if sub.opened:
+            role = FileRole.ZIP if sub.kind == "zip" else FileRole.MAIL
+            others = f"; {len(sub.findings)} ghi nhận khi mở (xem danh sách lỗi)" if sub.findings else ""
+            reason = f"{len(sub.opened)} biểu bên trong{others}"
+        elif sub.refused:
+            first = sub.findings[0].message if sub.findings else "không đọc được tệp"  # e.g. not a workbook
+            role, reason = FileRole.UNREADABLE, _first_error(sub) or first
         elif not agency:
             role, reason = FileRole.UNIDENTIFIED, _first_error(sub) or "không xác định được đơn vị"
         elif sub.file in current:
@@ -287,13 +319,13 @@ def _file_verdicts(
             first_copy.setdefault(sub.sha256, sub.file)
         state = State.NEEDS_FIX
         if role is FileRole.CURRENT:
-            state = _state_of(sub, expected)
+            state = _state_of(sub, expected, spec)
         verdicts.append(FileVerdict(sub.file, sub.sha256, agency, role, state, *counts, replaced_by, reason))
     return verdicts
 
 
-def _state_of(sub: Submission, expected: int) -> State:
-    if sub.errors or sub.answered < expected:
+def _state_of(sub: Submission, expected: int, spec: Spec) -> State:
+    if sub.errors or _blank_required(spec, sub, expected):
         return State.NEEDS_FIX
     return State.WARNINGS if sub.warnings else State.ACCEPTED
 
@@ -311,11 +343,14 @@ def judge(
     statuses = {s.agency: s for s in master.statuses}
     files = _file_verdicts(spec, submissions, statuses)
     subs_by_file = {s.file: s for s in submissions}
+    by_agency: dict[str, list[FileVerdict]] = {}
+    for f in files:
+        by_agency.setdefault(f.agency, []).append(f)
     agencies = []
     for agency in spec.agencies:
         status = statuses.get(agency.slug)
         mine = sorted(
-            (f for f in files if f.agency == agency.slug),
+            by_agency.get(agency.slug, []),
             key=lambda f: (received_time(subs_by_file[f.file], arrivals), f.file),
         )
         current = status.current if status else None
@@ -323,7 +358,7 @@ def judge(
         unusable = [f for f in mine if f.role in (FileRole.UNUSABLE, FileRole.UNREADABLE)]
         received_at: datetime | None = None
         if current is not None:
-            state = _state_of(current, expected)
+            state = _state_of(current, expected, spec)
             received_at = status.received_at if status else None
         elif unusable:
             state = State.NEEDS_FIX

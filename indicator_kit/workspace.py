@@ -10,13 +10,14 @@ workspace's outputs folder (or the `--out` it was given) and its state folder.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from indicator_kit import secret
-from indicator_kit.errors import IndicatorKitError
+from indicator_kit.errors import FaultError, IndicatorKitError
 
 MARKER = "indicator-kit.yaml"
 WORKSPACE_ENV = "INDICATOR_KIT_WORKSPACE"
@@ -38,6 +39,14 @@ class NoWorkspaceError(IndicatorKitError):
 
 class WorkspaceExistsError(IndicatorKitError):
     """`init` would overwrite something already there."""
+
+
+class WorkspaceWriteError(FaultError):
+    """The machine refused to write the new workspace (permission, disk full)."""
+
+
+class InboxMissingError(IndicatorKitError):
+    """The workspace's inbox folder is gone and no other was named."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,17 @@ class Workspace:
     @property
     def status_html(self) -> Path:
         return self.outputs / "status.html"
+
+    def inbox_or(self, named: Path | None) -> Path:
+        """The inbox a command reads: the one named on the command line, else hop_thu/."""
+        if named is not None:
+            return named
+        if not self.inbox.is_dir():
+            raise InboxMissingError(
+                f"Không có thư mục nhận {self.inbox}. Hãy tạo lại thư mục này và chép các tệp đơn vị gửi "
+                "về vào đó, hoặc ghi rõ thư mục nhận sau tên lệnh."
+            )
+        return self.inbox
 
     def key(self) -> bytes:
         """The office key, which only `init` and `generate` create (`secret.MissingKeyError`)."""
@@ -166,8 +186,7 @@ def init_workspace(folder: Path) -> Created:
     ws = Workspace(folder.resolve())
     if ws.root.exists() and not ws.root.is_dir():
         raise WorkspaceExistsError(f"{ws.root} là một tệp, không phải thư mục.")
-    inside = find_workspace(ws.root) if ws.root.exists() else None
-    if inside is not None and inside.root == ws.root:
+    if ws.marker.exists():
         raise WorkspaceExistsError(
             f"{ws.root} đã là thư mục làm việc của indicator-kit (có tệp {MARKER}); "
             "không tạo lại để khỏi ghi đè. Dùng luôn thư mục này, hoặc chọn một thư mục khác."
@@ -178,13 +197,25 @@ def init_workspace(folder: Path) -> Created:
             f"Thư mục {ws.root} đã có {', '.join(taken)}; `indicator-kit init` không ghi đè. "
             "Hãy chọn một thư mục trống hoặc chưa có."
         )
-    ws.root.mkdir(parents=True, exist_ok=True)
-    _copy_tree(default_campaign(), ws.spec_dir)
-    ws.inbox.mkdir()
-    ws.outputs.mkdir()
-    ws.state_dir.mkdir()
-    (ws.root / GUIDE).write_bytes(files("indicator_kit").joinpath(GUIDE).read_bytes())
-    key_created = secret.create(ws.key_file)
-    # The marker last: a folder is a workspace only once everything in it is in place.
-    ws.marker.write_text(MARKER_TEXT, encoding="utf-8")
+    made = (ws.spec_dir, ws.inbox, ws.outputs, ws.state_dir, ws.root / GUIDE)  # none existed
+    try:
+        ws.root.mkdir(parents=True, exist_ok=True)
+        _copy_tree(default_campaign(), ws.spec_dir)
+        ws.inbox.mkdir()
+        ws.outputs.mkdir()
+        ws.state_dir.mkdir()
+        (ws.root / GUIDE).write_bytes(files("indicator_kit").joinpath(GUIDE).read_bytes())
+        key_created = secret.create(ws.key_file)
+        # The marker last: a folder is a workspace only once everything in it is in place.
+        ws.marker.write_text(MARKER_TEXT, encoding="utf-8")
+    except OSError as exc:
+        for path in made:  # what this call made, so that `init` can simply be run again
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
+        raise WorkspaceWriteError(
+            f"Không tạo được thư mục làm việc {ws.root}: {exc.strerror or exc} ({exc.filename or ws.root}). "
+            "Hãy chọn một thư mục mà máy cho phép ghi (còn chỗ trống trên đĩa) rồi chạy lại."
+        ) from None
     return Created(ws, key_created)

@@ -10,6 +10,7 @@ import pytest
 
 from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace
 
 # One office key for the whole test session (all xdist workers and subprocesses share it), made
@@ -48,6 +49,11 @@ SEED = ROOT / "tests" / "fixtures" / "cong_van_2830_VP-TH_2024.txt"  # the lette
 @pytest.fixture(scope="session")
 def spec() -> Spec:
     return load_spec(SPEC_DIR)
+
+
+@pytest.fixture(scope="session")
+def plan(spec: Spec) -> Plan:
+    return compile_plan(spec)
 
 
 @pytest.fixture
@@ -105,3 +111,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             for line in changed:
                 reporter.write_line(f"  {line}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# Tests needing LibreOffice, Chromium or a server skip with a reason on a developer's machine that
+# lacks them; in CI (CI=true, where .ci/run installs them) a skip is a failure.
+REQUIRED_IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRED_IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every tool the tests need is installed (.ci/run): {reason}"

@@ -23,6 +23,7 @@ from xlsxwriter.utility import xl_col_to_name
 from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.generate import generate, template_file_name
+from indicator_kit.plan import compile_plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 
@@ -51,7 +52,7 @@ def _rezip(source: bytes, replace: dict[str, bytes | None], add: dict[str, bytes
 
 def good_returns(spec: Spec, workdir: Path) -> tuple[Path, Path]:
     templates, good = workdir / "templates", workdir / "good"
-    generate(spec, templates)
+    generate(compile_plan(spec), templates)
     values = consistent_values(spec)
     for agency in spec.agencies:
         path = fill_return(
@@ -157,7 +158,68 @@ def build(spec: Spec, workdir: Path) -> tuple[Path, Path, list[str]]:
         _rezip(y_te, {n: _swap(y_te, n, b"so_y_te", b"so_xay_dung") for n in _xml_parts(y_te)}),
     )
     put("dien_dong_khac.xlsx", _backdate(_foreign_rows(good / "so_y_te.xlsx", spec)))
+    for name, data in hostile_mail(template).items():
+        put(name, data, LATER)
     return good, inbox, made
+
+
+def hostile_mail(template: bytes) -> dict[str, bytes]:
+    """E-mails and zips that must each get one clear verdict: huge, nested too deep, a zip bomb
+    inside, traversal names, broken MIME and broken Outlook files."""
+    from email.message import EmailMessage
+
+    def message(subject: str) -> EmailMessage:
+        m = EmailMessage()
+        m["From"], m["Subject"], m["Date"] = "la@example.invalid", subject, "Thu, 02 May 2024 09:00:00 +0700"
+        m.set_content("Gửi biểu.")
+        return m
+
+    found: dict[str, bytes] = {}
+    lines = b"QUFB" * 19 + b"\r\n"  # 26 MB of base64: over the file limit, refused unread
+    found["thu_khong_lo.eml"] = (
+        b"From: a@example.invalid\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; "
+        b'boundary="b"\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + lines * (26 * 2**20 // len(lines)) + b"--b--\r\n"
+    )
+    nested = message("gốc")
+    for depth in range(8):  # forwarded as attachment, again and again
+        outer = message(f"Fwd {depth}")
+        outer.add_attachment(nested)
+        nested = outer
+    found["thu_long_nhau.eml"] = bytes(nested)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("PL2.xlsx", b" " * (250 * 2**20))
+    bombed = message("nén")
+    bombed.add_attachment(bomb.getvalue(), "application", "zip", filename="bao_cao.zip")
+    found["thu_bom_nen.eml"] = bytes(bombed)
+    traversal = io.BytesIO()
+    with zipfile.ZipFile(traversal, "w") as z:
+        for name in ("../../PL2.xlsx", "/etc/PL2.xlsx", "C:/Windows/PL2.xlsx"):
+            z.writestr(name, template)
+    found["duong_dan_leo.zip"] = traversal.getvalue()
+    many = io.BytesIO()
+    with zipfile.ZipFile(many, "w") as z:
+        for i in range(3000):
+            z.writestr(f"p{i}.txt", b"x")
+    found["nhieu_tep.zip"] = many.getvalue()
+    found["mime_hong.eml"] = (
+        b"From: a@example.invalid\r\nSubject: =?utf-8?B?!!!?=\r\nMIME-Version: 1.0\r\nContent-Type: "
+        b'multipart/mixed; boundary="z"\r\n\r\n--z\r\n'
+        b'Content-Type: application/vnd.ms-excel; name="PL2.xls"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n$$$ khong phai base64 $$$\r\n"
+    )
+    deep = b"".join(
+        b'--%d\r\nContent-Type: multipart/mixed; boundary="%d"\r\n\r\n' % (i, i + 1) for i in range(300)
+    )
+    found["mime_sau.eml"] = (
+        b"From: a@example.invalid\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="0"\r\n\r\n' + deep
+    )
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    found["outlook_hong.msg"] = ole + "__properties_version1.0__substg1.0_".encode("utf-16-le") * 20
+    found["winmail_hong.dat"] = b"\x78\x9f\x3e\x22\x01\x00" + b"\x02" + b"\xff" * 40
+    return found
 
 
 def _backdate(data: bytes) -> bytes:
@@ -253,6 +315,9 @@ def _foreign_rows(path: Path, spec: Spec) -> bytes:
     return out.getvalue()
 
 
+FAULTS_BEGIN = "<!-- faults: begin"  # tests/faults.py writes its own section of the same page
+
+
 def main() -> None:
     """make robustness: build the corpus, collect it, report."""
     from indicator_kit.collect.run import collect_inbox
@@ -265,7 +330,7 @@ def main() -> None:
     secret.adopt(secret.load(work / "secret.key"))
     _, inbox, made = build(spec, work)
     started = time.perf_counter()
-    subs = collect_inbox(inbox, spec)
+    subs = collect_inbox(inbox, compile_plan(spec))
     elapsed = time.perf_counter() - started
     verdicts = Counter(s.verdict for s in subs)
     kinds = Counter((s.findings[0].code if s.findings else "—") for s in subs if s.refused)
@@ -288,7 +353,10 @@ def main() -> None:
     ]
     report = "\n".join(lines) + "\n"
     print(report)
-    (root / "docs" / "ROBUSTNESS.md").write_text(report, encoding="utf-8")
+    doc = root / "docs" / "ROBUSTNESS.md"
+    kept = doc.read_text(encoding="utf-8") if doc.exists() else ""
+    faults = kept[kept.index(FAULTS_BEGIN) :] if FAULTS_BEGIN in kept else ""  # make faults' section
+    doc.write_text(report + ("\n" + faults if faults else ""), encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
     sys.exit(0)
 

@@ -9,6 +9,7 @@ import pytest
 from indicator_kit.catalog import Spec
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate
+from indicator_kit.plan import Plan
 from indicator_kit.sample import consistent_values
 from tests.test_collect import cell, make_return
 from tests.workbooks import libreoffice_convert, needs_libreoffice
@@ -19,9 +20,9 @@ TEXT_CELL = ("xh.bac_si_van_dan", "y2019")
 
 
 @pytest.fixture(scope="module")
-def saved_by_libreoffice(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def saved_by_libreoffice(spec: Spec, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("lo-returns")
-    generate(spec, tmp / "templates", SLUGS)
+    generate(plan, tmp / "templates", SLUGS)
     values = consistent_values(spec)
     filled = [
         make_return(spec, tmp / "templates", values, slug, tmp / "filled" / f"{slug}.xlsx") for slug in SLUGS
@@ -37,8 +38,10 @@ def saved_by_libreoffice(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
-def test_libreoffice_saves_read_cleanly(spec: Spec, saved_by_libreoffice: dict[str, Path], fmt: str) -> None:
-    subs = {s.file: s for s in collect_inbox(saved_by_libreoffice[fmt], spec)}
+def test_libreoffice_saves_read_cleanly(
+    spec: Spec, plan: Plan, saved_by_libreoffice: dict[str, Path], fmt: str
+) -> None:
+    subs = {s.file: s for s in collect_inbox(saved_by_libreoffice[fmt], plan)}
     for slug in SLUGS:
         sub = subs[f"{slug}.{fmt}"]
         assert sub.agency == slug and sub.identified_by == "embedded", sub.findings

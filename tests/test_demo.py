@@ -40,7 +40,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
     out, stdout = demo
     listed = re.findall(r"^  (\S.*)$", stdout.split("Xem kết quả")[1], flags=re.M)
-    assert len(listed) == 6
+    assert len(listed) == 7
     from email import message_from_bytes
 
     import openpyxl
@@ -58,6 +58,10 @@ def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
                 assert "<table>" in file.read_text(encoding="utf-8")
             elif file.suffix == ".eml":
                 assert message_from_bytes(file.read_bytes())["Subject"]
+            elif file.suffix == ".docx":
+                import docx
+
+                assert docx.Document(str(file)).tables
 
 
 def test_demo_scenarios(demo: tuple[Path, str]) -> None:
@@ -68,13 +72,20 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
         by_agency.setdefault(f["agency"], set()).add(f["code"])
     assert {"sum-mismatch", "unit-converted"} <= by_agency["cuc_thong_ke"]  # totals error + triệu đồng
     assert by_agency["so_xay_dung"] == {"text-number"}  # numbers typed as Vietnamese text
-    saved_by_libreoffice = sorted(p.suffix for p in (out.parent / "hop_thu").iterdir() if p.suffix != ".xlsx")
+    inbox = out.parent / "hop_thu"
+    saved_by_libreoffice = sorted(p.suffix for p in inbox.iterdir() if p.suffix in (".xls", ".ods"))
     if shutil.which("soffice"):
         assert saved_by_libreoffice == [".ods", ".xls"]  # read like the others: no findings for them
         assert not {f["file"] for f in findings} & {
             p.name for p in (out.parent / "hop_thu").iterdir() if p.suffix in (".xls", ".ods")
         }
     assert by_agency["so_ke_hoach_dau_tu"] == {"value-invalid"}  # only in the first submission
+    # three returns came by e-mail (an Outlook .msg, a forwarded message, a zip): read like the others
+    mailed = sorted(p.suffix for p in inbox.iterdir() if p.suffix in (".eml", ".msg"))
+    assert mailed == [".eml", ".eml", ".msg"]
+    from_mail = [f for f in findings if f["file"].startswith("thư ")]
+    assert not [f for f in from_mail if f["severity"] != "info"]
+    assert "thư Fwd " in stdout and "› tệp đính kèm" in stdout and ".zip › tệp PL2_" in stdout
     assert "lien_minh_htx" not in by_agency
     collect_part, status_part = stdout.split("Tình trạng từng đơn vị")[1].split("$ indicator-kit status")
     states = sorted(State, key=len, reverse=True)
@@ -94,6 +105,7 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
     assert status["Sở Xây dựng"] is State.WARNINGS
     late = next(line for line in status_part.splitlines() if line.startswith("Sở Nội vụ"))
     assert "muộn" in late and "đạt" in late
+    assert re.search(r"Ngày \d\d/\d\d?/2024: đã quá hạn nộp \d+ ngày \(trước ngày 05/5/2024\)\.", stdout)
     frame = load_master(out / "master" / "master_long.csv")
     assert "lien_minh_htx" not in set(frame.agency)  # never returned: nothing in the master is theirs
     kh = frame[(frame.key == "tpkt.dn.so_luong.nha_nuoc") & (frame.column == "y2020")].iloc[0]

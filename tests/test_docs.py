@@ -6,6 +6,7 @@ import click
 
 from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
+from indicator_kit.plan import Plan
 from tests.conftest import ROOT
 
 
@@ -60,7 +61,7 @@ def test_readme_commands_use_real_options() -> None:
         assert used <= known, (text, used - known)
 
 
-def test_master_format_doc_matches_the_long_csv(spec: Spec) -> None:
+def test_master_format_doc_matches_the_long_csv(spec: Spec, plan: Plan) -> None:
     """docs/master-format.md lists exactly the columns master_long.csv has, in order, and every
     status and value column they can hold."""
     import csv
@@ -72,7 +73,7 @@ def test_master_format_doc_matches_the_long_csv(spec: Spec) -> None:
 
     doc = (ROOT / "docs" / "master-format.md").read_text(encoding="utf-8")
     documented = re.findall(r"^\| `([a-z_0-9]+)` \|", doc, flags=re.M)
-    written = long_csv(spec, merge(spec, [])).decode("utf-8-sig")
+    written = long_csv(spec, merge(plan, [])).decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(written)))
     assert documented == header, "update the table in docs/master-format.md"
     status_line = next(line for line in doc.splitlines() if line.startswith("| `status` |"))
@@ -84,3 +85,29 @@ def test_master_format_doc_matches_the_long_csv(spec: Spec) -> None:
     assert listed == ["column", years[0], years[-1], *others], (
         "update the column ids in docs/master-format.md"
     )
+
+
+def test_spec_format_lists_every_rule_kind_from_the_registry() -> None:
+    from indicator_kit.catalog.schemas import kinds_table
+
+    doc = (ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    assert kinds_table() in doc, "copy indicator_kit.catalog.schemas.kinds_table() into docs/spec-format.md"
+
+
+def test_spec_format_names_every_field_of_the_schemas() -> None:
+    """Every field a spec file may hold is named in docs/spec-format.md (as `field`)."""
+    from indicator_kit.catalog import schemas
+
+    doc = (ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    fields = set(schemas.CATALOG["properties"]["rows"]["items"]["properties"])
+    fields |= set(schemas.AGENCIES["properties"]["agencies"]["items"]["properties"])
+    campaign = schemas.CAMPAIGN["properties"]["campaign"]["properties"]
+    fields |= set(campaign) | set(campaign["columns"]["items"]["properties"])
+    checks = schemas.checks_schema()["properties"]
+    fields |= (
+        set(checks)
+        | set(checks["rules"]["items"]["properties"])
+        | set(checks["exempt"]["items"]["properties"])
+    )
+    missing = sorted(f for f in fields if f"`{f}`" not in doc)
+    assert not missing, f"fields not described in docs/spec-format.md: {missing}"

@@ -16,6 +16,7 @@ from indicator_kit.errors import ExitCode
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge.outputs import load_master
 from indicator_kit.pipeline import LOCK
+from indicator_kit.plan import compile_plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.workspace import Workspace
@@ -23,7 +24,7 @@ from tests.test_merge import stamp
 
 
 def returns(spec: Spec, tmp: Path) -> Path:
-    generate(spec, tmp / "t", ["so_y_te", "so_noi_vu"])
+    generate(compile_plan(spec), tmp / "t", ["so_y_te", "so_noi_vu"])
     values = consistent_values(spec)
     for slug, day in (("so_y_te", "2024-05-02T08:00:00"), ("so_noi_vu", "2024-05-03T08:00:00")):
         path = fill_return(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -12,10 +13,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from indicator_kit.catalog import Spec, ValueType
-from indicator_kit.checks import CELL_RULE_KINDS
 from indicator_kit.cli import main
 from indicator_kit.files import sha256_bytes
 from indicator_kit.generate import generate, template_file_name
+from indicator_kit.plan import Plan
 from indicator_kit.template.identity import TemplateIdentity
 from tests.conftest import ALL_SLUGS
 
@@ -24,9 +25,9 @@ FIRST_DATA_ROW = 12
 
 
 @pytest.fixture(scope="module")
-def templates(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def templates(spec: Spec, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("templates")
-    generate(spec, out)
+    generate(plan, out)
     return out
 
 
@@ -97,8 +98,8 @@ def test_unknown_agency_is_a_clear_error(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.xlsx"))
 
 
-def test_generating_twice_gives_identical_bytes(spec: Spec, tmp_path: Path) -> None:
-    first, second = generate(spec, tmp_path / "a"), generate(spec, tmp_path / "b")
+def test_generating_twice_gives_identical_bytes(spec: Spec, plan: Plan, tmp_path: Path) -> None:
+    first, second = generate(plan, tmp_path / "a"), generate(plan, tmp_path / "b")
     assert [t.sha256 for t in first] == [t.sha256 for t in second]
     for t in first:
         assert (tmp_path / "a" / t.file).read_bytes() == (tmp_path / "b" / t.file).read_bytes()
@@ -197,7 +198,13 @@ def test_template_content(spec: Spec, templates: Path, slug: str) -> None:
         lead = spec.row_by_key[key].agencies[0]
         if lead != slug:
             text = ws.cell(rows[key], agency_col).value
-            assert text.startswith(f"Chủ trì: {spec.agency_by_slug[lead].short_name}")
+            # this agency reports too; the lead is named as the lead
+            assert text == f"Quý đơn vị cùng báo cáo; đơn vị chủ trì: {spec.agency_by_slug[lead].short_name}"
+            lines = -(-len(text) // 24)  # the text wraps in its 24-wide column: the row has room
+            assert (ws.row_dimensions[rows[key]].height or 15) >= 15 * min(lines, 2)
+
+    # The identity line is for the collector: its row does not show or print
+    assert ws.row_dimensions[7].hidden
 
     # Identity in custom properties and in the very hidden metadata sheet
     props = {p.name: p.value for p in wb.custom_doc_props.props}
@@ -224,23 +231,26 @@ def test_template_content(spec: Spec, templates: Path, slug: str) -> None:
     assert with_formula == anchors
 
 
+LIVE_KINDS = {"sum", "shares_100", "parts_within", "share_of", "growth"}  # relate a template's own cells
+
+
 def expected_check_anchors(spec: Spec, inputs: set[str]) -> set[str]:
     anchors = set()
     for rule in spec.rules:
-        o = rule.operands
-        keys = set(rule.operand_keys())
-        if rule.kind not in CELL_RULE_KINDS or rule.scope != "workbook" or not keys <= inputs:
+        o: Any = rule.operands
+        keys = set(rule.row_keys())
+        if rule.kind.name not in LIVE_KINDS or rule.scope != "workbook" or not keys <= inputs:
             continue
-        if rule.kind == "sum":
-            anchors.add(o["total"])
-        elif rule.kind == "shares_100":
-            anchors.add(spec.row_by_key[o["parts"][0]].parent)
-        elif rule.kind == "parts_within":
-            anchors.add(o["whole"] if isinstance(o["whole"], str) else o["parts"][0])
-        elif rule.kind == "share_of":
-            anchors.update(o["shares"])
-        elif rule.kind == "growth":
-            anchors.add(o["growth"])
+        if rule.kind.name == "sum":
+            anchors.add(o.total)
+        elif rule.kind.name == "shares_100":
+            anchors.add(spec.row_by_key[o.parts[0]].parent)
+        elif rule.kind.name == "parts_within":
+            anchors.add(o.whole if isinstance(o.whole, str) else o.parts[0])
+        elif rule.kind.name == "share_of":
+            anchors.update(o.shares)
+        elif rule.kind.name == "growth":
+            anchors.add(o.growth)
     return anchors
 
 

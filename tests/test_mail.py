@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from indicator_kit.catalog import load_spec
 from indicator_kit.cli import main
 from indicator_kit.generate import generate, template_file_name
+from indicator_kit.plan import compile_plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 
@@ -54,7 +55,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_drafts_for_every_agency(specs: Path, tmp_path: Path) -> None:
     spec = load_spec(specs)
     templates, out = tmp_path / "templates", tmp_path / "drafts"
-    generate(spec, templates)
+    generate(compile_plan(spec), templates)
     code, output = run(
         "mail", "drafts", "--templates", str(templates), "--out", str(out), "--spec-dir", str(specs)
     )
@@ -94,7 +95,7 @@ def test_drafts_need_templates(specs: Path, tmp_path: Path) -> None:
 
 def test_reminders(specs: Path, tmp_path: Path) -> None:
     spec = load_spec(specs)
-    generate(spec, tmp_path / "t")
+    generate(compile_plan(spec), tmp_path / "t")
     values = consistent_values(spec)
     inbox = tmp_path / "inbox"
     for agency in spec.agencies:
@@ -191,7 +192,7 @@ def test_send_dry_run_then_really_then_nothing_twice(
 ) -> None:
     controller, handler = smtp_server
     spec = load_spec(specs)
-    generate(spec, tmp_path / "t")
+    generate(compile_plan(spec), tmp_path / "t")
     mail_dir = tmp_path / "mail"
     run(
         "mail",
@@ -248,7 +249,7 @@ def test_one_failing_recipient_does_not_stop_the_others(
 
     handler.handle_RCPT = refuse_one
     spec = load_spec(specs)
-    generate(spec, tmp_path / "t", ["so_y_te", "so_xay_dung"])
+    generate(compile_plan(spec), tmp_path / "t", ["so_y_te", "so_xay_dung"])
     run(
         "mail",
         "drafts",
@@ -302,7 +303,7 @@ def test_letters_name_the_contact_and_take_a_given_reply_date(specs: Path, tmp_p
         encoding="utf-8",
     )
     spec = load_spec(specs)
-    generate(spec, tmp_path / "t")
+    generate(compile_plan(spec), tmp_path / "t")
     code, _ = run(
         "mail",
         "drafts",
@@ -363,7 +364,7 @@ def test_letters_name_the_contact_and_take_a_given_reply_date(specs: Path, tmp_p
 
 def test_reminders_of_agencies_done_since_are_removed(specs: Path, tmp_path: Path) -> None:
     spec = load_spec(specs)
-    generate(spec, tmp_path / "t")
+    generate(compile_plan(spec), tmp_path / "t")
     out = tmp_path / "mail" / "reminders"
     (tmp_path / "inbox").mkdir()
     args = [
@@ -397,7 +398,7 @@ def test_send_keeps_rounds_apart_and_sends_what_the_dry_run_showed(
 ) -> None:
     controller, handler = smtp_server
     spec = load_spec(specs)
-    generate(spec, tmp_path / "t")
+    generate(compile_plan(spec), tmp_path / "t")
     mail_dir = tmp_path / "mail"
     run(
         "mail",

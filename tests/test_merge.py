@@ -19,6 +19,7 @@ from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge import outputs
 from indicator_kit.merge.core import CellStatus, merge
 from indicator_kit.merge.outputs import load_master, render_master, write_master
+from indicator_kit.plan import Plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.template.layout import build_master_layout
@@ -37,9 +38,9 @@ def stamp(path: Path, day: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def inbox(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def inbox(spec: Spec, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("campaign")
-    generate(spec, tmp / "templates")
+    generate(plan, tmp / "templates")
     values = consistent_values(spec)
     box = tmp / "inbox"
 
@@ -62,8 +63,8 @@ def inbox(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def master(spec: Spec, inbox: Path):
-    return merge(spec, collect_inbox(inbox, spec))
+def master(spec: Spec, plan: Plan, inbox: Path):
+    return merge(plan, collect_inbox(inbox, plan))
 
 
 def test_master_cells(spec: Spec, master, inbox: Path) -> None:
@@ -102,7 +103,7 @@ def test_disagreement_and_changes_listed(spec: Spec, master) -> None:
     assert changed == {CHANGED: ("900", "1.000"), REMOVED: ("1.000", "(trống)")}
 
 
-def test_status_table(spec: Spec, master, inbox: Path) -> None:
+def test_status_table(spec: Spec, plan: Plan, master, inbox: Path) -> None:
     from indicator_kit.verdict import FileRole, State, Timing, judge
 
     by = {s.agency: s for s in master.statuses}
@@ -111,7 +112,7 @@ def test_status_table(spec: Spec, master, inbox: Path) -> None:
     assert by[RESUBMITS].current.file == "tai_chinh_lan2.xlsx"
     assert [o.file for o in by[RESUBMITS].older] == ["tai_chinh_lan1.xlsx"]
     assert by[RESUBMITS].answered == by[RESUBMITS].expected - 1
-    verdicts = judge(spec, master, collect_inbox(inbox, spec), date(2024, 5, 7))
+    verdicts = judge(spec, master, collect_inbox(inbox, plan), date(2024, 5, 7))
     v = {a.agency: a for a in verdicts.agencies}
     assert (v[MISSING].state, v[MISSING].timing) == (State.NOT_RECEIVED, Timing.OVERDUE)
     assert v[WITH_ERROR].state is State.NEEDS_FIX and v[WITH_ERROR].errors == 1
@@ -126,10 +127,10 @@ def test_status_table(spec: Spec, master, inbox: Path) -> None:
     assert v["cuc_thong_ke"].state is State.ACCEPTED and v["cuc_thong_ke"].timing is Timing.ON_TIME
 
 
-def test_long_csv_and_workbook(spec: Spec, master, inbox: Path, tmp_path: Path) -> None:
+def test_long_csv_and_workbook(spec: Spec, plan: Plan, master, inbox: Path, tmp_path: Path) -> None:
     from indicator_kit.collect.report import all_findings
 
-    paths = write_master(tmp_path, render_master(spec, master, all_findings(collect_inbox(inbox, spec))))
+    paths = write_master(tmp_path, render_master(spec, master, all_findings(collect_inbox(inbox, plan))))
     frame = load_master(paths[1])
     assert list(frame.columns) == outputs.LONG_COLUMNS
     assert len(frame) == len(spec.input_rows) * len(spec.campaign.columns)
@@ -138,7 +139,15 @@ def test_long_csv_and_workbook(spec: Spec, master, inbox: Path, tmp_path: Path) 
     co = frame[(frame.key == BHYT) & (frame.column == "y2021")].iloc[0]
     assert (co.status, co.agency, co.source_file) == ("co-agency", CO, "y_te.xlsx")
     wb = openpyxl.load_workbook(paths[0])
-    assert wb.sheetnames == ["Phụ lục 2", "Nguồn số liệu", "Tình trạng nộp", "Lỗi", "Chênh lệch", "Nộp lại"]
+    assert wb.sheetnames == [
+        "Phụ lục 2 (bản in)",
+        "Phụ lục 2",
+        "Nguồn số liệu",
+        "Tình trạng nộp",
+        "Lỗi",
+        "Chênh lệch",
+        "Nộp lại",
+    ]
     ws = wb["Phụ lục 2"]
     layout = build_master_layout(spec)
     assert [ws.cell(lr.sheet_row + 1, 2).value for lr in layout.rows] == [r.label for r in spec.rows]
@@ -218,8 +227,8 @@ def test_status_command(spec: Spec, inbox: Path, tmp_path: Path) -> None:
     assert "muộn" in late and "đạt" in late
 
 
-def test_status_exit_zero_when_everyone_is_done(spec: Spec, tmp_path: Path) -> None:
-    generate(spec, tmp_path / "t")
+def test_status_exit_zero_when_everyone_is_done(spec: Spec, plan: Plan, tmp_path: Path) -> None:
+    generate(plan, tmp_path / "t")
     values = consistent_values(spec)
     for agency in spec.agencies:
         path = fill_return(
@@ -278,9 +287,9 @@ def test_status_page_renders_in_chromium(spec: Spec, inbox: Path, tmp_path: Path
     assert "chưa nộp" in dom and "Sở Nội vụ" in dom
 
 
-def test_negative_values_survive_the_long_csv(spec: Spec, tmp_path: Path) -> None:
+def test_negative_values_survive_the_long_csv(spec: Spec, plan: Plan, tmp_path: Path) -> None:
     """Formula-injection neutralising must never touch numbers (a growth of -3,28 %)."""
-    generate(spec, tmp_path / "t", ["cuc_thong_ke"])
+    generate(plan, tmp_path / "t", ["cuc_thong_ke"])
     values = consistent_values(spec)
     fill_return(
         spec,
@@ -290,7 +299,7 @@ def test_negative_values_survive_the_long_csv(spec: Spec, tmp_path: Path) -> Non
         "cuc_thong_ke",
         {("kt.nganh.nong_nghiep.dong_gop_tang_truong", "y2020"): -3.28},
     )
-    master = merge(spec, collect_inbox(tmp_path / "in", spec))
+    master = merge(plan, collect_inbox(tmp_path / "in", plan))
     frame = load_master(write_master(tmp_path / "m", render_master(spec, master, []))[1])
     row = frame[(frame.key == "kt.nganh.nong_nghiep.dong_gop_tang_truong") & (frame.column == "y2020")].iloc[
         0

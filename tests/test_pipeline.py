@@ -20,6 +20,7 @@ from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode, FaultError, OutputLockedError
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.ledger import Outcome
+from indicator_kit.plan import compile_plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.workspace import Workspace, init_workspace
@@ -48,7 +49,7 @@ def fill(spec: Spec, root: Path, slug: str, name: str, day: str, changes: dict |
 @pytest.fixture
 def returns(spec: Spec, tmp_path: Path) -> Path:
     """Two returns, one with an error (so a feedback workbook is written)."""
-    generate(spec, tmp_path / "t", ["so_y_te", "so_xay_dung"])
+    generate(compile_plan(spec), tmp_path / "t", ["so_y_te", "so_xay_dung"])
     fill(spec, tmp_path, "so_y_te", "so_y_te.xlsx", "2024-05-02T08:00:00")
     bad = {("kt.do_thi_hoa", "y2019"): "khoảng 40"}
     fill(spec, tmp_path, "so_xay_dung", "so_xay_dung.xlsx", "2024-05-02T09:00:00", bad)
@@ -140,7 +141,7 @@ STEPS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], ExitCode]] = {
         ExitCode.FAULT,
     ),
     "archiving": (
-        lambda m: m.setattr(ledger, "_archive", raising(DiskFull("Ổ đĩa đầy."))),
+        lambda m: m.setattr(ledger, "flush_to_disk", raising(DiskFull("Ổ đĩa đầy."))),
         ExitCode.FAULT,
     ),
     "publishing findings.json": (
@@ -159,7 +160,7 @@ STEPS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], ExitCode]] = {
         lambda m: m.setattr(files.os, "replace", fail_replacing("master_long.csv")),
         ExitCode.FAULT,
     ),
-    "committing the ledger": (fail_after_publishing, ExitCode.CRASH),
+    "committing the ledger": (fail_after_publishing, ExitCode.FAULT),  # a full disk: faults.sqlite_fault
 }
 
 
@@ -202,7 +203,7 @@ def test_an_output_this_run_no_longer_makes_goes_with_it(
     with monkeypatch.context() as m:
         m.setattr("tempfile.tempdir", str(returns))  # the crash report
         fail_after_publishing(m)
-        assert collect(returns)[0] == ExitCode.CRASH
+        assert collect(returns)[0] == ExitCode.FAULT
     assert feedback.read_bytes() == kept
     assert collect(returns)[0] == ExitCode.FINDINGS  # (the first file still has its error)
     assert not feedback.exists() and not list(feedback.parent.iterdir())
@@ -225,7 +226,7 @@ KILLED_RUN = textwrap.dedent(
 
     ledger.publish_run = killed
     if moment == "while-archiving":
-        ledger._archive = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+        ledger.flush_to_disk = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
     sys.argv = ["indicator-kit", *sys.argv[2:]]
     cli.run()
     """
@@ -342,7 +343,7 @@ def unverified(spec: Spec, tmp_path: Path) -> Path:
     """so_y_te's return with its identity edited by hand: it does not verify."""
     from tests.test_collect import retag
 
-    generate(spec, tmp_path / "t")  # (reminders attach the template again)
+    generate(compile_plan(spec), tmp_path / "t")  # (reminders attach the template again)
     genuine = fill(spec, tmp_path, "so_y_te", "goc.xlsx", "2024-05-02T08:00:00")
     stamp(
         retag(genuine, tmp_path / "inbox" / "so_y_te.xlsx", spec.spec_hash, "000000000000"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 
 from indicator_kit.catalog import Spec
-from indicator_kit.checks import master_checks, return_checks, run_check
+from indicator_kit.findings import Severity
+from indicator_kit.plan import Plan
+from indicator_kit.rules import run_check
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "examples" / "sample_values.csv"
@@ -22,17 +24,15 @@ def test_every_input_row_and_column(spec: Spec) -> None:
     assert set(sample()) == expected
 
 
-def test_no_error_rule_fails(spec: Spec) -> None:
+def test_no_error_rule_fails(plan: Plan) -> None:
     values = {k: v for k, (v, _) in sample().items()}
-    checks = [c for a in spec.agencies for c in return_checks(spec, spec.rows_for(a.slug))] + master_checks(
-        spec
-    )
+    checks = [c for a in plan.agencies.values() for c in a.checks] + list(plan.master_checks)
     failing = [
         (c.rule.id, c.column.id)
         for c in checks
         if (o := run_check(c, lambda r: values.get((r.key, r.column)))) is not None
         and not o.passed
-        and c.rule.severity == "error"
+        and c.severity is Severity.ERROR
     ]
     assert failing == []
 
@@ -55,3 +55,30 @@ def test_published_figures_are_used_as_published(spec: Spec) -> None:
     }
     for figure, cell in checks.items():
         assert values[cell] == (published[figure], "công bố"), (figure, cell)
+
+
+def test_country_and_region_are_their_own_figures(spec: Spec) -> None:
+    """The demo's "Cả nước" and "Vùng" columns are national and regional figures: published ones
+    where they exist, never Hải Phòng's copied."""
+    values = {k: v for k, (v, _) in sample().items()}
+    keys = [r.key for r in spec.input_rows]
+    for column in ("gd2019_2023_cn", "gd2019_2023_dbsh"):
+        copied = [k for k in keys if values[(k, column)] == values[(k, "gd2019_2023_hp")] != 0]
+        assert len(copied) <= 2, (column, copied)  # a rounded share may coincide
+    with PUBLISHED.open(encoding="utf-8") as handle:
+        national = {
+            (r["indicator"], int(r["year"])): float(r["value"])
+            for r in csv.DictReader(handle)
+            if r["area"] == "Cả nước"
+        }
+    rates = [national[("Tốc độ tăng trưởng GDP", y)] for y in range(2019, 2024)]
+    product = 1.0
+    for rate in rates:
+        product *= 1 + rate / 100
+    assert values[("kt.tang_truong_grdp", "gd2019_2023_cn")] == round((product**0.2 - 1) * 100, 2)
+    assert (
+        values[("kt.co_cau_nganh.dich_vu", "gd2019_2023_cn")] == national[("Cơ cấu kinh tế - Dịch vụ", 2023)]
+    )
+    assert values[("kt.grdp_dau_nguoi.muc.gia_hh", "gd2019_2023_cn")] == 101.9
+    assert values[("kt.grdp_dau_nguoi.muc.gia_hh", "gd2019_2023_dbsh")] == 131.9
+    assert sample()[("kt.tang_truong_grdp", "gd2019_2023_dbsh")] == (6.28, "công bố")

@@ -18,7 +18,7 @@ from indicator_kit.generate import template_file_name
 from indicator_kit.pipeline import LOCK
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
-from indicator_kit.workspace import MARKER, WORKSPACE_ENV
+from indicator_kit.workspace import MARKER, WORKSPACE_ENV, Workspace
 from tests.conftest import ROOT, SPEC_DIR
 
 SLUGS = ("so_y_te", "so_noi_vu")
@@ -224,3 +224,27 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
         [sys.executable, "-m", "indicator_kit", "--version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.startswith("indicator-kit, phiên bản")
+
+
+def test_a_missing_inbox_is_named(workspace: Workspace) -> None:
+    workspace.inbox.rmdir()
+    result = ik("collect")
+    assert result.exit_code == ExitCode.USAGE and f"Không có thư mục nhận {workspace.inbox}" in result.output
+
+
+def test_init_where_nothing_can_be_written_is_a_fault_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "một tệp").write_text("x", encoding="utf-8")
+    result = ik("init", tmp_path / "một tệp" / "ws")
+    assert result.exit_code == ExitCode.FAULT and "Không tạo được thư mục làm việc" in result.output
+    assert "Traceback" not in result.output and sorted(p.name for p in tmp_path.iterdir()) == ["một tệp"]
+
+
+def test_init_uses_the_key_named_by_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = tmp_path / "khóa chung" / "secret.key"
+    monkeypatch.setenv(secret.KEY_FILE_ENV, str(shared))
+    first = ik("init", tmp_path / "máy 1")
+    assert first.exit_code == 0 and "khóa ký biểu mẫu của Sở (mới tạo)" in first.output and shared.exists()
+    key = shared.read_bytes()
+    second = ik("init", tmp_path / "máy 2")
+    assert second.exit_code == 0 and f"dùng khóa có sẵn {shared}" in second.output
+    assert shared.read_bytes() == key and not (tmp_path / "máy 2" / ".indicator-kit" / "secret.key").exists()

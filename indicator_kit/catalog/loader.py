@@ -21,10 +21,10 @@ from indicator_kit.catalog.model import (
     Campaign,
     Column,
     Contact,
+    Exemption,
     PeriodAggregate,
     Row,
     RowKind,
-    Rule,
     Spec,
     ValueType,
 )
@@ -32,6 +32,8 @@ from indicator_kit.catalog.plausibility import load_plausibility
 from indicator_kit.catalog.reference import load_reference
 from indicator_kit.catalog.yamlfile import line_of, read_yaml
 from indicator_kit.errors import SpecError, SpecProblem
+from indicator_kit.findings import Severity
+from indicator_kit.rules.kind import KINDS, Rule, Scope
 
 CATALOG_FILE = "phu_luc_2.yaml"
 AGENCIES_FILE = "agencies.yaml"
@@ -265,6 +267,17 @@ def _rows(data: Any, agency_slugs: set[str], problems: _Problems) -> list[Row]:
                 problems.add(f, item, "value_type", f"chỉ tiêu nhập liệu '{item['key']}' thiếu kiểu giá trị")
         elif "unit" in item or "value_type" in item:
             problems.add(f, item, "unit", "chỉ dòng nhập liệu (kind: input) mới có ĐVT và kiểu giá trị")
+        level = item.get("period_level")
+        if level is not None and (
+            level not in by_key or by_key[level]["kind"] != "input" or item.get("period") != "average_growth"
+        ):
+            problems.add(
+                f,
+                item,
+                "period_level",
+                f"'period_level: {level}' cần một dòng nhập liệu có trong danh mục, và chỉ dùng với "
+                "'period: average_growth'",
+            )
         for slug in item.get("agencies", []):
             if slug not in agency_slugs:
                 problems.add(f, item, "agencies", f"đơn vị '{slug}' không có trong {AGENCIES_FILE}")
@@ -309,6 +322,7 @@ def _rows(data: Any, agency_slugs: set[str], problems: _Problems) -> list[Row]:
                 unit=item.get("unit"),
                 value_type=ValueType(item["value_type"]) if "value_type" in item else None,
                 period=PeriodAggregate(item.get("period", "none")),
+                period_level=item.get("period_level"),
                 printed_agencies=tuple(item.get("agencies", [])),
                 agencies=agencies,
                 italic=item.get("italic", False),
@@ -319,59 +333,52 @@ def _rows(data: Any, agency_slugs: set[str], problems: _Problems) -> list[Row]:
     return rows
 
 
-def _rules(data: Any, row_keys: set[str], problems: _Problems) -> list[Rule]:
+def _rules(data: Any, problems: _Problems) -> list[Rule]:
     f = CHECKS_FILE
-    messages, shorts = data["defaults"]["messages"], data["defaults"].get("short", {})
     rules: list[Rule] = []
-    base = {"id", "kind", "severity", "scope", "tolerance", "missing", "message", "short", "note"}
     for item in data["rules"]:
         if any(r.id == item["id"] for r in rules):
             problems.add(f, item, "id", f"quy tắc '{item['id']}' khai báo hai lần")
-        operands = {k: v for k, v in item.items() if k not in base}
-        rule = Rule(
-            id=item["id"],
-            kind=item["kind"],
-            severity=item["severity"],
-            message=item.get("message") or messages.get(item["kind"], ""),
-            short=item.get("short") or shorts.get(item["kind"], item.get("message", "")),
-            scope=item.get("scope", "workbook"),
-            tolerance=None if item.get("tolerance", "rounding") == "rounding" else float(item["tolerance"]),
-            missing=item.get("missing", "skip"),
-            operands=operands,
-            note=item.get("note"),
+        tolerance = item.get("tolerance", "rounding")
+        rules.append(
+            Rule(
+                id=item["id"],
+                operands=KINDS[item["kind"]].from_yaml(item),
+                severity=Severity(item["severity"]),
+                scope=Scope(item.get("scope", Scope.WORKBOOK)),
+                tolerance=None if tolerance == "rounding" else float(tolerance),
+                note=item.get("note"),
+            )
         )
-        if not rule.message:
-            problems.add(f, item, "message", f"thiếu mẫu thông báo cho loại quy tắc '{rule.kind}'")
-        for key in rule.operand_keys():
-            if key not in row_keys:
-                problems.add(
-                    f,
-                    item,
-                    None,
-                    f"quy tắc '{rule.id}' dùng chỉ tiêu '{key}' không có trong danh mục",
-                )
-        if rule.kind == "share_of" and len(operands["shares"]) != len(operands["parts"]):
-            problems.add(f, item, "shares", "số tỷ trọng phải bằng số thành phần")
-        if rule.kind == "range":
-            for vt in operands["value_types"]:
-                if vt not in {v.value for v in ValueType}:
-                    problems.add(f, item, "value_types", f"kiểu giá trị '{vt}' không tồn tại")
-        rules.append(rule)
     return rules
 
 
-def _check_rows_use_inputs(
-    rules: Iterable[Rule], rows: dict[str, Row], problems: _Problems, data: Any
-) -> None:
+def _exemptions(data: Any, row_keys: set[str], problems: _Problems) -> tuple[Exemption, ...]:
+    found = []
+    for item in data.get("exempt", []):
+        if item["row"] not in row_keys:
+            problems.add(CHECKS_FILE, item, "row", f"chỉ tiêu '{item['row']}' không có trong danh mục")
+        found.append(Exemption(item["row"], item["reason"]))
+    return tuple(found)
+
+
+def _check_rule_operands(rules: Iterable[Rule], spec: Spec, problems: _Problems, data: Any) -> None:
+    """Every key a rule reads is an input row of the catalog; what else its kind requires."""
     for rule, item in zip(rules, data["rules"], strict=True):
-        for key in rule.operand_keys():
-            if key in rows and not rows[key].is_input:
+        for key in rule.row_keys():
+            if key not in spec.row_by_key:
                 problems.add(
                     CHECKS_FILE,
                     item,
                     None,
-                    f"quy tắc '{rule.id}' dùng '{key}' không phải dòng nhập liệu",
+                    f"quy tắc '{rule.id}' dùng chỉ tiêu '{key}' không có trong danh mục",
                 )
+            elif not spec.row_by_key[key].is_input:
+                problems.add(
+                    CHECKS_FILE, item, None, f"quy tắc '{rule.id}' dùng '{key}' không phải dòng nhập liệu"
+                )
+        for name, problem in rule.operands.problems(spec):
+            problems.add(CHECKS_FILE, item, name, problem)
 
 
 def load_spec(spec_dir: Path | str | None = None) -> Spec:
@@ -385,7 +392,7 @@ def load_spec(spec_dir: Path | str | None = None) -> Spec:
             (AGENCIES_FILE, schemas.AGENCIES),
             (CAMPAIGN_FILE, schemas.CAMPAIGN),
             (CATALOG_FILE, schemas.CATALOG),
-            (CHECKS_FILE, schemas.CHECKS),
+            (CHECKS_FILE, schemas.checks_schema()),
         ]
     }
     for name, data in raw.items():
@@ -399,9 +406,11 @@ def load_spec(spec_dir: Path | str | None = None) -> Spec:
     agencies = _agencies(raw[AGENCIES_FILE], problems)
     campaign = _campaign(raw[CAMPAIGN_FILE], problems)
     rows = _rows(raw[CATALOG_FILE], {a.slug for a in agencies}, problems)
-    rules = _rules(raw[CHECKS_FILE], {r.key for r in rows}, problems)
-    if not problems.items:
-        _check_rows_use_inputs(rules, {r.key: r for r in rows}, problems, raw[CHECKS_FILE])
+    rules = _rules(raw[CHECKS_FILE], problems)
+    exemptions = _exemptions(raw[CHECKS_FILE], {r.key for r in rows}, problems)
+    if not problems.items and campaign is not None:
+        catalog = Spec(rows=tuple(rows), agencies=tuple(agencies), campaign=campaign, rules=tuple(rules))
+        _check_rule_operands(rules, catalog, problems, raw[CHECKS_FILE])
         used = {slug for r in rows if r.is_input for slug in r.agencies}
         for agency, item in zip(agencies, raw[AGENCIES_FILE]["agencies"], strict=False):
             if agency.slug not in used:
@@ -418,6 +427,7 @@ def load_spec(spec_dir: Path | str | None = None) -> Spec:
         agencies=tuple(agencies),
         campaign=campaign,
         rules=tuple(rules),
+        exemptions=exemptions,
         plausibility=load_plausibility(spec_dir, {r.key: r for r in rows}),
         reference=load_reference(spec_dir, campaign, rows),
     )

@@ -1,4 +1,4 @@
-"""The spec as typed, immutable data: catalog rows, agencies, campaign, rules."""
+"""The spec as typed, immutable data: catalog rows, agencies, campaign, rules (`rules.Rule`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from indicator_kit.catalog.plausibility import Plausibility
     from indicator_kit.catalog.reference import Reference
+    from indicator_kit.rules.kind import Rule
 
 
 class RowKind(StrEnum):
@@ -50,6 +51,7 @@ class Row:
     unit: str | None = None
     value_type: ValueType | None = None
     period: PeriodAggregate = PeriodAggregate.NONE
+    period_level: str | None = None  # average growth: the level row it can be computed from
     printed_agencies: tuple[str, ...] = ()  # as written on this row (after corrections)
     agencies: tuple[str, ...] = ()  # effective: own or inherited, lead first
     italic: bool = False
@@ -133,33 +135,6 @@ class Campaign:
         return next(c for c in self.columns if c.id == column_id)
 
 
-_KEY_OPERANDS = ("total", "parts", "whole", "shares", "growth", "level", "a", "b")
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    kind: str
-    severity: str
-    message: str
-    short: str
-    scope: str = "workbook"
-    tolerance: float | None = None  # None: from rounding of the operands
-    missing: str = "skip"
-    operands: dict[str, Any] = field(default_factory=dict)  # kind-specific keys / numbers
-    note: str | None = None
-
-    def operand_keys(self) -> list[str]:
-        """Every catalog key this rule reads."""
-        found: list[str] = []
-        for name, value in self.operands.items():
-            if name not in _KEY_OPERANDS:
-                continue
-            values = value if isinstance(value, list) else [value]
-            found.extend(v for v in values if isinstance(v, str))
-        return found
-
-
 def _no_plausibility() -> Plausibility:
     from indicator_kit.catalog.plausibility import NO_PLAUSIBILITY  # imports this module
 
@@ -173,11 +148,20 @@ def _no_reference() -> Reference:
 
 
 @dataclass(frozen=True)
+class Exemption:
+    """A row no rule covers on purpose (checks.yaml `exempt:`), with the reason."""
+
+    row: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Spec:
     rows: tuple[Row, ...]
     agencies: tuple[Agency, ...]
     campaign: Campaign
     rules: tuple[Rule, ...]
+    exemptions: tuple[Exemption, ...] = ()  # rows deliberately without a rule (rule coverage)
     # What returns are compared with (warnings only); not part of `spec_hash`: swapping the
     # reference figures or bands does not make the templates sent out stale.
     plausibility: Plausibility = field(default_factory=lambda: _no_plausibility())

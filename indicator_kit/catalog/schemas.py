@@ -35,6 +35,7 @@ CATALOG: dict[str, Any] = {
                     "unit": _TEXT,
                     "value_type": {"enum": ["amount", "count", "share", "growth", "rate", "index", "ratio"]},
                     "period": {"enum": ["sum", "mean", "average_growth", "last", "none"]},
+                    "period_level": _KEY,
                     "agencies": {"type": "array", "minItems": 1, "items": _SLUG},
                     "printed": {"type": "object", "additionalProperties": {"type": "string"}},
                     "source_note": _TEXT,
@@ -155,90 +156,65 @@ CAMPAIGN: dict[str, Any] = {
     },
 }
 
-_KEYS = {"type": "array", "minItems": 1, "items": _KEY}
-_OPERAND = {"oneOf": [_KEY, {"type": "number"}]}
-_RULE_BASE = {
-    "id": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
-    "kind": {
-        "enum": [
-            "sum",
-            "parts_within",
-            "shares_100",
-            "share_of",
-            "growth",
-            "range",
-            "period",
-            "same_value",
-        ]
-    },
-    "severity": {"enum": ["error", "warning"]},
-    "scope": {"enum": ["workbook", "merge"]},
-    "tolerance": {"oneOf": [{"const": "rounding"}, {"type": "number", "minimum": 0}]},
-    "missing": {"enum": ["skip"]},
-    "message": _TEXT,
-    "short": _TEXT,
-    "note": _TEXT,
-}
-_KIND_FIELDS: dict[str, dict[str, Any]] = {
-    "sum": {"total": _KEY, "parts": _KEYS},
-    "parts_within": {"whole": _OPERAND, "parts": _KEYS},
-    "shares_100": {"parts": _KEYS},
-    "share_of": {"total": _KEY, "shares": _KEYS, "parts": _KEYS},
-    "growth": {"growth": _KEY, "level": _KEY},
-    "range": {
-        "value_types": {"type": "array", "minItems": 1, "items": {"type": "string"}},
-        "min": {"type": "number"},
-        "max": {"type": "number"},
-    },
-    "period": {},
-    "same_value": {"a": _KEY, "b": _KEY},
-}
-_REQUIRED_BY_KIND = {
-    "sum": ["total", "parts"],
-    "parts_within": ["whole", "parts"],
-    "shares_100": ["parts"],
-    "share_of": ["total", "shares", "parts"],
-    "growth": ["growth", "level"],
-    "range": ["value_types"],
-    "period": [],
-    "same_value": ["a", "b"],
-}
 
-CHECKS: dict[str, Any] = {
-    "type": "object",
-    "required": ["defaults", "rules"],
-    "additionalProperties": False,
-    "properties": {
-        "defaults": {
-            "type": "object",
-            "required": ["messages"],
-            "additionalProperties": False,
-            "properties": {
-                "messages": {"type": "object", "additionalProperties": _TEXT},
-                "short": {"type": "object", "additionalProperties": _TEXT},
-            },
-        },
-        "rules": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "kind", "severity"],
-                "properties": _RULE_BASE,
-                "allOf": [
-                    {
-                        "if": {"properties": {"kind": {"const": kind}}},
-                        "then": {
-                            "required": _REQUIRED_BY_KIND[kind],
-                            "properties": fields,
-                            "additionalProperties": False,
-                            "patternProperties": {
-                                f"^({'|'.join(_RULE_BASE)})$": {},
+def checks_schema() -> dict[str, Any]:
+    """checks.yaml's schema: the fields every rule has, and each registered kind's operands."""
+    from indicator_kit.rules import KINDS, Scope
+
+    base = {
+        "id": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
+        "kind": {"enum": sorted(KINDS)},
+        "severity": {"enum": ["error", "warning"]},
+        "scope": {"enum": [s.value for s in Scope]},
+        "tolerance": {"oneOf": [{"const": "rounding"}, {"type": "number", "minimum": 0}]},
+        "note": _TEXT,
+    }
+    return {
+        "type": "object",
+        "required": ["rules"],
+        "additionalProperties": False,
+        "properties": {
+            "rules": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "kind", "severity"],
+                    "properties": base,
+                    "allOf": [
+                        {
+                            "if": {"properties": {"kind": {"const": name}}},
+                            "then": {
+                                "required": kind.required(),
+                                "properties": dict(kind.schema),
+                                "additionalProperties": False,
+                                "patternProperties": {f"^({'|'.join(base)})$": {}},
                             },
-                        },
-                    }
-                    for kind, fields in _KIND_FIELDS.items()
-                ],
+                        }
+                        for name, kind in sorted(KINDS.items())
+                    ],
+                },
+            },
+            "exempt": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["row", "reason"],
+                    "additionalProperties": False,
+                    "properties": {"row": _KEY, "reason": _TEXT},
+                },
             },
         },
-    },
-}
+    }
+
+
+def kinds_table() -> str:
+    """The table of rule kinds in docs/spec-format.md, from the registry (a test keeps them equal)."""
+    from dataclasses import MISSING, fields
+
+    from indicator_kit.rules import KINDS
+
+    lines = ["| kind | operands | check |", "|---|---|---|"]
+    for name, kind in sorted(KINDS.items()):
+        operands = [f"`{f.name}`" if f.default is MISSING else f"`{f.name}` (optional)" for f in fields(kind)]
+        lines.append(f"| `{name}` | {', '.join(operands) or '—'} | {kind.summary} |")
+    return "\n".join(lines) + "\n"

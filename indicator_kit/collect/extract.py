@@ -12,12 +12,19 @@ from dataclasses import dataclass, field
 from statistics import median
 
 from indicator_kit.catalog.model import Column, Row, ValueType
-from indicator_kit.checks import column_name
 from indicator_kit.collect import units
 from indicator_kit.collect.model import CellTable, CellTableBuilder, column_letters
-from indicator_kit.collect.numbers import Status, format_number, parse_cell, resolve_ambiguous
+from indicator_kit.collect.numbers import (
+    FLAG_NAMES,
+    Status,
+    ValueFlag,
+    format_number,
+    parse_cell,
+    resolve_ambiguous,
+)
 from indicator_kit.collect.reader import RawSheet
 from indicator_kit.findings import Finding, Severity, finding
+from indicator_kit.rules import column_name
 from indicator_kit.template.layout import COLUMN_TITLES, LayoutRow, TemplateLayout
 
 PERCENT_UNITS = {"%", "%/năm"}
@@ -417,6 +424,15 @@ def _input_row(
                     f'{place()} ghi "{p.text}", có thể hiểu là '
                     f"{format_number(p.value or 0)} hoặc {format_number(p.alternative or 0)}; đã đọc là "
                     f"{format_number(value)} ({reason}).",
+                    r,
+                    c,
+                    row.key,
+                    column,
+                )
+            elif p.flag is not ValueFlag.NORMAL:
+                add(
+                    "value-flagged",
+                    f'{place()} ghi "{p.text}": đã đọc là {format_number(value)}, {FLAG_NAMES[p.flag]}.',
                     r,
                     c,
                     row.key,

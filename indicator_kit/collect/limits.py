@@ -11,8 +11,16 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 MB = 2**20
+
+
+class Arrival(StrEnum):
+    """What a return's first arrival is judged by (`--arrival`)."""
+
+    INBOX = "inbox"  # the time the file landed in the inbox folder (its modification time)
+    MAIL_DATE = "mail-date"  # for a workbook that came in an e-mail: the message's Date header
 
 
 @dataclass(frozen=True)
@@ -23,7 +31,10 @@ class Limits:
     max_cells: int = 500_000  # cells in one sheet, from its dimensions (a template has ~3 000)
     seconds_per_file: float = 30.0  # a worker reading one file longer than this is stopped
     memory_per_file_bytes: int = 1024 * MB  # address space a worker may add while reading a file
+    max_depth: int = 5  # e-mails and zips inside each other (a forwarded, zipped return is 3)
     accepted: frozenset[str] = frozenset()  # files (path, name or sha256) accepted despite their identity
+
+    arrival: Arrival = Arrival.INBOX
 
     def accept(self, file: str, sha256: str) -> bool:
         return bool(self.accepted & {file, file.rsplit("/", 1)[-1], sha256})

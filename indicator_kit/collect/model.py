@@ -7,10 +7,12 @@ from array import array
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 
 from xlsxwriter.utility import xl_col_to_name
 
+from indicator_kit.collect.envelope import Envelope
 from indicator_kit.collect.numbers import Status
 from indicator_kit.findings import Finding, Severity
 from indicator_kit.template.identity import TemplateIdentity
@@ -245,9 +247,30 @@ def _rebuild(*state: object) -> CellTable:
 EMPTY_TABLE = CellTableBuilder(()).build({}, {})
 
 
+class Archived(StrEnum):
+    """What the worker that judged a file did with its bytes in the evidence archive."""
+
+    NOT = ""  # nothing to keep (the file was not read) or no archive for this command
+    PRESENT = "present"  # the archive already holds exactly these bytes
+    STAGED = "staged"  # written beside the entry under a temporary name, read back and equal
+    REPAIRED = "repaired"  # as STAGED, replacing an entry whose bytes did not match its name
+    FAILED = "failed"  # could not be written (see ArchiveNote.errno)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveNote:
+    state: Archived = Archived.NOT
+    partial: str = ""  # STAGED/REPAIRED: the temporary file the parent renames into place
+    errno: int = 0  # FAILED: the operating system's error
+    path: str = ""  # FAILED: what could not be written
+
+
+NOT_ARCHIVED = ArchiveNote()
+
+
 @dataclass
 class Submission:
-    file: str  # relative to the inbox
+    file: str  # relative to the inbox, NFC
     sha256: str
     size: int
     mtime: float
@@ -264,6 +287,15 @@ class Submission:
     verified: bool = False  # identity signed with the office's key, or accepted by the officer
     seconds: float = 0.0  # time spent reading it (for the robustness report)
     peak_kb: int = 0  # peak memory of the process that read it
+    # A workbook taken out of an e-mail or zip: where it came from, and its bytes (there is no
+    # file of its own in the inbox to archive it from).
+    envelope: Envelope | None = None
+    extracted: bytes | None = None
+    # An e-mail or zip as received: the locations of the workbooks taken out of it.
+    opened: tuple[str, ...] = ()
+    # The e-mail's sender against the agency's address in agencies.yaml (None: nothing to compare).
+    sender_matches: bool | None = None
+    archive: ArchiveNote = NOT_ARCHIVED  # the judged bytes, kept by the worker that read them
 
     @property
     def errors(self) -> int:
@@ -279,6 +311,8 @@ class Submission:
 
     @property
     def verdict(self) -> str:
+        if self.opened:
+            return "opened"
         if self.refused:
             return "refused"
         return "read-with-findings" if self.errors or self.warnings else "read"

@@ -2,7 +2,8 @@
 
 Handles Vietnamese and English notation ("1.234,5", "1,234.5"), "12,5%", "1 234",
 "(12,5)" for negatives. "1.234" / "1,234" are ambiguous: the caller resolves them with the
-row's other values (`resolve_ambiguous`).
+row's other values (`resolve_ambiguous`). A value may carry a status mark typed after it:
+"125,3 (sb)" is preliminary (sơ bộ), "125,3 (ut)" estimated (ước tính).
 """
 
 from __future__ import annotations
@@ -10,10 +11,64 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from statistics import median
+
+
+class ValueFlag(StrEnum):
+    """A value's observation status, with SDMX OBS_STATUS codes."""
+
+    NORMAL = "A"
+    PRELIMINARY = "P"  # sơ bộ
+    ESTIMATED = "E"  # ước tính
+
+
+FLAG_NAMES = {
+    ValueFlag.NORMAL: "số chính thức",
+    ValueFlag.PRELIMINARY: "số sơ bộ",
+    ValueFlag.ESTIMATED: "số ước tính",
+}
+
+# An estimate is less settled than a preliminary figure: a value computed from both is estimated.
+_TENTATIVENESS = {ValueFlag.NORMAL: 0, ValueFlag.PRELIMINARY: 1, ValueFlag.ESTIMATED: 2}
+
+
+def most_tentative(flags: Iterable[ValueFlag]) -> ValueFlag:
+    return max(flags, key=_TENTATIVENESS.__getitem__, default=ValueFlag.NORMAL)
+
+
+# What an agency may type after a number (documented in the template's "Hướng dẫn" sheet).
+_FLAG_WORDS = {
+    "sb": ValueFlag.PRELIMINARY,
+    "sơ bộ": ValueFlag.PRELIMINARY,
+    "so bo": ValueFlag.PRELIMINARY,
+    "ut": ValueFlag.ESTIMATED,
+    "ưt": ValueFlag.ESTIMATED,
+    "ước tính": ValueFlag.ESTIMATED,
+    "uoc tinh": ValueFlag.ESTIMATED,
+    "ước": ValueFlag.ESTIMATED,
+}
+_FLAG_SUFFIX = re.compile(r"^(.*?\d[^()\[\]]*?)\s*[(\[]\s*([^()\[\]]+?)\s*[)\]]$")
+
+
+def split_flag(text: str) -> tuple[str, ValueFlag]:
+    """("125,3", PRELIMINARY) for "125,3 (sb)"; the text unchanged with NORMAL otherwise."""
+    match = _FLAG_SUFFIX.match(text)
+    if match is not None:
+        flag = _FLAG_WORDS.get(match.group(2).lower())
+        if flag is not None:
+            return match.group(1), flag
+    return text, ValueFlag.NORMAL
+
+
+def flag_of(text: str | None) -> ValueFlag:
+    """The status mark of what was typed (NORMAL for a plain number or no text)."""
+    if not text or not text.rstrip().endswith((")", "]")):
+        return ValueFlag.NORMAL
+    return split_flag(_SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip())[1]
 
 
 class Status(StrEnum):
@@ -30,6 +85,7 @@ class Parsed:
     text: str | None = None  # the original text, when the cell held text
     alternative: float | None = None  # the other reading of an ambiguous "1.234"
     percent_sign: bool = False
+    flag: ValueFlag = ValueFlag.NORMAL
 
     @property
     def from_text(self) -> bool:
@@ -108,6 +164,7 @@ def parse_cell(value: object) -> Parsed:
         return Parsed(Status.BLANK)
     if folded.lower() in NO_DATA_MARKERS:
         return Parsed(Status.NO_DATA, text=text)
+    folded, flag = split_flag(folded) if folded.endswith((")", "]")) else (folded, ValueFlag.NORMAL)
     body = folded.replace("−", "-").replace(" ", "")
     negative = False
     if body.startswith("(") and body.endswith(")"):
@@ -128,6 +185,7 @@ def parse_cell(value: object) -> Parsed:
         text=text,
         alternative=None if alternative is None else sign * alternative,
         percent_sign=percent,
+        flag=flag,
     )
 
 

@@ -19,6 +19,8 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
+from indicator_kit.collect.envelope import TNEF_SIGNATURE, is_msg, looks_like_mail
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -39,6 +41,9 @@ KIND_NAMES = {
     "doc": "tệp Word",
     "image": "tệp ảnh",
     "zip": "tệp nén",
+    "eml": "thư điện tử",
+    "msg": "thư Outlook",
+    "tnef": "tệp winmail.dat",
     "text": "tệp văn bản (CSV/HTML)",
     "unknown": "tệp không rõ định dạng",
 }
@@ -76,6 +81,8 @@ def sniff(data: bytes) -> Sniffed:
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             return Sniffed(Kind.CORRUPT, f"zip: {exc}")
     if head == OLE_MAGIC:
+        if is_msg(data):
+            return Sniffed(Kind.OTHER, "msg")
         if "EncryptionInfo".encode("utf-16-le") in data:
             return Sniffed(Kind.ENCRYPTED)
         if "WordDocument".encode("utf-16-le") in data:
@@ -85,7 +92,11 @@ def sniff(data: bytes) -> Sniffed:
         return Sniffed(Kind.OTHER, "pdf")
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
         return Sniffed(Kind.OTHER, "image")
+    if data.startswith(TNEF_SIGNATURE):
+        return Sniffed(Kind.OTHER, "tnef")
     sample = data[:2048]
+    if looks_like_mail(sample):
+        return Sniffed(Kind.OTHER, "eml")
     try:
         sample.decode("utf-8")
         return Sniffed(Kind.OTHER, "text")

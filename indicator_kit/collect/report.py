@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import column_name
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
 from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
-from indicator_kit.template.layout import build_layout
+from indicator_kit.rules import column_name
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
 
 if TYPE_CHECKING:
+    from indicator_kit.plan import Plan
     from indicator_kit.verdict import Verdicts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -53,9 +53,9 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def feedback_workbook(spec: Spec, sub: Submission) -> bytes:
+def feedback_workbook(plan: Plan, sub: Submission) -> bytes:
     assert sub.agency is not None
-    layout = build_layout(spec, sub.agency)
+    spec, layout = plan.spec, plan.layout(sub.agency)
     values: dict[tuple[str, str], object] = {}
     for key_col, cell in sub.cells.items():
         if cell.status is Status.NUMBER and cell.usable and cell.value is not None:
@@ -193,26 +193,30 @@ def _sheet(
 
 
 def report_files(
-    out_dir: Path, spec: Spec, submissions: list[Submission], verdicts: Verdicts | None = None
+    out_dir: Path, plan: Plan, submissions: list[Submission], verdicts: Verdicts | None = None
 ) -> dict[Path, bytes]:
-    """findings.json and findings.csv (machine codes, for scripts), findings.xlsx (for people)
-    and a feedback workbook for each agency whose accepted file must be corrected or looked at:
-    rendered, for the caller to publish with the rest of its run."""
+    """findings.json and findings.csv (machine codes, for scripts) and a feedback workbook for
+    each agency whose accepted file must be corrected or looked at: rendered, for the caller to
+    publish with the rest of its run (findings.xlsx, for people, is rendered beside the master:
+    `findings_workbook`)."""
     findings = all_findings(submissions)
     files = {
         out_dir / "findings.json": findings_json(findings),
         out_dir / "findings.csv": findings_csv(findings),
     }
     if verdicts is not None:
-        files[out_dir / FINDINGS_XLSX] = findings_workbook(spec, findings, verdicts)
-        current = [a.current for a in verdicts.agencies if a.current is not None]
+        # the agencies the verdicts say must correct or look again (blank cells included)
+        chosen = [a.current for a in verdicts.agencies if a.current is not None and a.reasons]
     else:
         by_agency: dict[str, list[Submission]] = {}
         for sub in submissions:
             if sub.agency and not sub.refused:
                 by_agency.setdefault(sub.agency, []).append(sub)
-        current = [newest(subs) for subs in by_agency.values()]
-    for latest in sorted(current, key=lambda sub: sub.agency or ""):
-        if any(f.severity.value in ("error", "warning") for f in latest.findings):
-            files[out_dir / "feedback" / f"{latest.agency}.xlsx"] = feedback_workbook(spec, latest)
+        chosen = [
+            latest
+            for latest in map(newest, by_agency.values())
+            if any(f.severity.value in ("error", "warning") for f in latest.findings)
+        ]
+    for latest in sorted(chosen, key=lambda sub: sub.agency or ""):
+        files[out_dir / "feedback" / f"{latest.agency}.xlsx"] = feedback_workbook(plan, latest)
     return files

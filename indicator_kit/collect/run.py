@@ -4,48 +4,291 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import stat
+import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.model import Agency
+from indicator_kit.collect.envelope import Envelope, Wrapper, open_wrapped, wrapper_of
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
-from indicator_kit.collect.limits import DEFAULT_LIMITS, Limits, too_large
+from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
-from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, read_workbook, sniff
+from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, Sniffed, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.findings import finding
-from indicator_kit.template.layout import MAIN_SHEET, build_layout
+from indicator_kit.ledger import stage
+from indicator_kit.plan import Plan
+from indicator_kit.template.layout import MAIN_SHEET
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    path: Path
+    skipped: str = ""  # why it is not read (Vietnamese), for an entry that is not a regular file
+
+
+def inbox_entries(inbox: Path) -> list[InboxEntry]:
+    """Every entry under the inbox, in a stable order. Office lock files and hidden entries are
+    left out (they are not returns); anything else that is not a regular file — a FIFO, a socket,
+    a link that leads outside the inbox — is listed with the reason it is not read. A link to a
+    regular file inside the inbox is read like the file."""
+    found: list[InboxEntry] = []
+    root = inbox.resolve()
+    pending = [inbox]
+    while pending:
+        folder = pending.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.name.startswith((".", "~$")):
+                    continue
+                path = Path(item.path)
+                if item.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif item.is_file(follow_symlinks=False):
+                    found.append(InboxEntry(path))
+                else:
+                    found.append(InboxEntry(path, _not_a_file(path, root)))
+    return sorted(found, key=lambda entry: entry.path)
+
+
+def _not_a_file(path: Path, root: Path) -> str:
+    """ "" for a link to a regular file inside the inbox (read it); else why the entry is skipped."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "Mục này không còn trong hộp thư."
+    if stat.S_ISLNK(mode):
+        target = path.resolve()
+        if not target.exists():
+            return f"Liên kết (symlink) trỏ tới {target}, nơi không còn tệp nào; không đọc."
+        if not target.is_relative_to(root):
+            return f"Liên kết (symlink) trỏ ra ngoài hộp thư ({target}); không đọc."
+        if target.is_dir():
+            return "Liên kết (symlink) tới một thư mục; không đọc (thư mục thật trong hộp thư được đọc)."
+        if not target.is_file():
+            return f"Liên kết (symlink) tới {target}, không phải một tệp thường; không đọc."
+        return ""
+    kinds = {stat.S_ISFIFO: "một đường ống (FIFO)", stat.S_ISSOCK: "một socket"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "một thiết bị hoặc mục đặc biệt")
+    return f"Đây là {kind}, không phải tệp; không đọc."
 
 
 def inbox_files(inbox: Path) -> Iterator[Path]:
-    """Every file under the inbox, in a stable order; Office lock files and hidden files skipped."""
-    for path in sorted(inbox.rglob("*")):
-        relative = path.relative_to(inbox)
-        if any(part.startswith((".", "~$")) for part in relative.parts):
-            continue
-        if path.is_file() and not path.is_symlink():
-            yield path
+    """The paths `collect_inbox` reads."""
+    for entry in inbox_entries(inbox):
+        if not entry.skipped:
+            yield entry.path
 
 
-def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> Submission:
-    """One file's verdict; never raises for anything the file contains."""
-    relative = path.relative_to(inbox).as_posix()
-    stat = path.stat()
-    if stat.st_size > limits.max_file_bytes:  # not even read into memory
-        sub = Submission(relative, "", stat.st_size, stat.st_mtime, refused=True)
-        message = (
-            f"Tệp quá lớn ({stat.st_size / 2**20:.0f} MB, giới hạn {limits.max_file_bytes / 2**20:.0f} MB)."
-        )
-        sub.findings.append(finding("file-too-large", message, file=relative))
-        return sub
-    data = path.read_bytes()
-    sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), stat.st_mtime)
+def display_name(path: Path, inbox: Path) -> str:
+    """The name shown and recorded: relative to the inbox, NFC (a name typed on a Mac arrives
+    decomposed and would print differently from the same name typed elsewhere)."""
+    return unicodedata.normalize("NFC", path.relative_to(inbox).as_posix())
+
+
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # never wait on a FIFO
+
+
+def collect_entry(
+    path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS, archive: Path | None = None
+) -> list[Submission]:
+    """An inbox file's verdicts: one for a workbook; for an e-mail or a zip, one for the file as
+    received followed by one for each workbook found inside, judged as if dropped alone. Never
+    raises for anything the file contains or for the file vanishing. The file is read once: the
+    same bytes are hashed, judged and (with `archive`) archived — the workbooks taken out of an
+    e-mail or zip too, so no bytes travel back to the parent."""
+    relative = display_name(path, inbox)
+    read = _read_once(path, relative, limits)
+    if isinstance(read, Submission):
+        return [read]
+    data, mtime = read
+    sub = Submission(relative, hashlib.sha256(data).hexdigest(), len(data), mtime)
+    sniffed = sniff(data)
+    wrapper = wrapper_of(data, sniffed.detail) if sniffed.kind is Kind.OTHER else None
+    if wrapper is not None:
+        subs = _open_received(sub, data, wrapper, plan, limits)
+    else:
+        _judge(sub, data, sniffed, plan, limits)
+        subs = [sub]
+    if archive is not None:
+        for each in subs:
+            if each.sha256:
+                judged = data if each is sub else each.extracted
+                assert judged is not None  # every part carries the bytes it was judged from
+                each.archive = stage(archive, each.sha256, each.file, judged, each.mtime)
+                each.extracted = None
+    return subs
+
+
+def collect_file(
+    path: Path, inbox: Path, plan: Plan, limits: Limits = DEFAULT_LIMITS, archive: Path | None = None
+) -> Submission:
+    """The verdict on the file itself (for an e-mail or zip, on the file as received)."""
+    return collect_entry(path, inbox, plan, limits, archive)[0]
+
+
+def _read_once(path: Path, relative: str, limits: Limits) -> tuple[bytes, float] | Submission:
+    """The file's bytes and modification time, read once; or its verdict when it cannot be read
+    whole and unchanged (vanished, rewritten meanwhile, no read right, over the size limit)."""
     try:
-        _collect(sub, data, spec, limits)
+        fd = os.open(path, OPEN_FLAGS)
+    except FileNotFoundError:
+        return _changed(relative, "Tệp đã bị xóa hoặc đổi tên khỏi hộp thư trong khi chạy.")
+    except PermissionError:
+        return _no_access(relative)
+    except OSError as exc:
+        return _unreadable(relative, exc)
+    with os.fdopen(fd, "rb") as handle:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            return _changed(relative, "Tệp đã được thay bằng một mục không phải tệp trong khi chạy.")
+        if before.st_size > limits.max_file_bytes:  # not even read into memory
+            sub = Submission(relative, "", before.st_size, before.st_mtime, refused=True)
+            message = (
+                f"Tệp quá lớn ({before.st_size / 2**20:.0f} MB, giới hạn "
+                f"{limits.max_file_bytes / 2**20:.0f} MB)."
+            )
+            sub.findings.append(finding("file-too-large", message, file=relative))
+            return sub
+        try:
+            data = handle.read(before.st_size + 1)  # one byte more: a file still growing shows
+        except PermissionError:
+            return _no_access(relative)
+        except OSError as exc:
+            return _unreadable(relative, exc)
+        after = os.fstat(fd)
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return _changed(relative, "Tệp đã bị xóa khỏi hộp thư ngay sau khi đọc.")
+    except OSError:
+        now = after
+    if len(data) != before.st_size or _version(before) != _version(after) or _version(after) != _version(now):
+        return _changed(relative, "Tệp được ghi lại (thay đổi) trong khi đọc.")
+    return data, before.st_mtime
+
+
+def _version(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _changed(relative: str, what: str) -> Submission:
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    message = f"{what} Tệp thay đổi trong khi đọc — chạy lại."
+    sub.findings.append(finding("file-changed", message, file=relative))
+    return sub
+
+
+def _no_access(relative: str) -> Submission:
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    message = "Không có quyền đọc tệp (người dùng đang chạy lệnh thiếu quyền đọc); tệp có thể vẫn tốt."
+    sub.findings.append(finding("file-no-access", message, file=relative))
+    return sub
+
+
+def _unreadable(relative: str, exc: OSError) -> Submission:
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    message = f"Hệ điều hành không đọc được tệp ({reason}); tệp có thể vẫn tốt."
+    sub.findings.append(finding("file-no-access", message, file=relative))
+    return sub
+
+
+def skipped_entry(entry: InboxEntry, inbox: Path) -> Submission:
+    relative = display_name(entry.path, inbox)
+    sub = Submission(relative, "", 0, 0.0, refused=True)
+    sub.findings.append(finding("inbox-entry-skipped", entry.skipped, file=relative))
+    return sub
+
+
+_WORKBOOK_KINDS = {Kind.XLSX, Kind.XLSM, Kind.XLS, Kind.ODS, Kind.ENCRYPTED, Kind.CORRUPT}
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def carries_workbook(message: bytes, limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether an e-mail holds something collect would judge as a workbook, or could not be
+    opened cleanly (then collect must see it, to say so)."""
+    opened = open_wrapped(message, Wrapper.EML, limits)
+    return bool(opened.problems) or any(
+        sniff(found.data).kind in _WORKBOOK_KINDS or found.name.lower().endswith(_WORKBOOK_SUFFIXES)
+        for found in opened.found
+    )
+
+
+def _open_received(
+    sub: Submission, data: bytes, wrapper: Wrapper, plan: Plan, limits: Limits
+) -> list[Submission]:
+    """An e-mail or zip: every file inside listed; each workbook judged on its own, located as
+    "thư <tệp> › tệp đính kèm <tên>"; the rest are findings of the received file."""
+    sub.kind = wrapper.value
+    where = {"file": sub.file, "sha256": sub.sha256}
+    opened = open_wrapped(data, wrapper, limits)
+    sub.envelope = Envelope(sub.file, sub.sha256, wrapper, (), opened.mail)
+    sub.findings.extend(finding(code, _sentence(message), **where) for code, message in opened.problems)
+    parts = []
+    for found in opened.found:
+        sniffed = sniff(found.data)
+        place = " › ".join(found.trail)
+        if not (
+            sniffed.kind in _WORKBOOK_KINDS
+            or (sniffed.kind is Kind.EMPTY and found.name.lower().endswith(_WORKBOOK_SUFFIXES))
+        ):
+            what = (
+                "tệp rỗng"
+                if sniffed.kind is Kind.EMPTY
+                else KIND_NAMES.get(sniffed.detail, KIND_NAMES["unknown"])
+            )
+            sub.findings.append(
+                finding(
+                    "attachment-not-workbook",
+                    _sentence(f"{place}: {what}, không phải bảng tính; không đọc."),
+                    **where,
+                )
+            )
+            continue
+        envelope = Envelope(sub.file, sub.sha256, wrapper, found.trail, found.mail, found.name)
+        arrived = sub.mtime
+        if limits.arrival is Arrival.MAIL_DATE and found.mail is not None and found.mail.date is not None:
+            arrived = found.mail.date.timestamp()
+        part = Submission(
+            envelope.location,
+            hashlib.sha256(found.data).hexdigest(),
+            len(found.data),
+            arrived,
+            envelope=envelope,
+            extracted=found.data,
+        )
+        _judge(part, found.data, sniffed, plan, limits)
+        parts.append(part)
+    if not parts:
+        sub.refused = True
+        text = (
+            "Thư không có biểu đính kèm"
+            if wrapper is not Wrapper.ZIP
+            else "Tệp nén không có biểu số liệu nào"
+        )
+        sub.findings.append(
+            finding("mail-no-workbook", f"{text} (không có tệp Excel nào bên trong).", **where)
+        )
+    sub.opened = tuple(p.file for p in parts)
+    return [sub, *parts]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _judge(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: Limits) -> None:
+    """One workbook's verdict on `sub`; never raises for anything the file contains."""
+    relative = sub.file
+    try:
+        _collect(sub, data, sniffed, plan, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
         sub.findings.append(
@@ -67,12 +310,11 @@ def collect_file(path: Path, inbox: Path, spec: Spec, limits: Limits = DEFAULT_L
         sub.findings.append(
             finding("file-unreadable", message, file=relative, sha256=sub.sha256, agency=sub.agency or "")
         )
-    return sub
 
 
-def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_LIMITS) -> None:
+def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: Limits) -> None:
+    spec = plan.spec
     where = {"file": sub.file, "sha256": sub.sha256}
-    sniffed = sniff(data)
     sub.kind = sniffed.kind.value
     if sniffed.kind is Kind.EMPTY:
         sub.refused = True
@@ -146,9 +388,13 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
                 **where,
             )
         )
+    if sub.envelope is not None and sub.envelope.mail is not None and sub.envelope.mail.sender:
+        _compare_sender(sub, sub.envelope.mail.sender, spec.agency_by_slug[ident.agency], where)
     if ident.identity is not None and ident.identity.verifies():
         sub.verified = True
-    elif limits.accept(sub.file, sub.sha256):
+    elif limits.accept(sub.file, sub.sha256) or (
+        sub.envelope is not None and limits.accept(sub.envelope.name, sub.sha256)
+    ):
         sub.verified = True
         sub.findings.append(
             finding(
@@ -189,38 +435,69 @@ def _collect(sub: Submission, data: bytes, spec: Spec, limits: Limits = DEFAULT_
                 **where,
             )
         )
-    layout = build_layout(spec, ident.agency)
+    agency = plan.agency(ident.agency)
     try:
-        result = extract(sheet, layout, spec.key_set, raw.formula_state(sheet.name), where)
+        result = extract(sheet, agency.layout, spec.key_set, raw.formula_state(sheet.name), where)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
         return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
-    sub.findings.extend(validate(spec, spec.rows_for(ident.agency), sub.cells, where, sheet.name))
+    sub.findings.extend(validate(agency, sub.cells, where, sheet.name))
+
+
+def _compare_sender(sub: Submission, sender: str, agency: Agency, where: dict[str, str]) -> None:
+    """The e-mail's sender corroborates the workbook's own identity or is noted; it never
+    replaces it (returns are often forwarded by a colleague or from a personal address)."""
+    known = {a.lower() for a in re.split(r"[,;\s]+", agency.email) if "@" in a}
+    if not known:
+        return  # no address in agencies.yaml: nothing to compare with
+    sub.sender_matches = sender in known
+    if not sub.sender_matches:
+        sub.findings.append(
+            finding(
+                "mail-sender-other",
+                f"Thư gửi từ {sender}, không phải địa chỉ của {agency.short_name} trong danh sách đơn vị "
+                f"({', '.join(sorted(known))}); tệp vẫn được nhận theo mã nhận dạng trong biểu "
+                "(thư chuyển tiếp là bình thường).",
+                **where,
+            )
+        )
 
 
 def collect_inbox(
     inbox: Path,
-    spec: Spec,
+    plan: Plan,
     workers: int | None = None,
     limits: Limits = DEFAULT_LIMITS,
     isolate: bool = True,
+    archive: Path | None = None,
     done: Callable[[Submission], None] | None = None,
 ) -> list[Submission]:
-    """One Submission per file, in file order. Each file is read in a worker process that is
-    stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
-    crash the run; large inboxes use every core. `done` sees each result as it comes."""
-    paths = list(inbox_files(inbox))
+    """One Submission per inbox entry, in file order. Each file is read in a worker process that
+    is stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
+    crash the run; large inboxes use every core. With `archive`, the worker that judged a file
+    stages its bytes there (`ledger.stage`; `ledger.publish` renames them into place). `done`
+    sees each file's result as it comes."""
+    entries = inbox_entries(inbox)
+    paths = [entry.path for entry in entries if not entry.skipped]
     if not isolate:
-        results = []
+        read: list[list[Submission]] = []
         for path in paths:
-            results.append(collect_file(path, inbox, spec, limits))
+            read.append(collect_entry(path, inbox, plan, limits, archive))
             if done is not None:
-                done(results[-1])
-        return results
-    return run_isolated(collect_file, paths, inbox, spec, limits, workers or os.cpu_count() or 1, done)
+                done(max(read[-1], key=lambda sub: sub.errors))
+    else:
+        read = run_isolated(
+            collect_entry, paths, inbox, plan, limits, workers or os.cpu_count() or 1, done, archive
+        )
+    by_path = dict(zip(paths, read, strict=True))
+    return [
+        sub
+        for entry in entries
+        for sub in ([skipped_entry(entry, inbox)] if entry.skipped else by_path[entry.path])
+    ]
 
 
 class EmptyInboxError(IndicatorKitError):
@@ -240,12 +517,15 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
     else:
         blank = sum(1 for s in submissions if not s.refused and s.kind in _SPREADSHEET_KINDS)
         other = sum(1 for s in submissions if s.refused and s.kind == Kind.OTHER.value)
-        unreadable = len(submissions) - blank - other
+        mail = sum(1 for s in submissions if s.kind in {w.value for w in Wrapper} and not s.opened)
+        opened = sum(1 for s in submissions if s.opened)
+        unreadable = len(submissions) - blank - other - mail - opened
         parts = [
             f"{n} {what}"
             for n, what in (
                 (blank, "bảng tính chưa có số liệu nào (biểu mẫu trống?)"),
                 (other, "tệp không phải bảng tính"),
+                (mail, "thư hoặc tệp nén không có biểu đính kèm"),
                 (unreadable, "tệp không đọc được"),
             )
             if n
@@ -261,13 +541,18 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
 
 
 def collect_archived(
-    copies: list[tuple[Path, str, float]], spec: Spec, limits: Limits = DEFAULT_LIMITS
+    copies: list[tuple[Path, str, float]], plan: Plan, limits: Limits = DEFAULT_LIMITS
 ) -> list[Submission]:
     """Read archived copies (path, the name the file arrived under, its arrival as a timestamp)
     as the files they were, isolated like inbox files, each with a `kept-from-archive` note."""
     if not copies:
         return []
-    read = run_isolated(collect_file, [path for path, _, _ in copies], copies[0][0].parent, spec, limits, 1)
+    read = [  # the file itself: workbooks once taken out of an archived e-mail have their own entries
+        subs[0]
+        for subs in run_isolated(
+            collect_entry, [path for path, _, _ in copies], copies[0][0].parent, plan, limits, 1
+        )
+    ]
     for sub, (path, name, arrived) in zip(read, copies, strict=True):
         sub.file, sub.mtime = name, arrived
         sub.findings[:] = [replace(f, file=name) for f in sub.findings]

@@ -11,17 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indicator_kit import processes, secret
-from indicator_kit.checks import expanded
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from indicator_kit.plan import Plan
 
-    from indicator_kit.catalog.model import Spec
-
-    ReadOne = Callable[[Path, Path, Spec, Limits], Submission]
+    ReadOne = Callable[[Path, Path, Plan, Limits, Path | None], list[Submission]]
 
 
 def _limit_memory(extra_bytes: int) -> None:
@@ -45,7 +42,9 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, read_one: ReadOne, spec: Spec, limits: Limits, key: bytes) -> None:
+def _worker(
+    conn: Connection, read_one: ReadOne, plan: Plan, limits: Limits, key: bytes, archive: Path | None
+) -> None:
     _limit_memory(limits.memory_per_file_bytes)
     secret.adopt(key)  # a spawned worker starts afresh: it knows the command's key only from here
     while True:
@@ -54,16 +53,18 @@ def _worker(conn: Connection, read_one: ReadOne, spec: Spec, limits: Limits, key
             return
         path, inbox = task
         started = time.perf_counter()
-        sub = read_one(Path(path), Path(inbox), spec, limits)
-        sub.seconds, sub.peak_kb = time.perf_counter() - started, _peak_kb()
-        conn.send(sub)
+        subs = read_one(Path(path), Path(inbox), plan, limits, archive)  # several for an e-mail or zip
+        subs[0].seconds, subs[0].peak_kb = time.perf_counter() - started, _peak_kb()
+        conn.send(subs)
 
 
 class _Slot:
-    def __init__(self, context: Any, read_one: ReadOne, spec: Spec, limits: Limits) -> None:
+    def __init__(
+        self, context: Any, read_one: ReadOne, plan: Plan, limits: Limits, archive: Path | None
+    ) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, read_one, spec, limits, secret.office_key()), daemon=True
+            target=_worker, args=(child, read_one, plan, limits, secret.office_key(), archive), daemon=True
         )
         self.process.start()
         child.close()
@@ -78,8 +79,15 @@ class _Slot:
 
 
 def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -> Submission:
-    relative = path.relative_to(inbox).as_posix()
-    sub = Submission(relative, "", path.stat().st_size, path.stat().st_mtime, refused=True, seconds=seconds)
+    from indicator_kit.collect.run import display_name
+
+    relative = display_name(path, inbox)
+    try:
+        info = path.stat()
+        size, mtime = info.st_size, info.st_mtime
+    except OSError:  # gone meanwhile: the verdict stands, there is just no size to show
+        size, mtime = 0, 0.0
+    sub = Submission(relative, "", size, mtime, refused=True, seconds=seconds)
     sub.findings.append(finding(code, message, file=relative))
     return sub
 
@@ -94,31 +102,32 @@ def run_isolated(
     read_one: ReadOne,
     paths: list[Path],
     inbox: Path,
-    spec: Spec,
+    plan: Plan,
     limits: Limits,
     workers: int,
     done: Callable[[Submission], None] | None = None,
-) -> list[Submission]:
-    """`read_one(path, inbox, spec, limits)` for every path, each in a worker that can be stopped.
-    (`read_one` is passed in, a module-level function, so that this module needs nothing of the
-    reader's and spawned workers can import it by name.) `done` is called in this process with
-    each file's result as it arrives (a progress bar)."""
-    if processes.forks():
-        expanded(spec)  # every rule's checks, built once for both workers (merge needs them too)
+    archive: Path | None = None,
+) -> list[list[Submission]]:
+    """`read_one(path, inbox, plan, limits, archive)` for every path, each in a worker that can be
+    stopped: each path's verdicts (several for an e-mail or zip), in order. (`read_one` is passed
+    in, a module-level function, so that this module needs nothing of the reader's and spawned
+    workers can import it by name.) `done` is called in this process with each file's result as
+    it arrives (a progress bar). Forked workers share the compiled plan; a spawned one receives it
+    as its spec and compiles it again (Plan.__reduce__)."""
     context = processes.context()
-    slots = [_Slot(context, read_one, spec, limits) for _ in range(max(1, min(workers, len(paths))))]
+    slots = [_Slot(context, read_one, plan, limits, archive) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
-    results: list[Submission | None] = [None] * len(paths)
+    results: list[list[Submission] | None] = [None] * len(paths)
 
     def replace(i: int, verdict: Submission, index: int) -> None:
         """The head file gets `verdict`; files queued behind it go to a fresh worker."""
-        results[index] = verdict
+        results[index] = [verdict]
         if done is not None:
             done(verdict)
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, read_one, spec, limits)
+        slots[i] = _Slot(context, read_one, plan, limits, archive)
 
     try:
         while pending or any(slot.tasks for slot in slots):
@@ -140,9 +149,9 @@ def run_isolated(
                     try:
                         while slot.tasks and slot.conn.poll():  # every result that has arrived
                             index, path = slot.tasks[0]
-                            results[index] = slot.conn.recv()
-                            if done is not None:
-                                done(results[index])
+                            results[index] = received = slot.conn.recv()
+                            if done is not None:  # once per inbox file (an e-mail: its worst verdict)
+                                done(max(received, key=lambda sub: sub.errors))
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader
@@ -161,4 +170,4 @@ def run_isolated(
             else:
                 slot.conn.send(None)
                 slot.process.join(timeout=5)
-    return [r for r in results if r is not None]
+    return [subs or [] for subs in results]

@@ -21,6 +21,7 @@ from pathlib import Path
 from indicator_kit.catalog.loader import read_yaml
 from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.report import feedback_workbook
+from indicator_kit.dates import campaign_date
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.files import write_atomic
 from indicator_kit.generate import template_file_name
@@ -35,6 +36,7 @@ from indicator_kit.mail.compose import (
     reminder_context,
     render,
 )
+from indicator_kit.plan import Plan
 from indicator_kit.verdict import AgencyVerdict, State, Verdicts
 
 SENT_LOG = "sent.jsonl"
@@ -89,12 +91,18 @@ def _problems(spec: Spec, verdict: AgencyVerdict) -> list[dict[str, str]]:
 
 
 def reminder_files(
-    spec: Spec, spec_dir: Path, verdicts: Verdicts, templates: Path, reply_by: date | None = None
+    plan: Plan, spec_dir: Path, verdicts: Verdicts, templates: Path, reply_by: date | None = None
 ) -> dict[str, bytes]:
     """A reminder for each agency with nothing received (the template attached again), a
     correction request for each that must fix or resend (its feedback workbook attached, or the
     template when nothing it sent could be used). The same verdicts as status and the master.
     File name → .eml bytes, for the caller to publish with the rest of its run."""
+    spec = plan.spec
+    if reply_by is not None and reply_by <= verdicts.as_of:
+        raise MailError(
+            f"Ngày trả lời {campaign_date(reply_by)} (--reply-by) phải sau ngày viết thư "
+            f"{campaign_date(verdicts.as_of)} (--as-of)."
+        )
     dates = letter_dates(spec, verdicts.as_of, reply_by)
     written = {}
     for verdict in verdicts.agencies:
@@ -108,7 +116,7 @@ def reminder_files(
         context["attached_feedback"] = sub is not None
         subject, body = render(spec_dir, "reminder", **context)
         if sub is not None:
-            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(spec, sub))
+            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(plan, sub))
         else:
             attachment = Attachment(
                 attachment_name(spec, agency), _template(templates, agency.slug).read_bytes()

@@ -14,11 +14,12 @@ from enum import StrEnum
 from itertools import pairwise
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import Ref, column_name, master_checks, run_check
 from indicator_kit.collect.model import CellResult, Submission
-from indicator_kit.collect.numbers import Status, format_number
-from indicator_kit.collect.validate import message_for
-from indicator_kit.findings import RULE_KIND_CODES, Finding, Severity, finding
+from indicator_kit.collect.numbers import Status, ValueFlag, flag_of, format_number
+from indicator_kit.findings import Finding, Severity, finding
+from indicator_kit.merge.periods import fill_blank_periods
+from indicator_kit.plan import Plan
+from indicator_kit.rules import Ref, column_name, half_unit, run_check
 
 
 class CellStatus(StrEnum):
@@ -27,6 +28,7 @@ class CellStatus(StrEnum):
     CO_AGENCY = "co-agency"  # the lead left it blank; a co-reporting agency's value
     REJECTED = "rejected"  # the cell has an error finding
     MISSING = "missing"
+    COMPUTED = "computed"  # a blank period cell computed from the years (merge.periods)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class MasterCell:
     reason: str = ""  # why rejected
     changed_from: float | None = None  # the value an earlier file of the same agency had
     changed: bool = False
+    flag: ValueFlag = ValueFlag.NORMAL  # sơ bộ / ước tính as the agency marked it
+    derivation: str = ""  # how a computed value was computed
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,17 @@ def _cell_from(sub: Submission, cell: CellResult, status: CellStatus) -> MasterC
         )
     if cell.status is Status.NO_DATA:
         status = CellStatus.NO_DATA
-    return MasterCell(key, column, status, cell.value, sub.agency or "", sub.file, sub.sha256, sub.saved_at)
+    return MasterCell(
+        key,
+        column,
+        status,
+        cell.value,
+        sub.agency or "",
+        sub.file,
+        sub.sha256,
+        sub.saved_at,
+        flag=flag_of(cell.text),
+    )
 
 
 def _describe(cell: CellResult | None) -> str:
@@ -155,11 +169,12 @@ def _describe(cell: CellResult | None) -> str:
 
 
 def merge(
-    spec: Spec,
+    plan: Plan,
     submissions: list[Submission],
     deadline: date | None = None,
     arrivals: dict[str, datetime] | None = None,
 ) -> Master:
+    spec = plan.spec
     deadline = deadline or spec.campaign.deadline
     by_agency: dict[str, list[Submission]] = {}
     first_copy: dict[str, Submission] = {}
@@ -244,8 +259,9 @@ def merge(
                     )
                 )
 
+    _fill_periods(spec, cells)
     master = Master(cells, [], disagreements, changes, extra_findings)
-    _cross_agency(spec, master)
+    _cross_agency(plan, master)
     for agency in spec.agencies:
         sub = current.get(agency.slug)
         expected = len(spec.rows_for(agency.slug)) * len(spec.campaign.columns)
@@ -267,33 +283,45 @@ def merge(
     return master
 
 
-def _differ(values: list[float | None]) -> bool:
-    from indicator_kit.checks import decimals
+def _fill_periods(spec: Spec, cells: dict[tuple[str, str], MasterCell]) -> None:
+    def lookup(key: str, column: str) -> tuple[float, ValueFlag] | None:
+        cell = cells[(key, column)]
+        if cell.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY) and cell.value is not None:
+            return cell.value, cell.flag
+        return None
 
+    def missing(key: str, column: str) -> bool:
+        return cells[(key, column)].status is CellStatus.MISSING
+
+    for (key, column), (value, flag, how) in fill_blank_periods(spec, missing, lookup).items():
+        cells[(key, column)] = MasterCell(key, column, CellStatus.COMPUTED, value, flag=flag, derivation=how)
+
+
+def _differ(values: list[float | None]) -> bool:
     numbers = [v for v in values if v is not None]
-    tolerance = max(0.5 * 10 ** -decimals(v) for v in numbers)
+    tolerance = max(half_unit(v) for v in numbers)
     return max(numbers) - min(numbers) > tolerance + 1e-9
 
 
-def _cross_agency(spec: Spec, master: Master) -> None:
+def _cross_agency(plan: Plan, master: Master) -> None:
     def lookup(ref: Ref) -> float | None:
         cell = master.cells.get((ref.key, ref.column))
         return cell.value if cell and cell.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY) else None
 
-    for check in master_checks(spec):
+    for check in plan.master_checks:
         outcome = run_check(check, lookup)
         if outcome is None or outcome.passed:
             continue
-        message = message_for(check, outcome.lhs, outcome.rhs, outcome.values)
+        message = check.message(outcome)
         refs = check.operands
         values = {master.cells[(r.key, r.column)].agency: lookup(r) for r in refs}
         master.disagreements.append(Disagreement(refs[0].key, refs[0].column, values, message, check.rule.id))
         source = master.cells[(refs[0].key, refs[0].column)]
         master.findings.append(
             finding(
-                RULE_KIND_CODES[check.rule.kind],
+                check.code.code,
                 message,
-                severity=Severity(check.rule.severity),
+                severity=check.severity,
                 file=source.source_file,
                 sha256=source.source_sha256,
                 agency=source.agency,

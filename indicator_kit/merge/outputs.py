@@ -12,12 +12,13 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from indicator_kit.catalog.model import Spec
-from indicator_kit.checks import column_name
-from indicator_kit.collect.numbers import format_number
+from indicator_kit.collect.numbers import ValueFlag, format_number
 from indicator_kit.collect.report import neutralise
 from indicator_kit.files import ensure_replaceable, write_atomic
 from indicator_kit.findings import Finding
+from indicator_kit.merge.annex import ANNEX_SHEET, build_annex, draw_annex_sheet
 from indicator_kit.merge.core import CellStatus, Master, MasterCell
+from indicator_kit.rules import column_name
 from indicator_kit.template.layout import build_master_layout
 from indicator_kit.template.xlsx import (
     FONT,
@@ -42,6 +43,7 @@ LONG_COLUMNS = [
     "column",
     "value",
     "status",
+    "obs_status",
     "agency",
     "source_file",
     "source_sha256",
@@ -52,8 +54,15 @@ STATUS_TEXT = {
     CellStatus.CO_AGENCY: "lấy từ đơn vị phối hợp",
     CellStatus.REJECTED: "bị loại (có lỗi)",
     CellStatus.MISSING: "chưa có",
+    CellStatus.COMPUTED: "tính toán",
 }
-FILLS = {CellStatus.CO_AGENCY: "#DDEBF7", CellStatus.REJECTED: "#F4B6B6", CellStatus.MISSING: "#FFF2CC"}
+FLAG_TEXT = {ValueFlag.NORMAL: "", ValueFlag.PRELIMINARY: "sơ bộ", ValueFlag.ESTIMATED: "ước tính"}
+FILLS = {
+    CellStatus.CO_AGENCY: "#DDEBF7",
+    CellStatus.REJECTED: "#F4B6B6",
+    CellStatus.MISSING: "#FFF2CC",
+    CellStatus.COMPUTED: "#E2EFDA",
+}
 CHANGED_FILL = "#FCE4D6"
 
 
@@ -70,7 +79,13 @@ def long_csv(spec: Spec, master: Master) -> bytes:
             cell = master.cells[(row.key, column.id)]
             value = "" if cell.value is None else repr(cell.value)
             text = [row.key, row.tt, row.label, row.unit or "", column.id]
-            provenance = [cell.status.value, cell.agency, cell.source_file, cell.source_sha256]
+            provenance = [
+                cell.status.value,
+                cell.flag.value,
+                cell.agency,
+                cell.source_file,
+                cell.source_sha256,
+            ]
             # Only text is neutralised: a number such as -3.28 is data, never a formula.
             writer.writerow([*map(neutralise, text), value, *map(neutralise, provenance)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -92,6 +107,10 @@ def _comment(spec: Spec, cell: MasterCell) -> str | None:
         lines.append(f"Số của {agency} (đơn vị phối hợp); đơn vị chủ trì để trống.")
     if cell.status is CellStatus.REJECTED:
         lines.append(f"Bị loại: {cell.reason} (tệp {cell.source_file})")
+    if cell.status is CellStatus.COMPUTED:
+        lines.append(f"Tính toán: {cell.derivation}; các đơn vị để trống ô này.")
+    if cell.flag is not ValueFlag.NORMAL:
+        lines.append(f"Đơn vị đánh dấu: {FLAG_TEXT[cell.flag]}.")
     if cell.changed:
         before = "(trống)" if cell.changed_from is None else format_number(cell.changed_from)
         lines.append(f"Đã thay đổi khi {agency} nộp lại; trước đó: {before}.")
@@ -112,6 +131,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
     )
     f = Formats(wb)
     names = {column.id: column_name(column) for column in c.columns}
+    draw_annex_sheet(wb, wb.add_worksheet(ANNEX_SHEET), build_annex(spec, master.cells), c.recipient.name)
     _main_sheet(wb.add_worksheet("Phụ lục 2"), spec, master, f, wb)
     _table(
         wb.add_worksheet("Nguồn số liệu"),
@@ -124,6 +144,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
             "Cột",
             "Giá trị",
             "Trạng thái",
+            "Tình trạng số liệu",
             "Đơn vị",
             "Tệp",
             "SHA-256",
@@ -138,14 +159,15 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
                 names[cell.column],
                 cell.value,
                 STATUS_TEXT[cell.status],
+                FLAG_TEXT[cell.flag],
                 cell.agency,
-                cell.source_file,
+                cell.derivation or cell.source_file,
                 cell.source_sha256,
                 _time(cell.saved_at),
             ]
             for cell in master.cells.values()
         ],
-        [32, 6, 40, 9, 22, 12, 20, 24, 34, 20, 17],
+        [32, 6, 40, 9, 22, 12, 20, 12, 24, 34, 20, 17],
     )
     _status_sheet(wb.add_worksheet("Tình trạng nộp"), f, spec, verdicts)
     _table(
@@ -230,6 +252,7 @@ def _table(
     ws.freeze_panes(1, 0)
     if rows:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
+    print_setup(ws, repeat=(0, 0))
 
 
 def _main_sheet(ws: Worksheet, spec: Spec, master: Master, f: Formats, wb: xlsxwriter.Workbook) -> None:
@@ -321,15 +344,23 @@ def _main_sheet(ws: Worksheet, spec: Spec, master: Master, f: Formats, wb: xlsxw
     for column in c.columns:
         ws.set_column(col[column.id], col[column.id], 10 if column.is_year else 12)
     ws.set_column(col["agencies"], col["agencies"], 22)
-    ws.set_column(col["note"], col["note"], 4)
+    ws.set_column(col["note"], col["note"], 16)
     ws.set_column(col["check"], col["check"], 16)
     ws.set_column(col["key"], col["key"], 30, None, {"hidden": True})
+    print_setup(ws, repeat=(layout.header_row, layout.header_row + 2))
+    ws.print_area(0, 0, layout.rows[-1].sheet_row, last_visible)
+    ws.freeze_panes(layout.first_data_row, col["unit"] + 1)
+
+
+def print_setup(ws: Worksheet, repeat: tuple[int, int]) -> None:
+    """Every sheet prints on A4 landscape, one page wide, its header rows on every page, with
+    page numbers (a table of thousands of rows otherwise prints as hundreds of portrait pages)."""
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-    ws.repeat_rows(layout.header_row, layout.header_row + 2)
-    ws.print_area(0, 0, layout.rows[-1].sheet_row, last_visible)
-    ws.freeze_panes(layout.first_data_row, col["unit"] + 1)
+    ws.repeat_rows(*repeat)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_footer(f'&L&"{FONT}"&8&A&C&"{FONT}"&10Trang &P/&N')
 
 
 def render_master(

@@ -24,9 +24,10 @@ def status_table(verdicts: Verdicts) -> str:
     ]
     for a in verdicts.agencies:
         why = f" ({'; '.join(a.reasons)})" if a.reasons and a.state is not State.ACCEPTED else ""
+        sender = f" ({a.sender_note})" if a.sender_note else ""
         lines.append(
             f"{a.name:<{width}}  {a.state:<{state_width}}  {a.timing:<12}  {a.answered:>5}/{a.expected:<5}  "
-            f"{a.errors:>4}  {a.action}{why}"
+            f"{a.errors:>4}  {a.action}{why}{sender}"
         )
     lines.append(verdicts.deadline_sentence)
     return "\n".join(lines)

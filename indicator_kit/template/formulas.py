@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from indicator_kit.checks import (
+from indicator_kit.errors import SpecError
+from indicator_kit.rules import (
     Abs,
     Add,
     Check,
@@ -21,6 +22,7 @@ from indicator_kit.checks import (
     Mul,
     Num,
     Ref,
+    Relation,
     Sub,
     column_name,
 )
@@ -62,9 +64,9 @@ def render(expr: Expr, address: Callable[[Ref], str]) -> str:
 def failure_condition(check: Check, address: Callable[[Ref], str]) -> str:
     lhs, rhs = render(check.lhs, address), render(check.rhs, address)
     tol = f"({render(check.tol, address)}+1E-9*MAX(1,ABS({lhs}),ABS({rhs})))"
-    if check.relation == "eq":
+    if check.relation is Relation.EQ:
         fails = f"ABS({lhs}-{rhs})>{tol}"
-    elif check.relation == "le":
+    elif check.relation is Relation.LE:
         fails = f"{lhs}>{rhs}+{tol}"
     else:
         fails = f"{lhs}<{rhs}-{tol}"
@@ -73,7 +75,7 @@ def failure_condition(check: Check, address: Callable[[Ref], str]) -> str:
 
 
 def short_message(check: Check) -> str:
-    return f"{check.rule.short} (cột {column_name(check.column)})"
+    return f"{check.code.short} (cột {column_name(check.column)})"
 
 
 def check_formula(checks: list[Check], address: Callable[[Ref], str]) -> str:
@@ -84,8 +86,15 @@ def check_formula(checks: list[Check], address: Callable[[Ref], str]) -> str:
         text = short_message(check).replace('"', '""')
         formula = f'IF(IFERROR({failure_condition(check, address)},FALSE),"{text}",{formula})'
     formula = "=" + formula
-    if len(formula) > EXCEL_FORMULA_LIMIT:
-        raise ValueError(f"check formula too long ({len(formula)} chars) for {checks[0].anchor}")
+    if len(formula) > EXCEL_FORMULA_LIMIT:  # made by checks.yaml: a problem of the spec, not a crash
+        rules = ", ".join(dict.fromkeys(c.rule.id for c in checks))
+        raise SpecError.single(
+            "checks.yaml",
+            f"quy tắc {rules}",
+            f"các quy tắc này tạo công thức Kiểm tra dài {len(formula)} ký tự ở dòng '{checks[0].anchor}' "
+            f"(Excel cho tối đa {EXCEL_FORMULA_LIMIT}); hãy tách thành nhiều quy tắc ít thành phần hơn "
+            "hoặc bớt quy tắc trên dòng này",
+        )
     return formula
 
 

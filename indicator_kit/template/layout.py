@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from indicator_kit.catalog.model import Agency, Column, Row, Spec
-from indicator_kit.checks import Check, workbook_checks
+from indicator_kit.rules import Check
 
 MAIN_SHEET = "Phụ lục 2"
 GUIDE_SHEET = "Hướng dẫn"
@@ -101,7 +101,9 @@ class TemplateLayout:
     def agencies_text(self, lr: LayoutRow) -> str:
         by_slug = self.spec.agency_by_slug
         if lr.role == "co":
-            return f"Chủ trì: {by_slug[lr.row.lead].short_name} (đơn vị phối hợp báo cáo)"
+            # Who leads, and that this agency reports too (the old "Chủ trì: X (đơn vị phối hợp
+            # báo cáo)" read as if X were the co-reporter).
+            return f"Quý đơn vị cùng báo cáo; đơn vị chủ trì: {by_slug[lr.row.lead].short_name}"
         return "; ".join(by_slug[s].short_name for s in lr.row.printed_agencies)
 
 
@@ -115,20 +117,9 @@ def build_master_layout(spec: Spec) -> TemplateLayout:
     return TemplateLayout(spec, recipient, tuple(rows), ())
 
 
-_LAYOUTS: dict[tuple[int, str], tuple[Spec, TemplateLayout]] = {}
-
-
-def build_layout(spec: Spec, agency_slug: str) -> TemplateLayout:
-    """The agency's layout (cached per spec: generate, collect and merge ask for it often)."""
-    cached = _LAYOUTS.get((id(spec), agency_slug))
-    if cached is not None and cached[0] is spec:
-        return cached[1]
-    layout = _build_layout(spec, agency_slug)
-    _LAYOUTS[(id(spec), agency_slug)] = (spec, layout)
-    return layout
-
-
-def _build_layout(spec: Spec, agency_slug: str) -> TemplateLayout:
+def build_layout(spec: Spec, agency_slug: str, checks: tuple[Check, ...] = ()) -> TemplateLayout:
+    """The agency's layout, with the `checks` its template shows live (`plan.compile_plan` gives
+    every agency its own; a layout without checks is enough to find cells)."""
     agency = spec.agency_by_slug[agency_slug]
     inputs = spec.rows_for(agency_slug)
     wanted = {r.key for r in inputs}
@@ -145,4 +136,4 @@ def _build_layout(spec: Spec, agency_slug: str) -> TemplateLayout:
         depth = len(spec.ancestors(row.key))
         rows.append(LayoutRow(row, sheet_row, depth, not is_input, role))
         sheet_row += 1
-    return TemplateLayout(spec, agency, tuple(rows), tuple(workbook_checks(spec, inputs)))
+    return TemplateLayout(spec, agency, tuple(rows), checks)

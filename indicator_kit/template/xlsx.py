@@ -13,8 +13,9 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from indicator_kit.catalog.model import ValueType
-from indicator_kit.template.formulas import OK, cell_address
+from indicator_kit.catalog.model import PeriodAggregate, ValueType
+from indicator_kit.rules import Check, Ref, column_name, run_check
+from indicator_kit.template.formulas import OK, cell_address, short_message
 from indicator_kit.template.identity import TemplateIdentity
 from indicator_kit.template.layout import (
     COLUMN_NUMBERS,
@@ -33,8 +34,9 @@ SECTION_FILL = "#D0CECE"
 INPUT_FILL = "#FFFFFF"
 FAIL_FILL = "#F4B6B6"
 
-WIDTHS = {"tt": 5, "label": 40, "unit": 9, "agencies": 18, "note": 16, "check": 20, "key": 30}
+WIDTHS = {"tt": 5, "label": 40, "unit": 9, "agencies": 24, "note": 16, "check": 20, "key": 30}
 VALUE_WIDTH, PERIOD_WIDTH = 9, 11
+GUIDE_WIDTH = 140
 
 _TYPE_HINT = {
     ValueType.COUNT: ("số nguyên không âm", "Số nguyên, không âm."),
@@ -204,12 +206,16 @@ def _draw_main(
     ws.write(3, 0, f"Đơn vị báo cáo: {layout.agency.name}", f.info_bold)
     ws.write(4, 0, f"Hạn gửi: {campaign.deadline_text}", f.info)
     ws.write(5, 0, f"Gửi về: {campaign.recipient.short_name}", f.info)
+    # The identity line is for the collector (it also reads the file properties and the meta
+    # sheet): its row is hidden, so it neither distracts on screen nor prints.
     ws.write(6, 0, identity.visible_line(), f.identity)
+    ws.set_row(6, None, None, {"hidden": True})
     ws.write(
         7,
         0,
         "Quy ước: chỉ nhập vào ô trắng; số phần trăm gõ dạng số (8,5 nghĩa là 8,5%); "
-        'để trống = chưa có số liệu; gõ x = không có số liệu. Xem sheet "Hướng dẫn".',
+        "để trống = chưa có số liệu; gõ x = không có số liệu; số sơ bộ gõ thêm (sb), số ước tính "
+        'gõ thêm (ut), ví dụ 125,3 (sb). Xem sheet "Hướng dẫn".',
         f.identity,
     )
     draw_header(ws, layout, f)
@@ -298,12 +304,11 @@ def _draw_row(
     fill, bold = row_style(lr)
     locked = f.cell("text", bold=bold, italic=row.italic, fill=fill)
     draw_row_heading(ws, lr, col, f)
-    ws.write_string(
-        r,
-        col["agencies"],
-        layout.agencies_text(lr) if not lr.is_context else "",
-        f.cell("agencies", fill=fill, wrap=True),
-    )
+    agencies = layout.agencies_text(lr) if not lr.is_context else ""
+    ws.write_string(r, col["agencies"], agencies, f.cell("agencies", fill=fill, wrap=True))
+    height = row_height(lr, agencies, WIDTHS)
+    if height:
+        ws.set_row(r, height)
     ws.write_string(r, col["key"], row.key)
     if lr.is_context:
         for column in layout.value_columns:
@@ -338,9 +343,70 @@ def _draw_row(
     checks = layout.checks_by_anchor.get(row.key)
     check_fmt = f.cell("check", fill=fill, align="center", wrap=True)
     if checks:
-        ws.write_formula(r, col["check"], layout.check_formulas[row.key], check_fmt, OK)
+        # The cached result is what the formula gives for the values written, so no program
+        # that shows cached results (Protected View, LibreOffice) shows a stale "OK".
+        cached = OK if feedback is None else check_result(checks, values)
+        ws.write_formula(r, col["check"], layout.check_formulas[row.key], check_fmt, cached)
     else:
         ws.write_blank(r, col["check"], None, check_fmt)
+
+
+def period_guide(layout: TemplateLayout) -> list[str]:
+    """For the guide: per kind of row the agency reports, whether to type its period values and
+    how the office computes the ones left blank (merge.periods)."""
+    from indicator_kit.merge.periods import METHOD_TEXT, derivable_from_years
+
+    spec = layout.spec
+    periods = [c for c in spec.campaign.columns if not c.is_year]
+    by_kind: dict[PeriodAggregate, list[LayoutRow]] = {}
+    for lr in layout.input_rows:
+        by_kind.setdefault(lr.row.period, []).append(lr)
+    lines = ["7. Cột giai đoạn (các cột " + ", ".join(f'"{column_name(c)}"' for c in periods) + "):"]
+    for kind in (*METHOD_TEXT, PeriodAggregate.NONE):
+        rows = by_kind.get(kind)
+        if not rows:
+            continue
+        example = rows[0].row.label
+        if kind is PeriodAggregate.NONE:
+            lines.append(f'   - {len(rows)} chỉ tiêu như "{example}": nhập số của từng giai đoạn.')
+            continue
+        blank = [c for c in periods if derivable_from_years(spec, rows[0].row, c)]
+        typed = [c for c in periods if c not in blank]
+        text = f'   - {len(rows)} chỉ tiêu như "{example}" ({METHOD_TEXT[kind]}):'
+        if blank:
+            text += " có thể để trống cột " + ", ".join(f'"{column_name(c)}"' for c in blank)
+            text += f" — Sở tính bằng {METHOD_TEXT[kind]}; nếu nhập, số nhập được giữ và được đối chiếu"
+        if typed:
+            text += ("; " if blank else " ") + "nhập cột " + ", ".join(f'"{column_name(c)}"' for c in typed)
+        lines.append(text + ".")
+    return lines
+
+
+def check_result(checks: list[Check], values: Mapping[tuple[str, str], object]) -> str:
+    """The "Kiểm tra" text the row's formula shows for these values: the first failing check's
+    short reason, else OK (text and blanks skip a check, as in the formula)."""
+
+    def number(ref: Ref) -> float | None:
+        value = values.get((ref.key, ref.column))
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+    for check in checks:
+        outcome = run_check(check, number)
+        if outcome is not None and not outcome.passed:
+            return short_message(check)
+    return OK
+
+
+def row_height(lr: LayoutRow, text: str, widths: Mapping[str, float]) -> float | None:
+    """Points for a row whose label or agency text wraps (None: one line, the default). Set
+    explicitly because LibreOffice does not grow rows for wrapped text in files it did not write."""
+    from indicator_kit.merge.annex import LINE_POINTS, lines_needed
+
+    lines = max(
+        lines_needed(lr.row.label, widths["label"] - 2 * max(0, lr.depth - 1)),
+        lines_needed(text, widths["agencies"]) if text else 1,
+    )
+    return LINE_POINTS * lines if lines > 1 else None
 
 
 def row_style(lr: LayoutRow) -> tuple[str | None, bool]:
@@ -426,28 +492,39 @@ def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: Formats) -> None:
             f.info,
         ),
         (
-            '6. Ghi nguồn số liệu, số ước tính hoặc giải thích vào cột "Ghi chú / nguồn số liệu".',
+            "6. Số sơ bộ hoặc ước tính: gõ số rồi thêm (sb) hoặc (ut), ví dụ 125,3 (sb) hoặc 8,2 (ut). "
+            "Excel/LibreOffice có thể hỏi vì ô không còn là số: chọn Yes/Có để giữ. Bảng tổng hợp ghi "
+            "chú các số này là số sơ bộ (*) hoặc ước tính (**). Nguồn số liệu hoặc giải thích ghi vào "
+            'cột "Ghi chú / nguồn số liệu".',
             f.info,
         ),
+        *((text, f.info) for text in period_guide(layout)),
         (
-            '7. Cột "Kiểm tra" tự động báo khi các số tự mâu thuẫn (tổng khác tổng các thành phần, '
+            '8. Cột "Kiểm tra" tự động báo khi các số tự mâu thuẫn (tổng khác tổng các thành phần, '
             "tỷ trọng không bằng 100...). Ô chuyển màu đỏ: hãy xem lại số liệu của dòng đó.",
             f.info,
         ),
         (
-            "8. Không chèn, xóa hay di chuyển dòng, cột; không đổi tên sheet; không sửa dòng mã "
+            "9. Không chèn, xóa hay di chuyển dòng, cột; không đổi tên sheet; không sửa dòng mã "
             "nhận dạng biểu. Có thể lưu bằng Excel, LibreOffice hoặc WPS (.xlsx, .xls, .ods).",
             f.info,
         ),
         (
-            "9. Gửi lại chính tệp này (có thể đổi tên tệp) qua thư điện tử; không chụp ảnh, không "
+            "10. Gửi lại chính tệp này (có thể đổi tên tệp) qua thư điện tử; không chụp ảnh, không "
             "chuyển sang PDF.",
             f.info,
         ),
     ]
+    from indicator_kit.merge.annex import LINE_POINTS, lines_needed
+
+    wrapped = f.cell("guide", wrap=True)
+    wrapped.set_border(0)
     for r, (text, fmt) in enumerate(lines):
-        ws.write_string(r, 0, text, fmt)
-    ws.set_column(0, 0, 140)
+        count = lines_needed(text, GUIDE_WIDTH)
+        ws.write_string(r, 0, text, wrapped if count > 1 else fmt)
+        if count > 1:
+            ws.set_row(r, LINE_POINTS * count)
+    ws.set_column(0, 0, GUIDE_WIDTH)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)

@@ -114,7 +114,12 @@ for agency in spec.agencies:
     relational = [ch for ch in plan.agency(agency.slug).checks if ch.rule.kind.name != "range"]
     # cells no relational rule reads: a resubmission may correct them without creating a finding
     tied = {(r.key, r.column) for ch in relational for r in ch.operands}
-    free = sorted(k for k, v in clean.items() if k not in tied and v >= 10)
+    # (nor a published figure, nor a cell another agency also reports: drifting from either is
+    # rightly warned about)
+    free = sorted(
+        k for k, v in clean.items()
+        if k not in tied and k not in spec.reference.cells and len(spec.row_by_key[k[0]].agencies) == 1 and v >= 10
+    )
     # the largest operand of each sum (its total, mostly): doubled, the sum cannot hold
     sums = [max(cells, key=clean.get) for ch in relational if ch.rule.kind.name == "sum"
             for cells in [[(r.key, r.column) for r in ch.operands if clean.get((r.key, r.column), 0) >= 1]] if cells]

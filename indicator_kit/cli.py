@@ -27,7 +27,7 @@ from indicator_kit import __version__, cli_messages, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.collect.limits import Arrival
 from indicator_kit.collect.model import Submission
-from indicator_kit.collect.report import all_findings, findings_json
+from indicator_kit.collect.report import findings_json
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.faults import os_fault, sqlite_fault
@@ -417,7 +417,7 @@ def collect_command(
     print_upkeep(run)
     submissions = run.submissions
     if output_format == "json":
-        click.echo(findings_json(all_findings(submissions)).decode("utf-8"), nl=False)
+        click.echo(findings_json(run.findings).decode("utf-8"), nl=False)
     else:
         print_collect_summary(loaded, run, out_dir, result.feedback)
         click.echo(f"Bảng tổng hợp: {result.master.xlsx} (dạng dài: {result.master.csv})")

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 
@@ -181,7 +181,12 @@ CODES: dict[str, Code] = {
             "The main sheet is not in the workbook.",
             'Đề nghị đơn vị gửi lại tệp có sheet "Phụ lục 2".',
         ),
-        _C("sheet-renamed", W, "Main sheet found under another name.", 'Không đổi tên sheet "Phụ lục 2".'),
+        _C(
+            "sheet-renamed",
+            INFO,
+            "Main sheet found under another name; read as usual.",
+            'Không đổi tên sheet "Phụ lục 2".',
+        ),
         _C(
             "row-missing",
             E,
@@ -190,12 +195,17 @@ CODES: dict[str, Code] = {
         ),
         _C("row-inserted", W, "A row was inserted into the table.", "Không chèn dòng vào biểu mẫu."),
         _C("row-moved", W, "Rows are not in the template's order.", "Không di chuyển dòng trong biểu mẫu."),
-        _C("tt-edited", W, "The TT cell differs from the template.", "Không sửa cột TT."),
+        _C(
+            "tt-edited",
+            INFO,
+            "The TT cell differs from the template; rows are found by their key, so nothing changes.",
+            "Không sửa cột TT.",
+        ),
         _C("label-edited", W, "The indicator label differs from the template.", "Không sửa tên chỉ tiêu."),
         _C(
             "unit-edited",
-            W,
-            "The unit was changed to a spelling variant of the same unit.",
+            INFO,
+            "The unit was changed to a spelling variant of the same unit; values read as they are.",
             "Giữ nguyên ĐVT của biểu mẫu.",
         ),
         _C(
@@ -219,14 +229,15 @@ CODES: dict[str, Code] = {
         # values
         _C(
             "text-number",
-            W,
-            "A number was typed as text; it was read as a number.",
+            INFO,
+            "A number was typed as text in an unambiguous notation (1.234,5 / 1,234.5 / 12,5% / 1 234 / "
+            "(0,8) / −0,8 / –0,8); it was read as a number.",
             "Gõ số trực tiếp (không kèm chữ, dấu %, khoảng trắng).",
         ),
         _C(
             "number-ambiguous",
             W,
-            '"1.234" or "1,234" could be either; resolved from the row.',
+            '"1.234" or "1,234" could be either; the reading chosen from the row is in the message.',
             "Kiểm tra lại giá trị; không dùng dấu phân cách hàng nghìn.",
         ),
         _C(
@@ -248,18 +259,59 @@ CODES: dict[str, Code] = {
             "A formula without a computed value.",
             "Mở tệp trong Excel, để Excel tính lại, lưu rồi gửi lại; hoặc nhập số thay cho công thức.",
         ),
+        _C(
+            "date-in-number",
+            E,
+            'A date where a number belongs (Excel turned "1.5" or "1/5" into 1 May); the number is lost.',
+            "Định dạng ô là số (Number) rồi gõ lại số, dùng dấu phẩy thập phân.",
+        ),
         _C("count-not-whole", E, "A count is not a whole number.", "Nhập số nguyên."),
+        _C(
+            "percent-formatted",
+            W,
+            "A cell of a % row is formatted as a percentage, so 8,6% is stored as 0,086; read as displayed "
+            "(× 100), and the format code, the stored and the displayed value are in the message.",
+            "Bỏ định dạng % của ô (định dạng Number) và gõ 8,6 cho 8,6%.",
+        ),
         _C(
             "percent-as-fraction",
             W,
-            "A percentage seems typed as a fraction (0,085 for 8,5).",
+            "In a share row (a percent that cannot exceed 100), a value below 1 whose × 100 is in line "
+            "with the rest of the row, the comparison columns or the reference (0,085 for 8,5).",
             "Gõ 8,5 cho 8,5%; không định dạng ô thành %.",
+        ),
+        _C(
+            "row-as-fractions",
+            W,
+            "Every year of a share row is below 1 (0,0xx), and no comparison or reference figure of the "
+            "row is that small: the whole row seems typed as fractions.",
+            "Gõ 8,5 cho 8,5% ở mọi năm của dòng; không định dạng ô thành %.",
         ),
         _C(
             "scale-slip",
             W,
-            "A value is about 1 000× (or 1/1 000×) its neighbours in the row.",
+            "A level is about 1 000× (or 1/1 000×) its other years, or a whole row about 1 000× its "
+            "reference figures.",
             "Kiểm tra đơn vị tính (tỷ đồng / triệu đồng ...) của giá trị này.",
+        ),
+        _C(
+            "implausible-value",
+            W,
+            "A value outside the plausible range of its row or value type (plausibility.yaml).",
+            "Kiểm tra lại giá trị; nếu đúng, ghi giải trình vào cột Ghi chú của dòng.",
+        ),
+        _C(
+            "implausible-change",
+            W,
+            "A year-on-year change outside the band of its row or value type (plausibility.yaml).",
+            "Kiểm tra lại số liệu hai năm; nếu đúng, ghi giải trình vào cột Ghi chú của dòng.",
+        ),
+        _C(
+            "reference-mismatch",
+            W,
+            "A value far from the reference figure (workbook_specs/reference/); the message quotes the "
+            "figure, its source and the allowance.",
+            "Kiểm tra lại giá trị so với số đã công bố; nếu đúng, ghi giải trình vào cột Ghi chú.",
         ),
         _C("duplicate-file", INFO, "The same bytes arrived under another name; counted once.", "—"),
         _C(
@@ -301,9 +353,20 @@ class Finding:
     row_key: str = ""
     column: str = ""
     rule: str = ""
+    justification: str = ""  # the agency's "Ghi chú" on the row, for a warning on that row
 
     def as_record(self) -> dict[str, str]:
         return {k: str(v) for k, v in asdict(self).items()}
+
+    @property
+    def explained(self) -> bool:
+        """A warning the agency explained: counted apart. An error is never explained away."""
+        return bool(self.justification) and self.severity is Severity.WARNING
+
+    @property
+    def shown(self) -> str:
+        """The message as a person reads it, with the agency's explanation when there is one."""
+        return f"{self.message} (Đã giải trình: {self.justification})" if self.justification else self.message
 
 
 FIELDS = list(Finding.__dataclass_fields__)
@@ -314,6 +377,44 @@ def finding(code: str, message: str, *, severity: Severity | None = None, **wher
     entry = CODES[code]
     text = message if entry.fix == "—" else f"{message} {entry.fix}"
     return Finding(code=code, message=text, severity=severity or entry.severity, **where)  # type: ignore[arg-type]
+
+
+SEVERITY_POLICY = [
+    "## Severity policy",
+    "",
+    "Every code's severity follows one rule, so an officer can trust what each level asks of them:",
+    "",
+    "- **error** — the value cannot be right or cannot be used: it is not merged into the master",
+    "  (a rule marked error fails, a count with decimals, text that is not a number, a date where a",
+    "  number belongs, a file that cannot be read or identified).",
+    "- **warning** — a person must look: the value may be right, but something about it needs a",
+    '  human judgement (an ambiguous reading such as "1.234", with the reading chosen in the message;',
+    "  a suspected slip; a value outside its plausibility band or far from the reference; two",
+    "  agencies disagreeing).",
+    "- **info** — something was done or recorded and nobody needs to act: an unambiguous coercion",
+    '  ("1.234,5", "1,234.5", "12,5%", "1 234", "(0,8)", "−0,8" with U+2212, "–0,8" with an en',
+    "  dash), a no-data marker, a renamed sheet, a unit spelt differently, a duplicate file.",
+    "",
+    "A false alarm on an honest return is a bug, like a miss. Heuristics therefore judge a value",
+    "with what its row is (a share cannot exceed 100; a growth rate may be negative) and with the",
+    "row's other years, comparison columns and reference figures, never against a fixed threshold",
+    'alone. When the agency explains a row in its "Ghi chú" cell, every warning on that row carries',
+    'the explanation ("đã giải trình: …", field `justification`) and is counted apart; an error is',
+    "never silenced by a note.",
+]
+
+
+def justify(findings: list[Finding], notes: dict[str, str]) -> list[Finding]:
+    """Every warning on a row whose "Ghi chú" cell holds an explanation carries it; errors and
+    info are left as they are (a note never silences an error)."""
+    if not notes:
+        return findings
+    return [
+        replace(f, justification=notes[f.row_key])
+        if f.severity is Severity.WARNING and f.row_key in notes and not f.justification
+        else f
+        for f in findings
+    ]
 
 
 def docs_table() -> str:
@@ -327,6 +428,8 @@ def docs_table() -> str:
         "(`python -m indicator_kit.findings`).",
         "Rule findings also carry the rule id from `workbook_specs/checks.yaml`; a rule's own",
         "severity overrides the default below.",
+        "",
+        *SEVERITY_POLICY,
         "",
         "| code | severity | meaning | what to do (shown to the agency) |",
         "|---|---|---|---|",
@@ -365,6 +468,7 @@ def docs_table() -> str:
         "row_key": "catalog key of the row",
         "column": "column id from campaign.yaml (`y2019`, `gd2019_2023_hp`, …)",
         "rule": "rule id from checks.yaml, for rule findings",
+        "justification": "a warning's explanation from its row's \"Ghi chú\" cell (else empty)",
     }
     lines += [f"- `{name}` — {descriptions[name]}" for name in FIELDS]
     lines += [

@@ -174,7 +174,8 @@ def collect_campaign(
 
     def stage(returns: Returns, staging: Staging) -> CollectResult:
         feedback = []
-        for path, data in report_files(out_dir, plan, returns.submissions, returns.verdicts).items():
+        rendered = report_files(out_dir, plan, returns.submissions, returns.verdicts, returns.master.findings)
+        for path, data in rendered.items():
             staging.add(path, data)
             if path.parent == out_dir / "feedback":
                 feedback.append(path)
@@ -361,9 +362,8 @@ def _stage_master_beside(
             for name, data in rendered.items():
                 staging.add(master_out / name, data)
             if findings_out is not None:
-                files_own = all_findings(returns.submissions)
                 staging.add(
-                    findings_out / FINDINGS_XLSX, findings_workbook(spec, files_own, returns.verdicts)
+                    findings_out / FINDINGS_XLSX, findings_workbook(spec, returns.findings, returns.verdicts)
                 )
         except BaseException:
             staging.discard()

@@ -3,12 +3,14 @@
 Used to fill templates as a careful agency would (tests, benchmark). Levels are the same every
 year (so growth is 0), structures split evenly, and parts, shares and totals are derived from
 each other by the rule kinds (`RuleKind.sample_seed`, `sample_settle`), so no indicator is named
-here.
+here. A row that no rule ties to others and that has reference figures (`Spec.reference`)
+follows them, as an honest agency's would.
 """
 
 from __future__ import annotations
 
 from indicator_kit.catalog.model import Column, PeriodAggregate, Row, Spec, ValueType
+from indicator_kit.catalog.reference import aggregate
 from indicator_kit.rules import SampleValues
 
 BASE = {
@@ -52,4 +54,47 @@ def consistent_values(spec: Spec) -> dict[tuple[str, str], float]:
         for column in spec.campaign.columns:
             years = column.last_year - column.first_year + 1
             values[(row.key, column.id)] = round(yearly[row.key] * _multiplier(row, column, years), 4)
+    _follow_reference(spec, values)
     return values
+
+
+def _follow_reference(spec: Spec, values: dict[tuple[str, str], float]) -> None:
+    """Rows no rule ties to others take their reference figures; their other years the nearest
+    referenced year's, and their periods what the row's `period` says of those years."""
+    tied = {key for rule in spec.rules for key in rule.row_keys()}
+    referenced = {key for key, _ in spec.reference.cells} - tied
+    columns = spec.campaign.columns
+    for key in sorted(referenced):
+        row = spec.row_by_key[key]
+        known = {
+            c.first_year: ref.value
+            for c in columns
+            if c.is_year and (ref := spec.reference.get(key, c.id)) is not None
+        }
+        if not known:
+            continue
+        for column in columns:
+            if column.is_year:
+                nearest = min(known, key=lambda y: (abs(y - column.first_year), y))
+                values[(key, column.id)] = known.get(column.first_year, known[nearest])
+        for column in columns:
+            ref = spec.reference.get(key, column.id)
+            if column.is_year:
+                continue
+            if ref is not None:
+                values[(key, column.id)] = ref.value
+                continue
+            period = [
+                values[(key, c.id)]
+                for c in columns
+                if c.is_year
+                and c.area == column.area
+                and column.first_year <= c.first_year <= column.last_year
+            ]
+            value = (
+                aggregate(row.period, period)
+                if len(period) == column.last_year - column.first_year + 1
+                else None
+            )
+            if value is not None:
+                values[(key, column.id)] = round(value, 4)

@@ -75,6 +75,7 @@ class FileVerdict:
     warnings: int
     replaced_by: str = ""  # the later (or first identical) file, for SUPERSEDED and DUPLICATE
     reason: str = ""  # why it cannot be used, for UNUSABLE, UNREADABLE and UNIDENTIFIED
+    explained: int = 0  # warnings the agency explained in "Ghi chú" (not in `warnings`)
 
     @property
     def tag(self) -> str:
@@ -105,7 +106,11 @@ class FileVerdict:
             return f"trùng nội dung với {self.replaced_by}, chỉ tính một lần"
         if self.reason:
             return self.reason
-        return f"{self.answered}/{self.expected} ô có số liệu, {self.errors} lỗi, {self.warnings} cảnh báo"
+        explained = f" (và {self.explained} cảnh báo đã giải trình)" if self.explained else ""
+        return (
+            f"{self.answered}/{self.expected} ô có số liệu, {self.errors} lỗi, {self.warnings} cảnh báo"
+            + explained
+        )
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ class AgencyVerdict:
     errors: int
     warnings: int
     missing: tuple[MissingColumn, ...]  # blank cells of the current file, by column
+    explained: int = 0  # warnings the agency explained in the row's "Ghi chú" (not in `warnings`)
 
     @property
     def superseded(self) -> tuple[FileVerdict, ...]:
@@ -320,7 +326,11 @@ def _file_verdicts(
         state = State.NEEDS_FIX
         if role is FileRole.CURRENT:
             state = _state_of(sub, expected, spec)
-        verdicts.append(FileVerdict(sub.file, sub.sha256, agency, role, state, *counts, replaced_by, reason))
+        verdicts.append(
+            FileVerdict(
+                sub.file, sub.sha256, agency, role, state, *counts, replaced_by, reason, sub.explained
+            )
+        )
     return verdicts
 
 
@@ -383,6 +393,7 @@ def judge(
                 current.errors if current else 0,
                 current.warnings if current else 0,
                 _missing(spec, current) if current else (),
+                status.explained if status else 0,
             )
         )
     return Verdicts(

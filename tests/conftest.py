@@ -4,12 +4,14 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from indicator_kit import secret
 from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.catalog.reference import EMPTY_REFERENCE
 from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace
 
@@ -48,12 +50,26 @@ SEED = ROOT / "tests" / "fixtures" / "cong_van_2830_VP-TH_2024.txt"  # the lette
 
 @pytest.fixture(scope="session")
 def spec() -> Spec:
+    """The catalog without its reference figures: the synthetic values of `consistent_values`
+    (flat levels, zero growth) are not the published series, and a return carrying them would
+    rightly be told so. Tests of the comparison with published figures use `published_spec`."""
+    return replace(load_spec(SPEC_DIR), reference=EMPTY_REFERENCE)
+
+
+@pytest.fixture(scope="session")
+def published_spec() -> Spec:
+    """The catalog as the office loads it, reference figures included."""
     return load_spec(SPEC_DIR)
 
 
 @pytest.fixture(scope="session")
 def plan(spec: Spec) -> Plan:
     return compile_plan(spec)
+
+
+@pytest.fixture(scope="session")
+def published_plan(published_spec: Spec) -> Plan:
+    return compile_plan(published_spec)
 
 
 @pytest.fixture
@@ -64,12 +80,21 @@ def spec_copy(tmp_path: Path) -> Path:
     return target
 
 
+def synthetic_workspace(root: Path) -> Workspace:
+    """A workspace made by `init`, without the published figures, like the `spec` fixture: the
+    synthetic values most tests fill in (`consistent_values`) are not the published series, and
+    a return carrying them would rightly be warned. Tests of that comparison load it themselves."""
+    ws = init_workspace(root).workspace
+    (ws.spec_dir / "reference" / "published_figures_2018_2023.csv").unlink()
+    return ws
+
+
 @pytest.fixture(autouse=True)
 def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """Every test runs inside a fresh workspace made by `init` (its current folder), as the
     officer does: nothing a command writes by default can land in the checkout. It lies beside
     the test's tmp_path, not in it, so tests that list tmp_path see only their own files."""
-    ws = init_workspace(tmp_path_factory.mktemp("workspace") / "Thu thập PL2").workspace
+    ws = synthetic_workspace(tmp_path_factory.mktemp("workspace") / "Thu thập PL2")
     monkeypatch.chdir(ws.root)
     return ws
 

@@ -6,6 +6,7 @@ import json
 import shutil
 import zipfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -35,8 +36,8 @@ def templates(spec: Spec, plan: Plan, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="module")
-def values(spec: Spec) -> dict[tuple[str, str], float]:
-    return consistent_values(spec)
+def values(published_spec: Spec) -> dict[tuple[str, str], float]:
+    return consistent_values(published_spec)  # rows free of rules follow the published figures
 
 
 def cell(spec: Spec, slug: str, key: str, column: str) -> str:
@@ -79,7 +80,7 @@ def test_every_correct_return_has_no_findings(
 VALUE_CASES = {
     "vietnamese-text": ("ban_quan_ly_kkt", "kt.kcn.dien_tich", "y2018", "1.234,5", "text-number", 1234.5),
     "english-text": ("ban_quan_ly_kkt", "kt.kcn.dien_tich", "y2018", "1,234.5", "text-number", 1234.5),
-    "percent-sign": ("so_xay_dung", "kt.do_thi_hoa", "y2019", "12,5%", "text-number", 12.5),
+    "percent-sign": ("so_xay_dung", "kt.do_thi_hoa", "y2019", "50,0%", "text-number", 50.0),
     "spaces-thousands": ("ban_quan_ly_kkt", "kt.kcn.dien_tich", "y2018", "1 234", "text-number", 1234.0),
     "negative-brackets": (
         "so_nong_nghiep_ptnt",
@@ -89,14 +90,61 @@ VALUE_CASES = {
         "text-number",
         -12.5,
     ),
-    "ambiguous-count": ("ban_quan_ly_kkt", "kt.kcn.so_luong", "y2019", "1.234", "number-ambiguous", 1234.0),
-    "ambiguous-ratio": ("so_y_te", "xh.bac_si_van_dan", "y2019", "1,234", "number-ambiguous", 1.234),
+    "minus-sign": (
+        "so_nong_nghiep_ptnt",
+        "kt.nganh.nong_nghiep.dong_gop_tang_truong",
+        "y2019",
+        "\u22120,8",
+        "text-number",
+        -0.8,
+    ),
+    "en-dash-minus": (
+        "so_nong_nghiep_ptnt",
+        "kt.nganh.nong_nghiep.dong_gop_tang_truong",
+        "y2019",
+        "\u20130,8",
+        "text-number",
+        -0.8,
+    ),
+    "date-for-number": (
+        "so_y_te",
+        "xh.bac_si_van_dan",
+        "y2019",
+        datetime(2024, 5, 1),
+        "date-in-number",
+        None,
+    ),
+    # a count of 1 234 beside 100s would also be an implausible change: a grouped amount instead
+    "ambiguous-grouping": (
+        "ban_quan_ly_kkt",
+        "kt.kcn.dien_tich",
+        "y2019",
+        "1.234",
+        "number-ambiguous",
+        1234.0,
+    ),
+    "ambiguous-ratio": ("so_y_te", "xh.bac_si_van_dan", "y2019", "11,700", "number-ambiguous", 11.7),
     "invalid-text": ("so_y_te", "xh.bac_si_van_dan", "y2019", "khoảng 12", "value-invalid", None),
     "percent-on-amount": ("ban_quan_ly_kkt", "kt.kcn.dien_tich", "y2018", "12%", "value-invalid", None),
     "count-not-whole": ("ban_quan_ly_kkt", "kt.kcn.so_luong", "y2020", 12.5, "count-not-whole", None),
     "percent-as-fraction": ("so_xay_dung", "kt.do_thi_hoa", "y2020", 0.5, "percent-as-fraction", 0.5),
     "scale-slip": ("ban_quan_ly_kkt", "kt.kcn.dien_tich", "y2020", 1_000_000, "scale-slip", 1_000_000),
     "formula-without-value": ("so_y_te", "xh.bac_si_van_dan", "y2021", "=1+1", "formula-no-value", None),
+}
+
+
+# The severity policy (docs/findings.md): an unambiguous coercion is recorded (info); an
+# ambiguous reading or a suspected slip needs a person (warning); a value that cannot be used
+# is an error.
+SEVERITY = {
+    "text-number": "info",
+    "number-ambiguous": "warning",
+    "value-invalid": "error",
+    "date-in-number": "error",
+    "count-not-whole": "error",
+    "percent-as-fraction": "warning",
+    "scale-slip": "warning",
+    "formula-no-value": "error",
 }
 
 
@@ -107,7 +155,8 @@ def test_value_mistakes(
     slug, key, column, typed, code, read_as = VALUE_CASES[case]
     path = make_return(spec, templates, values, slug, tmp_path / "r.xlsx", {(key, column): typed})
     sub = collect_file(path, tmp_path, plan)
-    assert codes_and_cells(sub) == {(code, cell(spec, slug, key, column))}
+    assert codes_and_cells(sub, include_info=True) == {(code, cell(spec, slug, key, column))}
+    assert {f.severity.value for f in sub.findings} == {SEVERITY[code]}
     result = sub.cells[(key, column)]
     if read_as is None:
         assert not result.usable
@@ -165,7 +214,12 @@ def test_unit_variants(
     expected = {(code, cell(spec, slug, key, "unit"))} if code else set()
     if code == "unit-unknown":  # the row's values are not used, so rules needing them don't run
         assert not sub.cells[(key, "y2019")].usable
-    assert codes_and_cells(sub) == expected
+    assert codes_and_cells(sub, include_info=True) == expected
+    # a spelling variant is recorded (info); a unit that cannot be converted is an error
+    assert [f.severity.value for f in sub.findings] == {
+        "unit-edited": ["info"],
+        "unit-unknown": ["error"],
+    }.get(code or "", [])
 
 
 @pytest.mark.parametrize(
@@ -279,7 +333,7 @@ def test_structure_mistakes(
 ) -> None:
     slug, edit, expected = STRUCTURE_CASES[case]
     path = make_return(spec, templates, values, slug, tmp_path / "r.xlsx", edit=edit(spec))
-    assert codes_and_cells(collect_file(path, tmp_path, plan)) == expected(spec)
+    assert codes_and_cells(collect_file(path, tmp_path, plan), include_info=True) == expected(spec)
 
 
 def test_row_deleted_and_inserted(
@@ -322,7 +376,8 @@ def test_renamed_sheet(spec: Spec, plan: Plan, templates: Path, values: dict, tm
     sub = collect_file(
         make_return(spec, templates, values, "so_y_te", tmp_path / "r.xlsx", edit=rename), tmp_path, plan
     )
-    assert codes_and_cells(sub) == {("sheet-renamed", "")}
+    assert codes_and_cells(sub, include_info=True) == {("sheet-renamed", "")}
+    assert sub.findings[0].severity.value == "info"  # found and read as usual: nobody acts
     assert sub.answered == 40
 
 
@@ -344,7 +399,7 @@ def test_rows_copied_into_own_workbook(
     own.save(out)
     sub = collect_file(out, out.parent, plan)
     assert sub.agency == "so_y_te" and sub.identified_by == "title"
-    assert codes_and_cells(sub) == {
+    assert codes_and_cells(sub, include_info=True) == {
         ("identity-fallback", ""),
         ("sheet-renamed", ""),
         ("identity-unverified", ""),

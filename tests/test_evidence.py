@@ -98,7 +98,8 @@ def test_duplicates_count_once_and_blank_returns_supersede_nothing(
     import json
 
     codes = {f["code"]: f["file"] for f in json.loads((state / "collect" / "findings.json").read_text())}
-    assert "duplicate-file" not in codes  # merge-time notes live in the master's "Lỗi" sheet
+    # merge-time notes are findings like the others (and in the master's "Lỗi" sheet)
+    assert codes["duplicate-file"] == "Bản sao của so_y_te.xlsx"
     import openpyxl
 
     errors = openpyxl.load_workbook(state / "master" / "PL2_tong_hop.xlsx")["Lỗi"]

@@ -12,28 +12,28 @@ from indicator_kit.catalog.model import ValueType
 from indicator_kit.errors import SpecError
 
 
-def test_published_hai_phong_figures_land_in_their_year_columns(spec: Spec) -> None:
+def test_published_hai_phong_figures_land_in_their_year_columns(published_spec: Spec) -> None:
     # published_figures_2018_2023.csv:
     # "Hải Phòng,Tốc độ tăng trưởng GRDP,2020,11.22,%,,thongkehaiphong.gov.vn"
-    found = spec.reference.get("kt.tang_truong_grdp", "y2020")
+    found = published_spec.reference.get("kt.tang_truong_grdp", "y2020")
     assert found is not None
     assert found.value == 11.22
     assert found.source == "thongkehaiphong.gov.vn"
     assert found.file == "reference/published_figures_2018_2023.csv"
-    assert spec.reference.get("cchc.pci", "y2021").value == 70.61  # type: ignore[union-attr]
+    assert published_spec.reference.get("cchc.pci", "y2021").value == 70.61  # type: ignore[union-attr]
 
 
-def test_country_growth_for_the_period_is_derived_from_every_published_year(spec: Spec) -> None:
+def test_country_growth_for_the_period_is_derived_from_every_published_year(published_spec: Spec) -> None:
     # Cả nước, GDP growth 2019–2023 as published: 7.02, 2.91, 2.58, 8.02, 5.05 (average_growth row)
     expected = (math.prod(1 + g / 100 for g in (7.02, 2.91, 2.58, 8.02, 5.05)) ** (1 / 5) - 1) * 100
-    found = spec.reference.get("kt.tang_truong_grdp", "gd2019_2023_cn")
+    found = published_spec.reference.get("kt.tang_truong_grdp", "gd2019_2023_cn")
     assert found is not None
     assert found.value == pytest.approx(expected)
     assert "2019–2023" in found.quoted()
     # the yearly national series stays available for annexes and charts
-    assert spec.reference.series[("kt.co_cau_nganh.nong_nghiep", "ca_nuoc", 2023)].value == 11.96
+    assert published_spec.reference.series[("kt.co_cau_nganh.nong_nghiep", "ca_nuoc", 2023)].value == 11.96
     # the region published only 2023: no period value can be derived
-    assert spec.reference.get("kt.tang_truong_grdp", "gd2019_2023_dbsh") is None
+    assert published_spec.reference.get("kt.tang_truong_grdp", "gd2019_2023_dbsh") is None
 
 
 def test_a_period_figure_published_as_such_is_used(spec_copy: Path) -> None:
@@ -68,10 +68,11 @@ def test_a_mapping_to_a_row_that_is_not_an_input_is_refused_with_its_line(spec_c
     assert "kt.grdp" in text
 
 
-def test_plausibility_bands_by_value_type_and_by_row(spec: Spec, spec_copy: Path) -> None:
-    growth = spec.plausibility.band(spec.row_by_key["kt.tang_truong_grdp"])
-    assert spec.plausibility.by_type[ValueType.GROWTH] is growth
-    assert not growth.change_ok(17.9, -30.0)
+def test_plausibility_bands_by_value_type_and_by_row(published_spec: Spec, spec_copy: Path) -> None:
+    growth = published_spec.plausibility.band(published_spec.row_by_key["kt.tang_truong_grdp"])
+    assert published_spec.plausibility.by_type[ValueType.GROWTH] is growth
+    assert not growth.change_ok(17.9, 90.0)  # 72 points in a year
+    assert growth.change_ok(9.52, 58.61)  # investment 2019, as published
     assert growth.change_ok(17.9, -0.61)
     (spec_copy / "plausibility.yaml").write_text("rows:\n  kt.grdp: {range: [0, 1]}\n", encoding="utf-8")
     with pytest.raises(SpecError, match=r"kt\.grdp"):

@@ -7,9 +7,8 @@ row (A B C 1 … 10) so an inserted column does not shift values silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from statistics import median
 
 from indicator_kit.catalog.model import Column, Row, ValueType
 from indicator_kit.collect import units
@@ -139,6 +138,12 @@ def map_sheet(sheet: RawSheet, layout: TemplateLayout, keys: set[str]) -> SheetM
 
 FormulaState = Callable[[int, int], bool | None]
 """(row, col) → None: no formula there; True: a formula with a computed value; False: without."""
+PercentFormat = Callable[[int, int], str | None]
+"""(row, col) → the cell's number format code when it displays a percentage, else None."""
+
+
+def _no_percent_format(row: int, col: int) -> str | None:
+    return None
 
 
 @dataclass
@@ -165,6 +170,7 @@ def extract(
     keys: set[str],
     formula_state: FormulaState,
     where: dict[str, str],
+    percent_format: PercentFormat = _no_percent_format,
 ) -> Extraction:
     smap = map_sheet(sheet, layout, keys)
     findings: list[Finding] = []
@@ -235,7 +241,9 @@ def extract(
         row_values = grid[r]
         key = row_at.get(r)
         if key is not None and not layout_row[key].is_context:
-            _input_row(sheet, layout_row[key], r, smap, columns, formula_state, builder, notes, add)
+            _input_row(
+                sheet, layout_row[key], r, smap, columns, formula_state, percent_format, builder, notes, add
+            )
         elif key is not None:
             _compare_texts(row_values, layout_row[key].row, r, smap, add, unit=False)
             for c, column in value_cols.items():
@@ -355,6 +363,7 @@ def _input_row(
     smap: SheetMap,
     columns: _ValueColumns,
     formula_state: FormulaState,
+    percent_format: PercentFormat,
     builder: CellTableBuilder,
     notes: dict[str, str],
     add: Callable[..., None],
@@ -375,10 +384,12 @@ def _input_row(
         and all((type(v) is float and v - v == 0.0) or type(v) is int for v in raw)
         and (row.value_type is not ValueType.COUNT or all(v == int(v) for v in raw))  # type: ignore[call-overload]
     ):
+        if row.unit in PERCENT_UNITS and any(0 < abs(v) < PERCENT_FORMAT_BELOW for v in raw):  # type: ignore[arg-type]
+            raw = _percent_formatted(row, r, columns, raw, percent_format, add)  # type: ignore[arg-type]
         builder.add_numbers(row.key, raw)  # type: ignore[arg-type]
-        if _scale_suspect(row, raw):  # type: ignore[arg-type]
-            _scale_checks(row, r, smap, dict(zip(columns.ids, raw, strict=True)), columns.years, add)  # type: ignore[arg-type]
         return
+    if row.unit in PERCENT_UNITS:
+        raw = _percent_formatted(row, r, columns, raw, percent_format, add)
     parsed = [parse_cell(v) for v in raw]
     numbers = {
         col: p.value
@@ -399,7 +410,10 @@ def _input_row(
             add("formula-no-value", f"{place()} chứa công thức chưa có kết quả tính.", r, c, row.key, column)
             builder.add(Status.INVALID, None, None, False)
             continue
-        if p.status is Status.INVALID:
+        if p.status is Status.INVALID and p.moment is not None:
+            add("date-in-number", f"{place()} {_date_words(p.moment)}", r, c, row.key, column)
+            usable = False
+        elif p.status is Status.INVALID:
             add("value-invalid", f'{place()} có nội dung "{p.text}" không phải là số.', r, c, row.key, column)
             usable = False
         elif p.status is Status.NO_DATA:
@@ -462,61 +476,52 @@ def _input_row(
             if usable:
                 usable_numbers[column] = value
         builder.add(p.status, value, p.text, usable)
-    _scale_checks(row, r, smap, usable_numbers, columns.years, add)
 
 
-SLIP_TYPES = (ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO)
+PERCENT_FORMAT_BELOW = 2.0  # a value typed into a %-formatted cell is stored ÷ 100: 8,6% as 0,086
 
 
-def _scale_suspect(row: Row, values: Iterable[float]) -> bool:
-    """Either slip needs the row's values to differ a lot: most rows are ruled out here at once."""
-    sizes = [abs(v) for v in values if v]
-    if not sizes:
-        return False
-    low, high = min(sizes), max(sizes)
-    fraction_possible = row.unit in PERCENT_UNITS and low < 1 <= high
-    return fraction_possible or (row.value_type in SLIP_TYPES and high >= 300 * low)
-
-
-def _scale_checks(
+def _percent_formatted(
     row: Row,
     r: int,
-    smap: SheetMap,
-    values: dict[str, float],
-    year_cols: frozenset[str],
+    columns: _ValueColumns,
+    raw: list[object],
+    percent_format: PercentFormat,
     add: Callable[..., None],
-) -> None:
-    """`values`: this row's usable numbers by column id."""
-    if not _scale_suspect(row, values.values()):
-        return
-    for column, value in values.items():
-        others = [v for col, v in values.items() if col != column and v]
-        cell = xl_rowcol_to_cell(r, smap.col_of[column])
-        if row.unit in PERCENT_UNITS and 0 < abs(value) < 1 and others:
-            big = [abs(v) for v in others if abs(v) >= 1]
-            if big and min(big) / 5 <= abs(value) * 100 <= max(big) * 5:
-                add(
-                    "percent-as-fraction",
-                    f'Ô {cell} ("{row.label}") là {format_number(value)}, trong khi '
-                    f"các ô khác cùng dòng cỡ {format_number(median(big))}: có thể đã gõ dạng phân số "
-                    f"(định dạng %) thay vì {format_number(value * 100)}.",
-                    r,
-                    smap.col_of[column],
-                    row.key,
-                    column,
-                )
-        if row.value_type in SLIP_TYPES and column in year_cols:
-            years = [abs(v) for col, v in values.items() if col != column and col in year_cols and v]
-            if len(years) >= 2 and value:
-                ratio = abs(value) / median(years)
-                if ratio >= 300 or ratio <= 1 / 300:
-                    add(
-                        "scale-slip",
-                        f'Ô {cell} ("{row.label}") là {format_number(value)}, gấp khoảng '
-                        f"{format_number(round(ratio, 4))} lần các năm khác cùng dòng "
-                        f"(trung vị {format_number(median(years))}).",
-                        r,
-                        smap.col_of[column],
-                        row.key,
-                        column,
-                    )
+) -> list[object]:
+    """Cells of a % row formatted as a percentage show 8,6% and hold 0,086: read as displayed,
+    and say so. Only small stored values are asked about, and the format is read only then."""
+    out = list(raw)
+    for i, (column, c, name, v) in enumerate(
+        zip(columns.ids, columns.positions, columns.names, raw, strict=True)
+    ):
+        if not (type(v) is float or type(v) is int) or not 0 < abs(v) < PERCENT_FORMAT_BELOW:  # type: ignore[operator]
+            continue
+        code = percent_format(r, c)
+        if code is None:
+            continue
+        shown = v * 100  # type: ignore[operator]
+        out[i] = shown
+        add(
+            "percent-formatted",
+            f'Ô {xl_rowcol_to_cell(r, c)} ("{row.label}", cột {name}) được định dạng phần trăm '
+            f'(mã định dạng "{code}"): ô hiển thị {format_number(shown)}%, giá trị lưu trong ô là '
+            f"{format_number(v)}; đã đọc là {format_number(shown)} theo ĐVT {row.unit}.",  # type: ignore[arg-type]
+            r,
+            c,
+            row.key,
+            column,
+        )
+    return out
+
+
+def _date_words(moment: object) -> str:
+    """What a date in a number cell probably was ("1.5" typed in a day.month locale)."""
+    day, month = getattr(moment, "day", None), getattr(moment, "month", None)
+    if day is None or month is None:
+        return f"chứa giờ ({moment}) chứ không phải số."
+    shown = f"{day:02d}/{month:02d}/{moment.year:04d}"  # type: ignore[attr-defined]
+    return (
+        f'chứa ngày {shown} chứ không phải số: Excel tự đổi số gõ kiểu "{day}.{month}" hoặc '
+        f'"{day}/{month}" thành ngày tháng, nên số định gõ (có thể là {day},{month}) đã mất.'
+    )

@@ -303,7 +303,12 @@ class Submission:
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+        """Warnings still to look at; those the agency explained in "Ghi chú" are `explained`."""
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING and not f.justification)
+
+    @property
+    def explained(self) -> int:
+        return sum(1 for f in self.findings if f.explained)
 
     @property
     def answered(self) -> int:

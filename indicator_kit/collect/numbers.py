@@ -1,9 +1,10 @@
 """What a clerk typed → a number, a no-data marker, a blank, or an error. Never a silent guess.
 
-Handles Vietnamese and English notation ("1.234,5", "1,234.5"), "12,5%", "1 234",
-"(12,5)" for negatives. "1.234" / "1,234" are ambiguous: the caller resolves them with the
-row's other values (`resolve_ambiguous`). A value may carry a status mark typed after it:
-"125,3 (sb)" is preliminary (sơ bộ), "125,3 (ut)" estimated (ước tính).
+Handles Vietnamese and English notation ("1.234,5", "1,234.5"), "12,5%", "1 234", and
+"(12,5)", "−0,8" (U+2212) and "–0,8" (en dash) for negatives. "1.234" / "1,234" are
+ambiguous: the caller resolves them with the row's other values (`resolve_ambiguous`). A value
+may carry a status mark typed after it: "125,3 (sb)" is preliminary (sơ bộ), "125,3 (ut)"
+estimated (ước tính).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class Parsed:
     alternative: float | None = None  # the other reading of an ambiguous "1.234"
     percent_sign: bool = False
     flag: ValueFlag = ValueFlag.NORMAL
+    moment: date | time | None = None  # a date or time where a number belongs (Excel's reading of "1.5")
 
     @property
     def from_text(self) -> bool:
@@ -111,16 +113,18 @@ NO_DATA_MARKERS = {
     "…",
     "...",
 }
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009]+")
 _GROUPED = {
-    ".": re.compile(r"^\d{1,3}(\.\d{3})+$"),
-    ",": re.compile(r"^\d{1,3}(,\d{3})+$"),
+    ".": re.compile(r"^[0-9]{1,3}(\.[0-9]{3})+$"),
+    ",": re.compile(r"^[0-9]{1,3}(,[0-9]{3})+$"),
 }
 
 
 def _number_text(text: str) -> tuple[float, float | None] | None:
     """Parse unsigned digits with separators; (value, alternative-if-ambiguous) or None."""
-    if not text or not re.fullmatch(r"[\d.,]+", text) or not re.search(r"\d", text):
+    # ASCII digits only: float() would also read other scripts' digits ("𞋰"), which no clerk types
+    if not text or not re.fullmatch(r"[0-9.,]+", text) or not re.search(r"[0-9]", text):
         return None
     dots, commas = text.count("."), text.count(",")
     if dots and commas:
@@ -157,7 +161,7 @@ def parse_cell(value: object) -> Parsed:
             return Parsed(Status.INVALID, text=str(value))
         return Parsed(Status.NUMBER, float(value))
     if isinstance(value, datetime | date | time):
-        return Parsed(Status.INVALID, text=value.isoformat())
+        return Parsed(Status.INVALID, text=value.isoformat(), moment=value)
     text = unicodedata.normalize("NFC", str(value))
     folded = _SPACES.sub(" ", text).strip()
     if not folded:
@@ -165,7 +169,9 @@ def parse_cell(value: object) -> Parsed:
     if folded.lower() in NO_DATA_MARKERS:
         return Parsed(Status.NO_DATA, text=text)
     folded, flag = split_flag(folded) if folded.endswith((")", "]")) else (folded, ValueFlag.NORMAL)
-    body = folded.replace("−", "-").replace(" ", "")
+    # U+2212 (minus sign) and the en dash are typed or pasted for minus ("–0,8"); a lone dash is
+    # a no-data marker, handled above.
+    body = folded.translate(_MINUS).replace(" ", "")
     negative = False
     if body.startswith("(") and body.endswith(")"):
         negative, body = True, body[1:-1]

@@ -135,7 +135,10 @@ class RawWorkbook:
     saved_at: datetime | None = None
     # xlsx: a sheet's XML by sheet name, read only if a formula has to be looked up
     sheet_xml: Callable[[str], bytes | None] = lambda name: None
+    # sheet name → its percentage-formatted cells and their format code; read only if asked
+    percent_cells: Callable[[str], dict[tuple[int, int], str]] = lambda name: {}
     _formulas: dict[str, dict[tuple[int, int], bool]] = field(default_factory=dict)
+    _percent: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
     def sheet(self, name: str) -> RawSheet | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -156,6 +159,25 @@ class RawWorkbook:
             return found.get((row, col))
 
         return state
+
+    def percent_format(self, sheet_name: str) -> Callable[[int, int], str | None]:
+        """(row, col) → the cell's number format code when it shows the value as a percentage
+        ("0.0%"), else None. calamine gives values, not formats: the xlsx styles are read on the
+        first question and the sheet's XML is scanned only when some style is a percentage; an
+        .ods sheet's cells say `office:value-type="percentage"` themselves. .xls answers None:
+        its formats are not read."""
+
+        def format_of(row: int, col: int) -> str | None:
+            found = self._percent.get(sheet_name)
+            if found is None:
+                try:
+                    found = self.percent_cells(sheet_name)
+                except Exception:  # the zip was read once already; anything now is damage
+                    raise ReadError("file-unreadable", "Cấu trúc bên trong tệp bị hỏng.") from None
+                self._percent[sheet_name] = found
+            return found.get((row, col))
+
+        return format_of
 
 
 class ReadError(Exception):
@@ -266,6 +288,9 @@ def _read_xlsx_extras(z: zipfile.ZipFile, wb: RawWorkbook) -> None:
         return z.read(path) if path in names else None
 
     wb.sheet_xml = sheet_xml
+    wb.percent_cells = lambda name: _percent_cells(
+        z.read("xl/styles.xml") if "xl/styles.xml" in names else None, lambda: sheet_xml(name)
+    )
 
 
 def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
@@ -314,8 +339,78 @@ def _formula_cells(sheet_xml: bytes) -> dict[tuple[int, int], bool]:
     return found
 
 
+PERCENT_BUILTIN_FORMATS = {9: "0%", 10: "0.00%"}  # ECMA-376 §18.8.30
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def _percent_styles(styles_xml: bytes) -> dict[int, str]:
+    """Cell style index → format code, for the styles whose number format is a percentage."""
+    root = _parse_xml(styles_xml)
+    codes = dict(PERCENT_BUILTIN_FORMATS)
+    for fmt in root.iterfind("main:numFmts/main:numFmt", _NS):
+        code = fmt.get("formatCode", "")
+        if "%" in _QUOTED.sub("", code):  # a % inside quotes or escaped is literal text
+            codes[int(fmt.get("numFmtId", "-1"))] = code
+        else:
+            codes.pop(int(fmt.get("numFmtId", "-1")), None)
+    found = {}
+    for index, xf in enumerate(root.iterfind("main:cellXfs/main:xf", _NS)):
+        code = codes.get(int(xf.get("numFmtId", "0")))
+        if code is not None:
+            found[index] = code
+    return found
+
+
+def _percent_cells(
+    styles_xml: bytes | None, sheet_xml: Callable[[], bytes | None]
+) -> dict[tuple[int, int], str]:
+    styles = _percent_styles(styles_xml) if styles_xml else {}
+    if not styles:
+        return {}  # the usual case: no percentage format anywhere, the sheet is not scanned
+    xml = sheet_xml()
+    if not xml:
+        return {}
+    pattern = re.compile(
+        rb'<c r="([A-Z]+[0-9]+)"[^>]*?\ss="(' + b"|".join(str(i).encode() for i in styles) + rb')"'
+    )
+    return {_cell_index(m.group(1).decode()): styles[int(m.group(2))] for m in pattern.finditer(xml)}
+
+
+_ODS_PERCENT = b'office:value-type="percentage"'
+
+
+def _ods_percent_cells(content_xml: bytes, sheet_name: str) -> dict[tuple[int, int], str]:
+    """Cells of the sheet stored as percentages, by position (repeated rows and cells counted)."""
+    if _ODS_PERCENT not in content_xml:
+        return {}  # the usual case: no percentage anywhere, nothing is parsed
+    table_ns = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    office_ns = _NS["office"]
+    root = _parse_xml(content_xml)
+    found: dict[tuple[int, int], str] = {}
+    for table in root.iter(f"{{{table_ns}}}table"):
+        if table.get(f"{{{table_ns}}}name") != sheet_name:
+            continue
+        row = 0
+        for element in table.iter():
+            if element.tag != f"{{{table_ns}}}table-row":
+                continue
+            col = 0
+            for cell in element:
+                repeat = int(cell.get(f"{{{table_ns}}}number-columns-repeated", "1"))
+                if cell.get(f"{{{office_ns}}}value-type") == "percentage":
+                    for offset in range(min(repeat, 1024)):
+                        found[(row, col + offset)] = "percentage (ODS)"
+                col += repeat
+            row += int(element.get(f"{{{table_ns}}}number-rows-repeated", "1"))
+        break
+    return found
+
+
 def _read_ods_extras(z: zipfile.ZipFile, wb: RawWorkbook) -> None:
-    if "meta.xml" not in z.namelist():
+    names = z.namelist()
+    if "content.xml" in names:
+        wb.percent_cells = lambda name: _ods_percent_cells(z.read("content.xml"), name)
+    if "meta.xml" not in names:
         return
     root = _parse_xml(z.read("meta.xml"))
     meta = root.find("office:meta", _NS)

@@ -53,7 +53,8 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def feedback_workbook(plan: Plan, sub: Submission) -> bytes:
+def feedback_workbook(plan: Plan, sub: Submission, merged: Iterable[Finding] = ()) -> bytes:
+    """`merged`: findings of the merge on this file (agencies disagreeing, cross-agency rules)."""
     assert sub.agency is not None
     spec, layout = plan.spec, plan.layout(sub.agency)
     values: dict[tuple[str, str], object] = {}
@@ -65,7 +66,7 @@ def feedback_workbook(plan: Plan, sub: Submission) -> bytes:
     marks: dict[tuple[str, str], str] = {}
     issues = []
     columns = {c.id: column_name(c) for c in spec.campaign.columns}
-    for f in sub.findings:
+    for f in [*sub.findings, *(m for m in merged if m.sha256 == sub.sha256)]:
         if f.severity.value == "info":
             continue
         address = ""
@@ -73,9 +74,9 @@ def feedback_workbook(plan: Plan, sub: Submission) -> bytes:
             row, col = layout.cell(f.row_key, f.column)
             address = xl_rowcol_to_cell(row, col)
             previous = marks.get((f.row_key, f.column))
-            marks[(f.row_key, f.column)] = f"{previous}\n{f.message}" if previous else f.message
+            marks[(f.row_key, f.column)] = f"{previous}\n{f.shown}" if previous else f.shown
         label = spec.row_by_key[f.row_key].label if f.row_key in spec.row_by_key else ""
-        issues.append((address, label, columns.get(f.column, ""), f.severity.value, f.message))
+        issues.append((address, label, columns.get(f.column, ""), f.severity.value, f.shown))
     feedback = Feedback(values, sub.notes, marks, issues)
     return render_template(layout, identity_for(spec, sub.agency), feedback)
 
@@ -133,7 +134,7 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
         columns = list(dict.fromkeys(titles.get(c, c) for c in p.columns if c))
         if len(columns) == len(titles) > 1:
             columns = [f"cả {len(titles)} cột"]
-        message = f.message if len(p.cells) == 1 else f"{f.message} (và {len(p.cells) - 1} ô khác cùng dòng)"
+        message = f.shown if len(p.cells) == 1 else f"{f.shown} (và {len(p.cells) - 1} ô khác cùng dòng)"
         rows.append(
             (
                 f.severity,
@@ -193,20 +194,34 @@ def _sheet(
 
 
 def report_files(
-    out_dir: Path, plan: Plan, submissions: list[Submission], verdicts: Verdicts | None = None
+    out_dir: Path,
+    plan: Plan,
+    submissions: list[Submission],
+    verdicts: Verdicts | None = None,
+    merged: list[Finding] | None = None,
 ) -> dict[Path, bytes]:
     """findings.json and findings.csv (machine codes, for scripts) and a feedback workbook for
     each agency whose accepted file must be corrected or looked at: rendered, for the caller to
     publish with the rest of its run (findings.xlsx, for people, is rendered beside the master:
-    `findings_workbook`)."""
-    findings = all_findings(submissions)
+    `findings_workbook`). `merged`: the merge's findings (`Master.findings`: agencies
+    disagreeing, cross-agency rules), written with the files' own and shown on the feedback of
+    each file they concern."""
+    merged = merged or []
+    findings = all_findings(submissions) + merged
     files = {
         out_dir / "findings.json": findings_json(findings),
         out_dir / "findings.csv": findings_csv(findings),
     }
     if verdicts is not None:
         # the agencies the verdicts say must correct or look again (blank cells included)
-        chosen = [a.current for a in verdicts.agencies if a.current is not None and a.reasons]
+        # the agencies the verdicts say must correct or look again (blank cells included), and
+        # those the merge found disagreeing with another agency
+        looked_at = {f.sha256 for f in merged if f.severity.value in ("error", "warning")}
+        chosen = [
+            a.current
+            for a in verdicts.agencies
+            if a.current is not None and (a.reasons or a.current.sha256 in looked_at)
+        ]
     else:
         by_agency: dict[str, list[Submission]] = {}
         for sub in submissions:
@@ -215,8 +230,12 @@ def report_files(
         chosen = [
             latest
             for latest in map(newest, by_agency.values())
-            if any(f.severity.value in ("error", "warning") for f in latest.findings)
+            if any(
+                f.severity.value in ("error", "warning")
+                for f in [*latest.findings, *(m for m in merged if m.sha256 == latest.sha256)]
+            )
         ]
     for latest in sorted(chosen, key=lambda sub: sub.agency or ""):
-        files[out_dir / "feedback" / f"{latest.agency}.xlsx"] = feedback_workbook(plan, latest)
+        own = [f for f in merged if f.sha256 == latest.sha256]
+        files[out_dir / "feedback" / f"{latest.agency}.xlsx"] = feedback_workbook(plan, latest, own)
     return files

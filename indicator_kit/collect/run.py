@@ -17,11 +17,12 @@ from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
+from indicator_kit.collect.plausibility import judge
 from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, Sniffed, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
-from indicator_kit.findings import finding
+from indicator_kit.findings import Severity, finding, justify
 from indicator_kit.ledger import stage
 from indicator_kit.plan import Plan
 from indicator_kit.template.layout import MAIN_SHEET
@@ -437,7 +438,8 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
         )
     agency = plan.agency(ident.agency)
     try:
-        result = extract(sheet, agency.layout, spec.key_set, raw.formula_state(sheet.name), where)
+        formulas, percents = raw.formula_state(sheet.name), raw.percent_format(sheet.name)
+        result = extract(sheet, agency.layout, spec.key_set, formulas, where, percents)
     except ReadError as exc:
         sub.refused = True
         sub.findings.append(finding(exc.code, exc.reason, **where))
@@ -445,6 +447,10 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
     sub.findings.extend(validate(agency, sub.cells, where, sheet.name))
+    in_error = {(f.row_key, f.column) for f in sub.findings if f.severity is Severity.ERROR and f.column}
+    rows = tuple(r.key for r in spec.rows_for(ident.agency))
+    sub.findings.extend(judge(spec, rows, sub.cells, where, sheet.name, in_error))
+    sub.findings = justify(sub.findings, sub.notes)
 
 
 def _compare_sender(sub: Submission, sender: str, agency: Agency, where: dict[str, str]) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from itertools import pairwise
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.model import Column, Spec
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, ValueFlag, flag_of, format_number
 from indicator_kit.findings import Finding, Severity, finding
@@ -46,6 +46,7 @@ class MasterCell:
     changed: bool = False
     flag: ValueFlag = ValueFlag.NORMAL  # sơ bộ / ước tính as the agency marked it
     derivation: str = ""  # how a computed value was computed
+    note: str = ""  # the agency's "Ghi chú" on the row (its explanation of the row's warnings)
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class AgencyStatus:
     expected: int
     answered: int
     errors: int
-    warnings: int
+    warnings: int  # still to look at
+    explained: int = 0  # warnings the agency explained in "Ghi chú"
 
 
 @dataclass
@@ -144,6 +146,7 @@ def _cell_from(sub: Submission, cell: CellResult, status: CellStatus) -> MasterC
             sub.sha256,
             sub.saved_at,
             _reason(sub, key, column),
+            note=sub.notes.get(key, ""),
         )
     if cell.status is Status.NO_DATA:
         status = CellStatus.NO_DATA
@@ -157,6 +160,7 @@ def _cell_from(sub: Submission, cell: CellResult, status: CellStatus) -> MasterC
         sub.sha256,
         sub.saved_at,
         flag=flag_of(cell.text),
+        note=sub.notes.get(key, ""),
     )
 
 
@@ -258,10 +262,13 @@ def merge(
                         row.key, column.id, numbers, f'"{row.label}" cột {column_name(column)}: {listed}.'
                     )
                 )
+                extra_findings.extend(
+                    _disagreement_findings(spec, row.label, column, numbers, reports, chosen)
+                )
 
     _fill_periods(spec, cells)
     master = Master(cells, [], disagreements, changes, extra_findings)
-    _cross_agency(plan, master)
+    _cross_agency(plan, master, current)
     for agency in spec.agencies:
         sub = current.get(agency.slug)
         expected = len(spec.rows_for(agency.slug)) * len(spec.campaign.columns)
@@ -277,7 +284,8 @@ def merge(
                 expected,
                 sub.answered if sub else 0,
                 sub.errors if sub else 0,
-                sub.warnings if sub else 0,
+                _warnings(sub, master.findings, explained=False),
+                _warnings(sub, master.findings, explained=True),
             )
         )
     return master
@@ -297,13 +305,68 @@ def _fill_periods(spec: Spec, cells: dict[tuple[str, str], MasterCell]) -> None:
         cells[(key, column)] = MasterCell(key, column, CellStatus.COMPUTED, value, flag=flag, derivation=how)
 
 
+def _warnings(sub: Submission | None, merged: list[Finding], explained: bool) -> int:
+    """The file's warnings and the merge's warnings on it, explained ones or the others."""
+    if sub is None:
+        return 0
+    own = sub.explained if explained else sub.warnings
+    return own + sum(
+        1
+        for f in merged
+        if f.sha256 == sub.sha256 and f.severity is Severity.WARNING and bool(f.justification) == explained
+    )
+
+
+def _disagreement_findings(
+    spec: Spec,
+    label: str,
+    column: Column,
+    numbers: dict[str, float | None],
+    reports: dict[str, Submission],
+    kept: MasterCell,
+) -> list[Finding]:
+    """One warning on each agency's file: both files, both values, and what the master keeps."""
+    key = kept.key
+    told = "; ".join(
+        f"{spec.agency_by_slug[a].short_name} báo {format_number(v or 0)} (tệp {reports[a].file})"
+        for a, v in numbers.items()
+    )
+    if kept.value is not None and kept.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY):
+        role = " (đơn vị chủ trì)" if kept.status is CellStatus.REPORTED else ""
+        keeps = (
+            f"bảng tổng hợp giữ {format_number(kept.value)} của "
+            f"{spec.agency_by_slug[kept.agency].short_name}{role}"
+        )
+    else:
+        keeps = "bảng tổng hợp chưa dùng số nào của ô này"
+    message = f'"{label}" cột {column_name(column)}: {told}; {keeps}.'
+    found = []
+    for agency in numbers:
+        sub = reports[agency]
+        found.append(
+            finding(
+                "agencies-disagree",
+                message,
+                file=sub.file,
+                sha256=sub.sha256,
+                agency=agency,
+                sheet=sub.sheet,
+                cell=sub.cells.address((key, column.id)),
+                row_key=key,
+                column=column.id,
+                justification=sub.notes.get(key, ""),
+            )
+        )
+    return found
+
+
 def _differ(values: list[float | None]) -> bool:
     numbers = [v for v in values if v is not None]
     tolerance = max(half_unit(v) for v in numbers)
     return max(numbers) - min(numbers) > tolerance + 1e-9
 
 
-def _cross_agency(plan: Plan, master: Master) -> None:
+def _cross_agency(plan: Plan, master: Master, current: dict[str, Submission]) -> None:
     def lookup(ref: Ref) -> float | None:
         cell = master.cells.get((ref.key, ref.column))
         return cell.value if cell and cell.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY) else None
@@ -316,17 +379,32 @@ def _cross_agency(plan: Plan, master: Master) -> None:
         refs = check.operands
         values = {master.cells[(r.key, r.column)].agency: lookup(r) for r in refs}
         master.disagreements.append(Disagreement(refs[0].key, refs[0].column, values, message, check.rule.id))
-        source = master.cells[(refs[0].key, refs[0].column)]
-        master.findings.append(
-            finding(
-                check.code.code,
-                message,
-                severity=check.severity,
-                file=source.source_file,
-                sha256=source.source_sha256,
-                agency=source.agency,
-                row_key=refs[0].key,
-                column=refs[0].column,
-                rule=check.rule.id,
-            )
+        sources = {}  # one finding on each file the operands came from, at its own cell
+        for ref in refs:
+            source = master.cells[(ref.key, ref.column)]
+            sources.setdefault(source.source_sha256, (ref, source))
+        files = "; ".join(
+            f"{format_number(lookup(ref) or 0)} từ tệp {source.source_file}"
+            for ref, source in sources.values()
         )
+        same_quantity = check.rule.kind.name == "same_value"
+        shown = f"{message} Số trong bảng tổng hợp: {files}." if same_quantity else message
+        for ref, source in sources.values():
+            sub = current.get(source.agency)
+            own = sub is not None and sub.sha256 == source.source_sha256
+            master.findings.append(
+                finding(
+                    check.code.code,
+                    shown,
+                    severity=check.severity,
+                    file=source.source_file,
+                    sha256=source.source_sha256,
+                    agency=source.agency,
+                    sheet=sub.sheet if own and sub else "",
+                    cell=sub.cells.address((ref.key, ref.column)) if own and sub else "",
+                    row_key=ref.key,
+                    column=ref.column,
+                    rule=check.rule.id,
+                    justification=source.note if check.severity is Severity.WARNING else "",
+                )
+            )

@@ -149,6 +149,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
             "Tệp",
             "SHA-256",
             "Thời điểm lưu",
+            "Ghi chú / giải trình của đơn vị",
         ],
         [
             [
@@ -164,16 +165,29 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
                 cell.derivation or cell.source_file,
                 cell.source_sha256,
                 _time(cell.saved_at),
+                cell.note,
             ]
             for cell in master.cells.values()
         ],
-        [32, 6, 40, 9, 22, 12, 20, 12, 24, 34, 20, 17],
+        [32, 6, 40, 9, 22, 12, 20, 12, 24, 34, 20, 17, 40],
     )
     _status_sheet(wb.add_worksheet("Tình trạng nộp"), f, spec, verdicts)
     _table(
         wb.add_worksheet("Lỗi"),
         f,
-        ["Tệp", "Đơn vị", "Sheet", "Ô", "Mã dòng", "Cột", "Mức độ", "Mã lỗi", "Quy tắc", "Nội dung"],
+        [
+            "Tệp",
+            "Đơn vị",
+            "Sheet",
+            "Ô",
+            "Mã dòng",
+            "Cột",
+            "Mức độ",
+            "Mã lỗi",
+            "Quy tắc",
+            "Nội dung",
+            "Giải trình",
+        ],
         [
             [
                 x.file,
@@ -186,10 +200,11 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
                 x.code,
                 x.rule,
                 x.message,
+                x.justification,
             ]
             for x in findings
         ],
-        [30, 22, 12, 7, 32, 14, 9, 20, 22, 90],
+        [30, 22, 12, 7, 32, 14, 9, 20, 22, 90, 40],
     )
     _table(
         wb.add_worksheet("Chênh lệch"),
@@ -392,6 +407,7 @@ STATUS_HEADERS = [
     "Cảnh báo",
     "Việc cần làm",
     "Tệp khác",
+    "Cảnh báo đã giải trình",
 ]
 
 
@@ -417,9 +433,10 @@ def _status_sheet(ws: Worksheet, f: Formats, spec: Spec, verdicts: Verdicts) -> 
                 a.warnings,
                 a.action + why,
                 "; ".join(f"{x.file}: {x.note}" for x in a.files if x.file != a.accepted_file),
+                a.explained,
             ]
         )
-    _table(ws, f, STATUS_HEADERS, rows, [40, 24, 20, 12, 34, 10, 17, 17, 10, 10, 8, 9, 30, 50])
+    _table(ws, f, STATUS_HEADERS, rows, [40, 24, 20, 12, 34, 10, 17, 17, 10, 10, 8, 9, 30, 50, 12])
 
 
 def write_master(out_dir: Path, outputs: dict[str, bytes]) -> list[Path]:

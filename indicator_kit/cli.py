@@ -10,44 +10,50 @@ from __future__ import annotations
 
 import functools
 import gc
-import re
 import sqlite3
 import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indicator_kit import __version__, beside, ledger, secret
+from indicator_kit import __version__, cli_messages, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
-from indicator_kit.collect.limits import Arrival, Limits
-from indicator_kit.collect.model import Archived, Submission
-from indicator_kit.collect.report import all_findings, findings_json, write_findings_workbook, write_reports
-from indicator_kit.collect.run import collect_inbox
+from indicator_kit.collect.limits import Arrival
+from indicator_kit.collect.model import Submission
+from indicator_kit.collect.report import findings_json
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.faults import os_fault, sqlite_fault
-from indicator_kit.files import remove_leftovers, write_atomic
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
-from indicator_kit.merge.core import Master, merge
-from indicator_kit.merge.outputs import render_master, write_master
-from indicator_kit.plan import Plan, compile_plan
-from indicator_kit.verdict import State, Verdicts, arrived_by, judge
+from indicator_kit.pipeline import (
+    Returns,
+    ReturnsOptions,
+    campaign_status,
+    collect_campaign,
+    exclusive,
+    merge_campaign,
+    remind_campaign,
+)
+from indicator_kit.plan import compile_plan
+from indicator_kit.verdict import State, Verdicts
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
 if TYPE_CHECKING:
     from indicator_kit.mail.outbox import Outgoing
 
+cli_messages.install()  # before the commands are declared: click translates some texts then
+
 # The mail and status-page modules (jinja2, email, smtplib) are imported by the commands that
 # use them: every other command, collect above all, starts ~40 ms sooner without them.
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = ExitCode.OK, ExitCode.FINDINGS, ExitCode.USAGE
+EXIT_OK, EXIT_FINDINGS = ExitCode.OK, ExitCode.FINDINGS
 WORKSPACE_META = "indicator_kit.workspace"  # click context meta: the --workspace folder, or None
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +85,7 @@ def reports_errors(func: F) -> F:
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
+            echo_notes(exc)
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
@@ -101,7 +108,14 @@ def report_crash(exc: BaseException) -> None:
         f"Chi tiết kỹ thuật đã ghi vào {report.name} — hãy gửi tệp này cho người phụ trách kỹ thuật.",
         err=True,
     )
+    echo_notes(exc)
     sys.exit(ExitCode.CRASH)
+
+
+def echo_notes(exc: BaseException) -> None:
+    """What the library added to an error on its way out (e.g. which outputs a run did not write)."""
+    for note in getattr(exc, "__notes__", ()):
+        click.echo(note, err=True)
 
 
 MASTER_STATUS_NAMES = {
@@ -160,6 +174,30 @@ inbox_argument = click.argument(
 )
 
 
+def returns_options(
+    ws: Workspace,
+    accepted: tuple[str, ...],
+    as_of: date | None = None,
+    arrival: str = Arrival.INBOX.value,
+    on_file: Callable[[Submission], None] | None = None,
+) -> ReturnsOptions:
+    """How every command that reads returns reads them: in the workspace's state, with the files
+    the officer accepted."""
+    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file, as_of, on_file, Arrival(arrival))
+
+
+@contextmanager
+def reading_progress(inbox: Path, show: bool) -> Iterator[Callable[[Submission], None] | None]:
+    """A progress bar over the files of `inbox` while a person watches (`progress.wanted`)."""
+    from indicator_kit.collect.run import inbox_files
+    from indicator_kit.progress import progress_bar, wanted
+
+    show = show and wanted()
+    total = sum(1 for _ in inbox_files(inbox)) if show else 0
+    with progress_bar(total, "Đọc tệp", show) as advance:
+        yield (lambda sub: advance(bool(sub.errors))) if show else None
+
+
 def current_workspace() -> Workspace:
     """The workspace of this command: --workspace / INDICATOR_KIT_WORKSPACE, else found upward
     from the current folder (NoWorkspaceError with the way out)."""
@@ -175,7 +213,42 @@ def signing_with(ws: Workspace) -> None:
     click.get_current_context().with_resource(secret.using(ws.key()))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Command(click.Command):
+    def __init__(self, *args: Any, options_metavar: str | None = "[TÙY CHỌN]", **kwargs: Any) -> None:
+        super().__init__(*args, options_metavar=options_metavar, **kwargs)
+
+
+class IndicatorKit(click.Group):
+    """The command group, which turns every way a command can end into its exit code — the same
+    for the console entry point and for tests that invoke it (`CliRunner().invoke(main, …)`)."""
+
+    command_class = Command
+    group_class = type  # subgroups are of this class too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[TÙY CHỌN]")
+        kwargs.setdefault("subcommand_metavar", "LỆNH [THAM SỐ]...")
+        super().__init__(*args, **kwargs)
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Abort:  # Ctrl+C, or end of input at a prompt
+            click.echo(cli_messages.VIETNAMESE["Aborted!"], err=True)
+            sys.exit(ExitCode.USAGE)
+        except click.ClickException as exc:  # usage errors, in Vietnamese (cli_messages)
+            exc.show()
+            sys.exit(ExitCode.USAGE)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except Exception as exc:
+            report_crash(exc)
+        sys.exit(ExitCode.OK)
+
+
+@click.group(cls=IndicatorKit, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="indicator-kit")
 @click.option(
     "--workspace",
@@ -337,37 +410,17 @@ def collect_command(
     loaded = load_spec(spec_dir or ws.spec_dir)
     plan = compile_plan(loaded)
     signing_with(ws)
-    with ledger.exclusive(ws.state_dir):
-        clean_leftovers(out_dir, out_dir / "feedback", master_out)
-        run = collect_and_merge(
-            plan,
-            inbox,
-            accepted,
-            ws,
-            show_progress=output_format == "text",
-            require_values=True,
-            arrival=arrival,
-        )
-        submissions, master = run.submissions, run.master
-        findings = all_findings(submissions) + master.findings
-
-        # the workbooks for people are rendered on the other core while the rest is written
-        def for_people() -> list[Path]:
-            paths = write_master(master_out, render_master(loaded, master, findings, run.verdicts))
-            write_findings_workbook(out_dir, loaded, findings, run.verdicts)
-            return paths
-
-        master_written = beside.start(for_people)
-        try:
-            run.record()
-            feedback = write_reports(out_dir, plan, submissions, run.verdicts, master.findings)
-        finally:
-            master_paths = master_written()
+    with reading_progress(inbox, output_format == "text") as on_file:
+        options = returns_options(ws, accepted, arrival=arrival, on_file=on_file)
+        result = collect_campaign(plan, inbox, options, out_dir, master_out)
+    run = result.returns
+    print_upkeep(run)
+    submissions = run.submissions
     if output_format == "json":
-        click.echo(findings_json(findings).decode("utf-8"), nl=False)
+        click.echo(findings_json(run.findings).decode("utf-8"), nl=False)
     else:
-        print_collect_summary(loaded, run, out_dir, feedback)
-        click.echo(f"Bảng tổng hợp: {master_paths[0]} (dạng dài: {master_paths[1]})")
+        print_collect_summary(loaded, run, out_dir, result.feedback)
+        click.echo(f"Bảng tổng hợp: {result.master.xlsx} (dạng dài: {result.master.csv})")
     needs_fix = any(s.errors for s in submissions) or run.verdicts.count(State.NEEDS_FIX)
     sys.exit(EXIT_FINDINGS if needs_fix else EXIT_OK)
 
@@ -393,18 +446,15 @@ def merge_command(
     loaded = load_spec(spec_dir or ws.spec_dir)
     plan = compile_plan(loaded)
     signing_with(ws)
-    with ledger.exclusive(ws.state_dir):
-        clean_leftovers(master_out)
-        run = collect_and_merge(
-            plan, inbox, accepted, ws, show_progress=True, require_values=True, arrival=arrival
+    with reading_progress(inbox, True) as on_file:
+        result = merge_campaign(
+            plan, inbox, returns_options(ws, accepted, arrival=arrival, on_file=on_file), master_out
         )
-        run.record()
-        master = run.master
-        findings = all_findings(run.submissions) + master.findings
-        paths = write_master(master_out, render_master(loaded, master, findings, run.verdicts))
+    print_upkeep(result.returns)
+    master = result.returns.master
     counts = Counter(cell.status.value for cell in master.cells.values())
-    click.echo(f"Bảng tổng hợp: {paths[0]}")
-    click.echo(f"Dạng dài (CSV): {paths[1]}")
+    click.echo(f"Bảng tổng hợp: {result.master.xlsx}")
+    click.echo(f"Dạng dài (CSV): {result.master.csv}")
     click.echo("Số ô: " + ", ".join(f"{MASTER_STATUS_NAMES[k]} {v}" for k, v in sorted(counts.items())))
     click.echo(
         f"Chênh lệch giữa các đơn vị: {len(master.disagreements)}; giá trị thay đổi khi nộp lại: "
@@ -434,7 +484,7 @@ def status_command(
     spec_dir: Path | None,
 ) -> None:
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
-    from indicator_kit.merge.status import status_html, status_table
+    from indicator_kit.merge.status import status_table
 
     ws = current_workspace()
     inbox = ws.inbox_or(inbox)
@@ -442,111 +492,29 @@ def status_command(
     loaded = load_spec(spec_dir or ws.spec_dir)
     signing_with(ws)
     day = as_of.date() if as_of else None
-    with ledger.exclusive(ws.state_dir):
-        clean_leftovers(html_path.parent)
-        run = collect_and_merge(
-            compile_plan(loaded), inbox, accepted, ws, as_of=day, show_progress=True, arrival=arrival
-        )
-        run.record()
+    with reading_progress(inbox, True) as on_file:
+        options = returns_options(ws, accepted, day, arrival, on_file)
+        result = campaign_status(compile_plan(loaded), inbox, options, html_path)
+    run = result.returns
+    print_upkeep(run)
     click.echo(status_table(run.verdicts))
     print_run_notes(run)
-    write_atomic(html_path, status_html(loaded, run.verdicts, len(run.master.disagreements)))
-    click.echo(f"Trang tình hình nộp: {html_path}")
+    click.echo(f"Trang tình hình nộp: {result.html}")
     sys.exit(EXIT_OK if run.verdicts.all_done else EXIT_FINDINGS)
 
 
-@dataclass
-class CampaignRun:
-    """One reading of the inbox: the files judged, the master, the verdicts, and what the ledger
-    knew that the inbox no longer holds. `record` archives the files and records the run in the
-    ledger: call it before the state folder's lock, which the caller holds, is released."""
-
-    submissions: list[Submission]
-    master: Master
-    verdicts: Verdicts
-    lost: list[ledger.Vanished]
-    record: Callable[[], None]
-
-
-def collect_and_merge(
-    plan: Plan,
-    inbox: Path,
-    accepted: tuple[str, ...],
-    ws: Workspace,
-    as_of: date | None = None,
-    show_progress: bool = False,
-    require_values: bool = False,
-    arrival: str = Arrival.INBOX.value,
-) -> CampaignRun:
-    """Read the inbox (and, from the archive, files the ledger holds that have left it), keep
-    what had arrived by `as_of`, merge, and judge every agency once. Lateness comes from the
-    ledger's first arrival. `require_values`: refuse an inbox with no filled-in workbook.
-    Returns signed with another office key stop the run before any identity is judged
-    (secret.check_signers)."""
-    from indicator_kit.collect.run import collect_archived, inbox_files
-    from indicator_kit.collect.run import require_values as refuse_empty
-    from indicator_kit.progress import progress_bar, wanted
-
-    loaded = plan.spec
-    limits = Limits(accepted=frozenset(accepted), arrival=Arrival(arrival))
-    state_dir = ws.state_dir
-    say_removed(ledger.prepare(state_dir))
-    show = show_progress and wanted()
-    total = sum(1 for _ in inbox_files(inbox)) if show else 0
-    with progress_bar(total, "Đọc tệp", show) as advance:
-        submissions = collect_inbox(
-            inbox,
-            plan,
-            limits=limits,
-            archive=ledger.archive_dir(state_dir),
-            done=(lambda sub: advance(bool(sub.errors))) if show else None,
-        )
-    try:
-        secret.check_signers(submissions, limits, ws.key_file)
-        if require_values:
-            refuse_empty(inbox, submissions)
-    except IndicatorKitError:
-        ledger.discard(submissions)  # stopped before anything is kept
-        raise
-    ledger.check_staged(submissions)  # a worker could not stage its file's bytes: stop here
-    gone = ledger.vanished(state_dir, submissions)
-    submissions += collect_archived(
-        [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived], plan, limits
-    )
-    arrivals = ledger.arrivals(state_dir, submissions)
-    ledger.publish(state_dir, submissions)  # no evidence, no outputs
-    day = as_of or date.today()
-    judged, later = arrived_by(submissions, arrivals, day) if as_of else (submissions, [])
-    master = merge(plan, judged, arrivals=arrivals)
-    verdicts = judge(loaded, master, judged, day, arrivals, later)
-
-    def record() -> None:
-        ledger.record(state_dir, submissions)
-        for sub in submissions:
-            if sub.archive.state is Archived.REPAIRED:
-                click.echo(
-                    f"Kho lưu trữ: bản lưu của {sub.file} không khớp mã băm của nó; "
-                    "đã ghi lại từ tệp vừa đọc.",
-                    err=True,
-                )
-        superseded = [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
-        ledger.mark_superseded(state_dir, superseded)
-
-    return CampaignRun(judged, master, verdicts, [g for g in gone if g.archived is None], record)
-
-
-def clean_leftovers(*folders: Path) -> None:
-    """Remove the temporary files an interrupted run left in output folders (the caller holds
-    the lock)."""
-    say_removed([path for folder in folders for path in remove_leftovers(folder)])
-
-
-def say_removed(paths: list[Path]) -> None:
-    for path in paths:
+def print_upkeep(run: Returns) -> None:
+    """What the run put right on its way (on stderr: nobody needs to act)."""
+    for path in run.leftovers:
         click.echo(f"Đã xóa tệp tạm còn lại từ lần chạy bị gián đoạn trước: {path}", err=True)
+    for sub in run.repaired:
+        click.echo(
+            f"Kho lưu trữ: bản lưu của {sub.file} không khớp mã băm của nó; đã ghi lại từ tệp vừa đọc.",
+            err=True,
+        )
 
 
-def print_run_notes(run: CampaignRun) -> None:
+def print_run_notes(run: Returns) -> None:
     """What the run counted differently from the inbox: later arrivals, files kept from the
     archive, files the ledger knows but nothing holds any more."""
     for item in run.verdicts.later:
@@ -567,7 +535,7 @@ def print_run_notes(run: CampaignRun) -> None:
         )
 
 
-def print_collect_summary(loaded: Spec, run: CampaignRun, out_dir: Path, feedback: list[Path]) -> None:
+def print_collect_summary(loaded: Spec, run: Returns, out_dir: Path, feedback: list[Path]) -> None:
     names = {a.slug: a.short_name for a in loaded.agencies}
     lines = []  # one write for thousands of files
     for file in run.verdicts.files:
@@ -729,8 +697,6 @@ def mail_reminders(
 ) -> None:
     """Thư nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và đề nghị sửa cho đơn vị cần sửa (kèm biểu
     phản hồi): the same verdicts as status."""
-    from indicator_kit.mail.outbox import remove_stale_reminders, write_reminders
-
     ws = current_workspace()
     inbox = ws.inbox_or(inbox)
     out_dir = out_dir or ws.mail_dir / "reminders"
@@ -739,17 +705,16 @@ def mail_reminders(
     loaded = load_spec(spec_dir)
     signing_with(ws)
     day = as_of.date() if as_of else None
-    # the ledger is only read (lateness, files kept from the archive): reminders record nothing
-    plan = compile_plan(loaded)
-    run = collect_and_merge(plan, inbox, accepted, ws, as_of=day, show_progress=True)
-    print_run_notes(run)
-    written = write_reminders(
-        plan, spec_dir, run.verdicts, out_dir, templates, reply_by.date() if reply_by else None
-    )
-    for path in written:
+    with reading_progress(inbox, True) as on_file:
+        options = returns_options(ws, accepted, day, on_file=on_file)
+        reply = reply_by.date() if reply_by else None
+        result = remind_campaign(compile_plan(loaded), spec_dir, inbox, options, out_dir, templates, reply)
+    print_upkeep(result.returns)
+    print_run_notes(result.returns)
+    for path in result.written:
         click.echo(f"  {path}")
-    click.echo(f"Đã tạo {len(written)} thư nhắc/đề nghị sửa trong {out_dir}.")
-    stale = remove_stale_reminders(out_dir, written) if out_dir.is_dir() else []
+    click.echo(f"Đã tạo {len(result.written)} thư nhắc/đề nghị sửa trong {out_dir}.")
+    stale = result.removed
     if stale:
         click.echo(
             f"Đã xóa {len(stale)} thư của lần trước không còn cần gửi: {', '.join(p.name for p in stale)}"
@@ -949,7 +914,7 @@ def ledger_group() -> None:
 def ledger_check(state_dir: Path | None) -> None:
     """Kiểm tra sổ ghi nhận khớp kho lưu trữ (every row has its bytes, every entry its hash)."""
     state_dir = state_dir or current_workspace().state_dir
-    with ledger.exclusive(state_dir):
+    with exclusive([state_dir]):
         result = ledger.check(state_dir)
     for sha256, name in result.missing:
         click.echo(f"[THIẾU BẢN LƯU] {name} ({sha256[:12]}…): sổ ghi nhận có, kho lưu trữ không có tệp.")
@@ -985,7 +950,7 @@ def ledger_check(state_dir: Path | None) -> None:
 def ledger_rebuild(state_dir: Path | None, inbox: Path | None) -> None:
     """Dựng lại sổ ghi nhận từ kho lưu trữ (keeps every first-arrival date still known)."""
     state_dir = state_dir or current_workspace().state_dir
-    with ledger.exclusive(state_dir):
+    with exclusive([state_dir]):
         result = ledger.rebuild(state_dir, inbox)
     if result.kept_aside:
         click.echo(f"Sổ cũ được cất lại: {result.kept_aside}")
@@ -1011,56 +976,10 @@ def require_agency(loaded: Spec, slug: str) -> Any:
     return loaded.agency_by_slug[slug]
 
 
-_USAGE_PATTERNS = [
-    (
-        re.compile(r"Invalid value for '([^']+)': (?:Directory|Path|File) '(.+)' does not exist\."),
-        "không tìm thấy thư mục hoặc tệp '{1}' (tham số {0})",
-    ),
-    (
-        re.compile(r"No such option:? '?(-[\w-]+)'?\.? Did you mean '([^']+)'\?"),
-        "không có tùy chọn {0} (có phải là {1}?)",
-    ),
-    (re.compile(r"No such option:? '?(-[\w-]+)'?"), "không có tùy chọn {0}"),
-    (re.compile(r"Missing argument '([^']+)'\."), "thiếu tham số {0}"),
-    (re.compile(r"Missing option '([^']+)'\."), "thiếu tùy chọn {0}"),
-    (re.compile(r"No such command '([^']+)'\."), "không có lệnh '{0}'"),
-    (re.compile(r"Option '([^']+)' requires an argument\."), "tùy chọn {0} cần một giá trị"),
-    (
-        re.compile(r"Invalid value for '([^']+)': '([^']*)' is not one of (.+)\."),
-        "giá trị '{1}' của {0} không hợp lệ; chọn một trong {2}",
-    ),
-    (
-        re.compile(r"Invalid value for '([^']+)': '([^']*)' does not match the formats (.+)\."),
-        "ngày '{1}' của {0} không đúng dạng; dùng YYYY-MM-DD hoặc DD/MM/YYYY",
-    ),
-]
-
-
-def vietnamese_usage(message: str) -> str:
-    for pattern, template in _USAGE_PATTERNS:
-        match = pattern.search(message)
-        if match:
-            return template.format(*match.groups())
-    return message
-
-
 def run() -> None:
-    """Console entry point: click's usage errors are shown in Vietnamese, with exit code 2."""
+    """Console entry point."""
     try:
-        main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Đã dừng.", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.UsageError as exc:
-        command = exc.ctx.command_path if exc.ctx else "indicator-kit"
-        click.secho("Lỗi:", fg="red", bold=True, err=True)
-        click.echo(f"Lệnh chưa đúng: {vietnamese_usage(exc.format_message()).rstrip('.')}.", err=True)
-        click.echo(f"Xem hướng dẫn: {command} --help", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        report_crash(exc)
+        main()
     finally:
         # At exit the interpreter runs one last garbage collection over every object of the run,
         # only for them to be freed anyway; frozen objects are skipped (~0.05 s at 2 000 files).

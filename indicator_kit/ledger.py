@@ -2,7 +2,9 @@
 
 Every file read is copied to `archive/<sha256>.<ext>` and recorded once with the time it first
 arrived, so the inbox can be cleaned without losing anything and lateness is judged from the first
-arrival. A lock keeps two runs from writing the same state at once.
+arrival. Each run is recorded too (id, start, end, outcome): its rows are committed in the same
+transaction as its end, after its outputs were published, so a run that failed or was killed is
+visible and has left no rows behind.
 """
 
 from __future__ import annotations
@@ -14,13 +16,12 @@ import hashlib
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from indicator_kit.collect.model import Archived, ArchiveNote, Submission
 from indicator_kit.errors import FaultError
@@ -29,15 +30,14 @@ from indicator_kit.files import remove_leftovers, write_atomic
 
 LEDGER = "ledger.sqlite"
 ARCHIVE = "archive"
-LOCK = ".indicator-kit.lock"
 SUBMISSIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS submissions (sha256 TEXT PRIMARY KEY, file_name TEXT NOT NULL, "
     "first_seen TEXT NOT NULL, arrived TEXT NOT NULL, agency TEXT, verdict TEXT, superseded_by TEXT)"
 )
-
-
-class BusyError(FaultError):
-    """Another collect/merge/status run is using the same output folder."""
+RUNS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, command TEXT NOT NULL, "
+    "started TEXT NOT NULL, ended TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"
+)
 
 
 class LedgerDamagedError(FaultError):
@@ -53,22 +53,6 @@ class LedgerDamagedError(FaultError):
             f"{state / ARCHIVE} (tệp hỏng được cất lại bên cạnh, ngày nộp đầu tiên còn biết được "
             "giữ nguyên), rồi chạy lại lệnh."
         )
-
-
-@contextmanager
-def exclusive(state_dir: Path) -> Iterator[None]:
-    _ensure_folder(state_dir)
-    lock = FileLock(str(state_dir / LOCK))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise BusyError(
-            f"Đang có một lần chạy khác dùng thư mục {state_dir}. Hãy đợi lần chạy đó xong rồi chạy lại."
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def _archive_holds_entries(state_dir: Path) -> bool:
@@ -105,6 +89,7 @@ def _connect(state_dir: Path, create: bool = True) -> sqlite3.Connection:
         _verify(db, path, blank, state_dir)
         if create:
             db.execute(SUBMISSIONS_TABLE)
+            db.execute(RUNS_TABLE)
             present = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
             for column in MAIL_COLUMNS:  # added later: older ledgers gain them empty
                 if column not in present:
@@ -185,7 +170,7 @@ def _arrived(sub: Submission) -> str:
 
 def arrivals(state_dir: Path, submissions: list[Submission]) -> dict[str, datetime]:
     """Each file's first arrival by sha256: from the ledger, or now for a file it has not seen.
-    What `record` will store, known before it writes (so the writing can overlap other work)."""
+    What `publish_run` will store, known before it writes (so the writing can overlap other work)."""
     known: dict[str, str] = {}
     if (state_dir / LEDGER).exists():  # read only: a command that records nothing creates nothing
         with _ledger(state_dir) as db:
@@ -208,24 +193,29 @@ KEPT = (Archived.PRESENT, Archived.STAGED, Archived.REPAIRED)
 def record(state_dir: Path, submissions: list[Submission]) -> None:
     """Publish the archive entries the workers staged, then record every archived file (a file
     keeps the arrival it was first recorded with). A row is written only once its bytes are in
-    the archive, durably: the ledger never names bytes the archive does not hold."""
+    the archive, durably: the ledger never names bytes the archive does not hold. (A run records
+    its rows with its end instead: `publish_run`.)"""
     publish(state_dir, submissions)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    kept = [sub for sub in _earliest_first(submissions) if sub.sha256 and sub.archive.state in KEPT]
     with _ledger(state_dir) as db:
-        db.executemany(
-            "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) VALUES (?, ?, ?, ?)",
-            [(sub.sha256, sub.file, now, _arrived(sub)) for sub in kept],
-        )
-        db.executemany(
-            "UPDATE submissions SET agency = ?, verdict = ? WHERE sha256 = ?",
-            [(sub.agency or "", sub.verdict, sub.sha256) for sub in kept],
-        )
-        db.executemany(  # the first message a workbook came in stays its evidence
-            "UPDATE submissions SET message_sha256 = ?, message_file = ?, sender = ?, subject = ?, "
-            "mail_date = ? WHERE sha256 = ? AND message_sha256 IS NULL",
-            [(*_mail_fields(sub), sub.sha256) for sub in kept if sub.envelope is not None],
-        )
+        _record_rows(db, submissions, _now())
+
+
+def _record_rows(db: sqlite3.Connection, submissions: list[Submission], now: str) -> None:
+    """Every archived file, once (a file keeps the arrival it was first recorded with)."""
+    kept = [sub for sub in _earliest_first(submissions) if sub.sha256 and sub.archive.state in KEPT]
+    db.executemany(
+        "INSERT OR IGNORE INTO submissions (sha256, file_name, first_seen, arrived) VALUES (?, ?, ?, ?)",
+        [(sub.sha256, sub.file, now, _arrived(sub)) for sub in kept],
+    )
+    db.executemany(
+        "UPDATE submissions SET agency = ?, verdict = ? WHERE sha256 = ?",
+        [(sub.agency or "", sub.verdict, sub.sha256) for sub in kept],
+    )
+    db.executemany(  # the first message a workbook came in stays its evidence
+        "UPDATE submissions SET message_sha256 = ?, message_file = ?, sender = ?, subject = ?, "
+        "mail_date = ? WHERE sha256 = ? AND message_sha256 IS NULL",
+        [(*_mail_fields(sub), sub.sha256) for sub in kept if sub.envelope is not None],
+    )
 
 
 def archive_dir(state_dir: Path) -> Path:
@@ -346,19 +336,85 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def mark_superseded(state_dir: Path, pairs: list[tuple[str, str]]) -> None:
-    with _ledger(state_dir) as db:
-        db.executemany(
-            "UPDATE submissions SET superseded_by = ? WHERE sha256 = ?", [(new, old) for old, new in pairs]
-        )
-
-
 def entries(state_dir: Path) -> list[tuple[str, ...]]:
     with _ledger(state_dir) as db:
         return db.execute(
             "SELECT sha256, file_name, first_seen, arrived, agency, verdict, superseded_by "
             "FROM submissions ORDER BY arrived, file_name"
         ).fetchall()
+
+
+class Outcome(StrEnum):
+    STARTED = "started"  # and never ended: the run was killed, or is still running
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    command: str
+    started: str
+    ended: str | None
+    outcome: Outcome
+    detail: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def begin_run(state_dir: Path, command: str) -> int:
+    """Record the start of a run (committed at once, so a run that never ends stays visible)."""
+    with _ledger(state_dir) as db:
+        cursor = db.execute(
+            "INSERT INTO runs (command, started, outcome) VALUES (?, ?, ?)",
+            (command, _now(), Outcome.STARTED),
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def publish_run(
+    state_dir: Path,
+    run_id: int,
+    submissions: list[Submission],
+    superseded: list[tuple[str, str]],
+    publish: Callable[[], None],
+) -> None:
+    """The run's rows, its superseded files and its end in one transaction, committed only after
+    `publish` (which makes the run's outputs visible) has succeeded; rolled back if it fails."""
+    with _ledger(state_dir) as db:
+        now = _now()
+        _record_rows(db, submissions, now)
+        db.executemany(
+            "UPDATE submissions SET superseded_by = ? WHERE sha256 = ?",
+            [(new, old) for old, new in superseded],
+        )
+        db.execute("UPDATE runs SET ended = ?, outcome = ? WHERE id = ?", (now, Outcome.PUBLISHED, run_id))
+        publish()
+
+
+def fail_run(state_dir: Path, run_id: int, detail: str) -> None:
+    with _ledger(state_dir) as db:
+        db.execute(
+            "UPDATE runs SET ended = ?, outcome = ?, detail = ? WHERE id = ?",
+            (_now(), Outcome.FAILED, detail, run_id),
+        )
+
+
+def outcome(state_dir: Path, run_id: int) -> Outcome | None:
+    with _ledger(state_dir) as db:
+        row = db.execute("SELECT outcome FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return Outcome(row[0]) if row else None
+
+
+def runs(state_dir: Path) -> list[Run]:
+    with _ledger(state_dir) as db:
+        rows = db.execute(
+            "SELECT id, command, started, ended, outcome, detail FROM runs ORDER BY id"
+        ).fetchall()
+    return [Run(*row[:4], Outcome(row[4]), row[5]) for row in rows]
 
 
 @dataclass(frozen=True)

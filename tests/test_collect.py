@@ -484,7 +484,11 @@ def test_cli_on_a_mixed_folder(spec: Spec, templates: Path, values: dict, tmp_pa
         {("kt.do_thi_hoa", "y2019"): "khoảng 40"},
     )
     (inbox / "note.pdf").write_bytes(b"%PDF-1.7")
-    result = CliRunner().invoke(main, ["collect", str(inbox), "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        ["collect", str(inbox), "--out", str(out), "--master-out", str(tmp_path / "master")],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1, result.output
     lines = result.output.splitlines()
     assert any(line.startswith("[ĐẠT]") and "noi_vu.xlsx" in line for line in lines)
@@ -498,20 +502,55 @@ def test_cli_on_a_mixed_folder(spec: Spec, templates: Path, values: dict, tmp_pa
     records = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert {r["code"] for r in records} >= {"value-invalid", "formula-no-value", "not-a-workbook"}
     assert sorted(p.name for p in (out / "feedback").iterdir()) == ["so_xay_dung.xlsx", "so_y_te.xlsx"]
-    as_json = CliRunner().invoke(main, ["collect", str(inbox), "--out", str(out), "--format", "json"])
+    as_json = CliRunner().invoke(
+        main,
+        [
+            "collect",
+            str(inbox),
+            "--out",
+            str(out),
+            "--master-out",
+            str(tmp_path / "master"),
+            "--format",
+            "json",
+        ],
+        catch_exceptions=False,
+    )
     assert json.loads(as_json.output) == records
 
 
 def test_cli_exit_zero_when_clean(spec: Spec, templates: Path, values: dict, tmp_path: Path) -> None:
     make_return(spec, templates, values, "so_noi_vu", tmp_path / "inbox" / "a.xlsx")
-    result = CliRunner().invoke(main, ["collect", str(tmp_path / "inbox"), "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "collect",
+            str(tmp_path / "inbox"),
+            "--out",
+            str(tmp_path / "out"),
+            "--master-out",
+            str(tmp_path / "master"),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0 and not (tmp_path / "out" / "feedback").exists()
 
 
 def test_feedback_workbook(spec: Spec, plan: Plan, templates: Path, values: dict, tmp_path: Path) -> None:
     key = ("kt.do_thi_hoa", "y2019")
     make_return(spec, templates, values, "so_xay_dung", tmp_path / "inbox" / "r.xlsx", {key: "khoảng 40"})
-    CliRunner().invoke(main, ["collect", str(tmp_path / "inbox"), "--out", str(tmp_path / "out")])
+    CliRunner().invoke(
+        main,
+        [
+            "collect",
+            str(tmp_path / "inbox"),
+            "--out",
+            str(tmp_path / "out"),
+            "--master-out",
+            str(tmp_path / "master"),
+        ],
+        catch_exceptions=False,
+    )
     wb = openpyxl.load_workbook(tmp_path / "out" / "feedback" / "so_xay_dung.xlsx")
     assert wb.sheetnames == ["Phụ lục 2", "Lỗi cần sửa", "Hướng dẫn", "_ik_meta"]
     ws = wb["Phụ lục 2"]
@@ -558,13 +597,13 @@ def test_spawned_workers_compile_the_plan_and_judge_alike(
 ) -> None:
     """Where processes are spawned (Windows, macOS), each worker receives the plan as its spec and
     compiles it again: its verdicts are the forked workers'."""
-    from indicator_kit.collect import workers
+    from indicator_kit import processes
 
     key = ("kt.von_dtc.ha_tang", "y2021")
     make_return(spec, templates, values, "so_ke_hoach_dau_tu", tmp_path / "a.xlsx", {key: values[key] + 10})
     make_return(spec, templates, values, "so_y_te", tmp_path / "b.xlsx")
     forked = collect_inbox(tmp_path, plan, workers=2)
-    monkeypatch.setattr(workers, "START_METHOD", "spawn")
+    monkeypatch.setattr(processes, "START_METHOD", "spawn")
     spawned = collect_inbox(tmp_path, plan, workers=2)
     assert [codes_and_cells(s) for s in spawned] == [codes_and_cells(s) for s in forked]
     assert ("parts-exceed-total", cell(spec, "so_ke_hoach_dau_tu", "kt.von_dtc", "y2021")) in codes_and_cells(

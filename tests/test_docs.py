@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from indicator_kit.catalog import Spec
 from indicator_kit.cli import main
+from indicator_kit.plan import Plan
 from tests.conftest import ROOT
 
 
@@ -57,6 +59,32 @@ def test_readme_commands_use_real_options() -> None:
         known = {opt for param in command.params for opt in param.opts}
         used = {w.split("=")[0] for w in words if w.startswith("--")}
         assert used <= known, (text, used - known)
+
+
+def test_master_format_doc_matches_the_long_csv(spec: Spec, plan: Plan) -> None:
+    """docs/master-format.md lists exactly the columns master_long.csv has, in order, and every
+    status and value column they can hold."""
+    import csv
+    import io
+    import re
+
+    from indicator_kit.merge.core import CellStatus, merge
+    from indicator_kit.merge.outputs import long_csv
+
+    doc = (ROOT / "docs" / "master-format.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `([a-z_0-9]+)` \|", doc, flags=re.M)
+    written = long_csv(spec, merge(plan, [])).decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(written)))
+    assert documented == header, "update the table in docs/master-format.md"
+    status_line = next(line for line in doc.splitlines() if line.startswith("| `status` |"))
+    assert set(re.findall(r"`([a-z-]+)`", status_line)) - {"status"} == {s.value for s in CellStatus}
+    column_line = next(line for line in doc.splitlines() if line.startswith("| `column` |"))
+    years = [c.id for c in spec.campaign.columns if c.is_year]
+    others = [c.id for c in spec.campaign.columns if not c.is_year]
+    listed = re.findall(r"`([a-z_0-9]+)`", column_line)
+    assert listed == ["column", years[0], years[-1], *others], (
+        "update the column ids in docs/master-format.md"
+    )
 
 
 def test_spec_format_lists_every_rule_kind_from_the_registry() -> None:

@@ -15,6 +15,7 @@ from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.merge.outputs import load_master
+from indicator_kit.pipeline import LOCK
 from indicator_kit.plan import compile_plan
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
@@ -35,7 +36,9 @@ def returns(spec: Spec, tmp: Path) -> Path:
 
 def collect(inbox: Path, out: Path) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["collect", str(inbox), "--out", str(out / "collect"), "--master-out", str(out / "master")]
+        main,
+        ["collect", str(inbox), "--out", str(out / "collect"), "--master-out", str(out / "master")],
+        catch_exceptions=False,
     )
     return result.exit_code, result.output
 
@@ -62,7 +65,9 @@ def test_lateness_from_first_arrival(spec: Spec, tmp_path: Path) -> None:
     collect(inbox, state)
     stamp(inbox / "so_y_te.xlsx", "2024-05-09T08:00:00")  # re-saved from the mail client later
     result = CliRunner().invoke(
-        main, ["status", str(inbox), "--as-of", "2024-05-10", "--html", str(state / "status.html")]
+        main,
+        ["status", str(inbox), "--as-of", "2024-05-10", "--html", str(state / "status.html")],
+        catch_exceptions=False,
     )
     line = next(x for x in result.output.splitlines() if x.startswith("Sở Y tế"))
     assert "đúng hạn" in line  # judged from when the file first arrived, not its new time
@@ -70,7 +75,7 @@ def test_lateness_from_first_arrival(spec: Spec, tmp_path: Path) -> None:
 
 def test_second_run_is_refused_while_one_is_running(spec: Spec, tmp_path: Path, workspace: Workspace) -> None:
     inbox, out = returns(spec, tmp_path), tmp_path / "out"
-    with FileLock(str(workspace.state_dir / ledger.LOCK)):
+    with FileLock(str(workspace.state_dir / LOCK)):
         code, output = collect(inbox, out)
     assert code == ExitCode.FAULT and "Đang có một lần chạy khác" in output
     assert not (out / "master").exists()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from indicator_kit import cli, ledger
+from indicator_kit import cli, ledger, pipeline
 from indicator_kit.catalog import Spec
 from indicator_kit.collect import run as collect_run
 from indicator_kit.errors import ExitCode
@@ -60,13 +60,13 @@ def test_a_file_rewritten_after_it_was_judged_is_archived_as_judged(
 ) -> None:
     inbox, state, out = returns(spec, tmp_path), workspace.state_dir, tmp_path / "out"
     judged = (inbox / "so_y_te.xlsx").read_bytes()
-    real_merge = cli.merge
+    real_merge = pipeline.merge
 
     def merge_while_the_agency_saves_again(*args: object, **kwargs: object) -> object:
         (inbox / "so_y_te.xlsx").write_bytes((inbox / "so_noi_vu.xlsx").read_bytes() + b"\0")
         return real_merge(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cli, "merge", merge_while_the_agency_saves_again)
+    monkeypatch.setattr(pipeline, "merge", merge_while_the_agency_saves_again)
     assert collect(inbox, out).exit_code == ExitCode.OK
     held = archive_matches_names(state)
     assert held[sha(judged)] == judged
@@ -91,13 +91,13 @@ def test_a_file_removed_after_it_was_read_is_still_recorded(
     spec: Spec, tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox, state, out = returns(spec, tmp_path), workspace.state_dir, tmp_path / "out"
-    real_merge = cli.merge
+    real_merge = pipeline.merge
 
     def merge_while_the_inbox_is_cleaned(*args: object, **kwargs: object) -> object:
         (inbox / "so_noi_vu.xlsx").unlink()
         return real_merge(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cli, "merge", merge_while_the_inbox_is_cleaned)
+    monkeypatch.setattr(pipeline, "merge", merge_while_the_inbox_is_cleaned)
     result = collect(inbox, out)
     assert result.exit_code == ExitCode.OK, result.output
     assert sorted(row[1] for row in ledger.entries(state)) == ["so_noi_vu.xlsx", "so_y_te.xlsx"]

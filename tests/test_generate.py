@@ -62,7 +62,7 @@ def data_rows(ws: Worksheet, key_col: int) -> dict[str, int]:
 
 
 def test_cli_writes_one_file_per_agency_and_manifest(spec: Spec, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["generate", "--out", str(tmp_path)])
+    result = CliRunner().invoke(main, ["generate", "--out", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in tmp_path.glob("*.xlsx"))
     assert files == sorted(template_file_name(a.slug) for a in spec.agencies)
@@ -78,7 +78,9 @@ def test_cli_writes_one_file_per_agency_and_manifest(spec: Spec, tmp_path: Path)
 
 def test_agency_option_limits_output(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        main, ["generate", "--out", str(tmp_path), "--agency", "so_y_te", "--agency", "so_noi_vu"]
+        main,
+        ["generate", "--out", str(tmp_path), "--agency", "so_y_te", "--agency", "so_noi_vu"],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0
     assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == [
@@ -88,7 +90,9 @@ def test_agency_option_limits_output(tmp_path: Path) -> None:
 
 
 def test_unknown_agency_is_a_clear_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["generate", "--out", str(tmp_path), "--agency", "so_khong_co"])
+    result = CliRunner().invoke(
+        main, ["generate", "--out", str(tmp_path), "--agency", "so_khong_co"], catch_exceptions=False
+    )
     assert result.exit_code == 2
     assert "Không có đơn vị 'so_khong_co'" in result.output and "Traceback" not in result.output
     assert not list(tmp_path.glob("*.xlsx"))

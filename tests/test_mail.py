@@ -48,7 +48,7 @@ def parse(path: Path) -> Message:
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return result.exit_code, result.output
 
 
@@ -127,7 +127,7 @@ def test_reminders(specs: Path, tmp_path: Path) -> None:
         str(specs),
     )
     assert code == 0, output
-    assert sorted(p.name for p in out.iterdir()) == ["so_xay_dung.eml", "so_y_te.eml"]
+    assert sorted(p.name for p in out.glob("*.eml")) == ["so_xay_dung.eml", "so_y_te.eml"]
     missing = parse(out / "so_y_te.eml")
     # Tuesday 7/5 + 3 working days = Friday 10/5/2024
     assert missing["Subject"] == (

@@ -166,7 +166,9 @@ def test_long_csv_and_workbook(spec: Spec, plan: Plan, master, inbox: Path, tmp_
 def test_rerun_gives_identical_master(spec: Spec, inbox: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     for name in ("a", "b"):
-        result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path / name)])
+        result = runner.invoke(
+            main, ["merge", str(inbox), "--out", str(tmp_path / name)], catch_exceptions=False
+        )
         assert result.exit_code == 0, result.output
     for name in (outputs.MASTER_XLSX, outputs.MASTER_CSV):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
@@ -176,21 +178,34 @@ def test_interrupted_run_leaves_previous_master(
     spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runner = CliRunner()
-    assert runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)]).exit_code == 0
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert (
+        runner.invoke(
+            main,
+            ["merge", str(inbox), "--out", str(tmp_path)],
+            catch_exceptions=False,
+        ).exit_code
+        == 0
+    )
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
 
     def broken(*args: object) -> bytes:
         raise RuntimeError("killed while writing")
 
     monkeypatch.setattr(outputs, "long_csv", broken)
-    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    result = runner.invoke(
+        main,
+        ["merge", str(inbox), "--out", str(tmp_path)],
+        catch_exceptions=False,
+    )
     assert result.exit_code != 0
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
 
 
 def test_status_command(spec: Spec, inbox: Path, tmp_path: Path) -> None:
     html = tmp_path / "status.html"
-    result = CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)])
+    result = CliRunner().invoke(
+        main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)], catch_exceptions=False
+    )
     assert result.exit_code == 1
     # the deadline once, in the campaign's words and date style
     assert "Ngày 03/5/2024: còn 2 ngày đến hạn nộp (trước ngày 05/5/2024)." in result.output
@@ -204,7 +219,9 @@ def test_status_command(spec: Spec, inbox: Path, tmp_path: Path) -> None:
     page = html.read_text(encoding="utf-8")
     assert "<table>" in page and "Sở Xây dựng" in page and "đã nộp – cần sửa" in page
     assert "Không tính 1 tệp đến sau ngày 03/5/2024" in page
-    after = CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-07", "--html", str(html)])
+    after = CliRunner().invoke(
+        main, ["status", str(inbox), "--as-of", "2024-05-07", "--html", str(html)], catch_exceptions=False
+    )
     assert "Ngày 07/5/2024: đã quá hạn nộp 2 ngày (trước ngày 05/5/2024)." in after.output
     late = next(x for x in after.output.splitlines() if x.startswith("Sở Y tế"))
     assert "muộn" in late and "đạt" in late
@@ -223,7 +240,9 @@ def test_status_exit_zero_when_everyone_is_done(spec: Spec, plan: Plan, tmp_path
         )
         stamp(path, "2024-05-02T09:00:00")
     result = CliRunner().invoke(
-        main, ["status", str(tmp_path / "in"), "--as-of", "2024-05-03", "--html", str(tmp_path / "s.html")]
+        main,
+        ["status", str(tmp_path / "in"), "--as-of", "2024-05-03", "--html", str(tmp_path / "s.html")],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     assert date(2024, 5, 3) < spec.campaign.deadline
@@ -237,7 +256,9 @@ def test_status_page_renders_in_chromium(spec: Spec, inbox: Path, tmp_path: Path
     import subprocess
 
     html = tmp_path / "status.html"
-    CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)])
+    CliRunner().invoke(
+        main, ["status", str(inbox), "--as-of", "2024-05-03", "--html", str(html)], catch_exceptions=False
+    )
     flags = [
         CHROMIUM,
         "--headless",
@@ -288,7 +309,10 @@ def test_negative_values_survive_the_long_csv(spec: Spec, plan: Plan, tmp_path: 
 
 def merged_once(inbox: Path, out: Path) -> dict[str, bytes]:
     """Run merge into `out` and return what it wrote (name → bytes)."""
-    assert CliRunner().invoke(main, ["merge", str(inbox), "--out", str(out)]).exit_code == 0
+    assert (
+        CliRunner().invoke(main, ["merge", str(inbox), "--out", str(out)], catch_exceptions=False).exit_code
+        == 0
+    )
     return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
 
@@ -297,7 +321,7 @@ def test_master_open_in_excel_is_a_clear_message(
     spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     """On Windows a file open in Excel cannot be replaced: the run says so and changes nothing.
-    (collect writes the master from a child process: its error still reaches the message.)"""
+    (collect renders the master in a child process: its error still reaches the message.)"""
     runner, before = CliRunner(), merged_once(inbox, tmp_path)
     args = (
         ["--out", str(tmp_path)]
@@ -314,7 +338,7 @@ def test_master_open_in_excel_is_a_clear_message(
         real_replace(source, target)
 
     monkeypatch.setattr(files.os, "replace", locked)
-    result = runner.invoke(main, [command, str(inbox), *args])
+    result = runner.invoke(main, [command, str(inbox), *args], catch_exceptions=False)
     assert result.exit_code == ExitCode.FAULT
     assert (
         "đang mở" in result.output
@@ -326,8 +350,9 @@ def test_master_open_in_excel_is_a_clear_message(
         name: before[name] for name in masters
     }
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    if command == "collect":  # the findings, written beside the master, are there
-        assert (tmp_path / "c" / "findings.csv").exists()
+    assert "chưa hoàn tất" in result.output  # and says what it did not write
+    if command == "collect":  # the run is one transaction: nor are its findings published
+        assert not (tmp_path / "c" / "findings.csv").exists()
 
 
 def test_any_locked_output_stops_before_anything_is_replaced(
@@ -342,6 +367,10 @@ def test_any_locked_output_stops_before_anything_is_replaced(
         return real_open(self, mode, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", locked_csv)
-    result = runner.invoke(main, ["merge", str(inbox), "--out", str(tmp_path)])
+    result = runner.invoke(
+        main,
+        ["merge", str(inbox), "--out", str(tmp_path)],
+        catch_exceptions=False,
+    )
     assert result.exit_code == ExitCode.FAULT and outputs.MASTER_CSV in result.output
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before  # xlsx untouched too

@@ -24,7 +24,9 @@ def corpus(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
 
 def run(inbox: Path, state: Path) -> tuple[int, str]:
     result = CliRunner().invoke(
-        main, ["collect", str(inbox), "--out", str(state / "collect"), "--master-out", str(state / "master")]
+        main,
+        ["collect", str(inbox), "--out", str(state / "collect"), "--master-out", str(state / "master")],
+        catch_exceptions=False,
     )
     return result.exit_code, result.output
 

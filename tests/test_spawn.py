@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indicator_kit import secret
+from indicator_kit import processes, secret
 from indicator_kit.cli import main
-from indicator_kit.collect import workers
 from tests.conftest import ROOT
 
 OUTPUTS = (
@@ -52,7 +51,7 @@ def run_collect(source: Path, copy: Path, method: str, monkeypatch: pytest.Monke
     """collect in a copy of the workspace (its own ledger) with workers started by `method`."""
     shutil.copytree(source, copy)
     monkeypatch.delenv(secret.KEY_FILE_ENV)
-    monkeypatch.setattr(workers, "START_METHOD", method)
+    monkeypatch.setattr(processes, "START_METHOD", method)  # workers and the step beside alike
     monkeypatch.chdir(copy / "hop_thu")
     output = ik("collect")
     monkeypatch.undo()

@@ -151,7 +151,7 @@ def test_all_problems_reported_at_once(spec_copy: Path) -> None:
 
 def test_cli_prints_message_not_traceback(spec_copy: Path) -> None:
     duplicate_key(spec_copy)
-    result = CliRunner().invoke(main, ["spec", "check", "--spec-dir", str(spec_copy)])
+    result = CliRunner().invoke(main, ["spec", "check", "--spec-dir", str(spec_copy)], catch_exceptions=False)
     assert result.exit_code == 2
     assert "phu_luc_2.yaml, dòng" in result.output and "bị trùng" in result.output
     assert "Traceback" not in result.output

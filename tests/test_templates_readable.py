@@ -10,7 +10,7 @@ import openpyxl
 from python_calamine import CalamineWorkbook
 
 from indicator_kit.catalog import Spec
-from indicator_kit.collect.report import write_reports
+from indicator_kit.collect.report import report_files
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.plan import Plan
@@ -38,7 +38,10 @@ def broken_return(spec: Spec, plan: Plan, tmp_path: Path) -> tuple[Path, str, st
         {(part, "y2021"): values[(part, "y2021")] + 17},
     )
     submissions = collect_inbox(tmp_path / "inbox", plan)
-    [feedback] = [p for p in write_reports(tmp_path / "out", plan, submissions) if p.stem == AGENCY]
+    files = report_files(tmp_path / "out", plan, submissions)
+    [feedback] = [p for p in files if p.stem == AGENCY]
+    feedback.parent.mkdir(parents=True)
+    feedback.write_bytes(files[feedback])
     return feedback, check.anchor, f"{check.code.short} (cột 2021)"
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from indicator_kit import secret
+from indicator_kit import ledger, secret
 from indicator_kit.catalog import load_spec
 from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from indicator_kit.generate import template_file_name
+from indicator_kit.pipeline import LOCK
 from indicator_kit.sample import consistent_values
 from indicator_kit.simulate import fill_return
 from indicator_kit.workspace import MARKER, WORKSPACE_ENV, Workspace
@@ -151,7 +152,7 @@ def test_every_output_lies_under_the_outputs_folder_or_out(
     top = sorted(p.name for p in ws.iterdir())
     assert top == [".indicator-kit", "HUONG_DAN.md", "hop_thu", MARKER, "ket_qua", "workbook_specs"]
     assert sorted(p.name for p in (ws / "hop_thu").iterdir()) == ["so_noi_vu.xlsx", "so_y_te.xlsx"]
-    outputs = sorted(p.name for p in (ws / "ket_qua").iterdir())
+    outputs = sorted(p.name for p in (ws / "ket_qua").iterdir() if p.name != LOCK)  # (the run locks)
     assert outputs == ["collect", "mail", "master", "status.html", "templates"]
     assert (ws / "ket_qua" / "master" / "master_long.csv").exists()
     assert (ws / ".indicator-kit" / "ledger.sqlite").exists()
@@ -194,7 +195,8 @@ def test_returns_signed_with_another_key_stop_the_run(tmp_path: Path, own_key: N
     assert "được ký bằng khóa khác" in result.output and "so_y_te.xlsx" in result.output
     assert "INDICATOR_KIT_KEY_FILE" in result.output and "--workspace" in result.output
     assert not list((second / "ket_qua").iterdir())  # stopped before writing anything
-    assert not (second / ".indicator-kit" / "ledger.sqlite").exists()
+    state = second / ".indicator-kit"  # but for the record of the run that did not happen
+    assert not ledger.entries(state) and [r.outcome for r in ledger.runs(state)] == [ledger.Outcome.FAILED]
     status = ik("--workspace", second, "status", inbox)
     assert status.exit_code == ExitCode.USAGE and "khóa khác" in status.output
     # the way out: the key the templates were made with
@@ -221,7 +223,7 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
     version = subprocess.run(
         [sys.executable, "-m", "indicator_kit", "--version"], capture_output=True, text=True, check=True
     )
-    assert version.stdout.startswith("indicator-kit, version")
+    assert version.stdout.startswith("indicator-kit, phiên bản")
 
 
 def test_a_missing_inbox_is_named(workspace: Workspace) -> None:

@@ -1,4 +1,4 @@
-"""Findings and feedback written to disk: JSON, CSV (Excel-friendly, injection-safe), workbooks."""
+"""Findings and feedback rendered for a run to publish: JSON, CSV (Excel-friendly), workbooks."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
-from indicator_kit.files import write_atomic
 from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
+from indicator_kit.merge.core import newest
 from indicator_kit.rules import column_name
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
 
@@ -51,15 +51,6 @@ def findings_csv(findings: list[Finding]) -> bytes:
         record = f.as_record()
         writer.writerow([neutralise(record[name]) for name in FIELDS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def supersession_order(sub: Submission) -> tuple[float, float, str]:
-    """Later files supersede earlier ones: by the workbook's saved time, then file time, then name."""
-    return (sub.saved_at.timestamp() if sub.saved_at else 0.0, sub.mtime, sub.file)
-
-
-def newest(submissions: list[Submission]) -> Submission:
-    return max(submissions, key=supersession_order)
 
 
 def feedback_workbook(plan: Plan, sub: Submission, merged: Iterable[Finding] = ()) -> bytes:
@@ -202,28 +193,25 @@ def _sheet(
     ws.repeat_rows(0)
 
 
-def write_findings_workbook(out_dir: Path, spec: Spec, findings: list[Finding], verdicts: Verdicts) -> Path:
-    path = out_dir / FINDINGS_XLSX
-    write_atomic(path, findings_workbook(spec, findings, verdicts))
-    return path
-
-
-def write_reports(
+def report_files(
     out_dir: Path,
     plan: Plan,
     submissions: list[Submission],
     verdicts: Verdicts | None = None,
     merged: list[Finding] | None = None,
-) -> list[Path]:
+) -> dict[Path, bytes]:
     """findings.json and findings.csv (machine codes, for scripts) and a feedback workbook for
-    each agency whose accepted file must be corrected or looked at (findings.xlsx, for people, is
-    written by `write_findings_workbook`, beside the master). `merged`: the merge's findings
-    (`Master.findings`: agencies disagreeing, cross-agency rules), written with the files' own
-    and shown on the feedback of each file they concern."""
+    each agency whose accepted file must be corrected or looked at: rendered, for the caller to
+    publish with the rest of its run (findings.xlsx, for people, is rendered beside the master:
+    `findings_workbook`). `merged`: the merge's findings (`Master.findings`: agencies
+    disagreeing, cross-agency rules), written with the files' own and shown on the feedback of
+    each file they concern."""
     merged = merged or []
     findings = all_findings(submissions) + merged
-    write_atomic(out_dir / "findings.json", findings_json(findings))
-    write_atomic(out_dir / "findings.csv", findings_csv(findings))
+    files = {
+        out_dir / "findings.json": findings_json(findings),
+        out_dir / "findings.csv": findings_csv(findings),
+    }
     if verdicts is not None:
         # the agencies the verdicts say must correct or look again (blank cells included)
         # the agencies the verdicts say must correct or look again (blank cells included), and
@@ -247,10 +235,7 @@ def write_reports(
                 for f in [*latest.findings, *(m for m in merged if m.sha256 == latest.sha256)]
             )
         ]
-    written = []
     for latest in sorted(chosen, key=lambda sub: sub.agency or ""):
         own = [f for f in merged if f.sha256 == latest.sha256]
-        path = out_dir / "feedback" / f"{latest.agency}.xlsx"
-        write_atomic(path, feedback_workbook(plan, latest, own))
-        written.append(path)
-    return written
+        files[out_dir / "feedback" / f"{latest.agency}.xlsx"] = feedback_workbook(plan, latest, own)
+    return files

@@ -495,7 +495,9 @@ def collect_inbox(
             if done is not None:
                 done(max(read[-1], key=lambda sub: sub.errors))
     else:
-        read = run_isolated(paths, inbox, plan, limits, workers or os.cpu_count() or 1, done, archive)
+        read = run_isolated(
+            collect_entry, paths, inbox, plan, limits, workers or os.cpu_count() or 1, done, archive
+        )
     by_path = dict(zip(paths, read, strict=True))
     return [
         sub
@@ -553,7 +555,9 @@ def collect_archived(
         return []
     read = [  # the file itself: workbooks once taken out of an archived e-mail have their own entries
         subs[0]
-        for subs in run_isolated([path for path, _, _ in copies], copies[0][0].parent, plan, limits, 1)
+        for subs in run_isolated(
+            collect_entry, [path for path, _, _ in copies], copies[0][0].parent, plan, limits, 1
+        )
     ]
     for sub, (path, name, arrived) in zip(read, copies, strict=True):
         sub.file, sub.mtime = name, arrived

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -12,13 +10,15 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indicator_kit import secret
+from indicator_kit import processes, secret
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
 
 if TYPE_CHECKING:
     from indicator_kit.plan import Plan
+
+    ReadOne = Callable[[Path, Path, Plan, Limits, Path | None], list[Submission]]
 
 
 def _limit_memory(extra_bytes: int) -> None:
@@ -42,9 +42,9 @@ def _peak_kb() -> int:
         return 0
 
 
-def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes, archive: Path | None) -> None:
-    from indicator_kit.collect.run import collect_entry
-
+def _worker(
+    conn: Connection, read_one: ReadOne, plan: Plan, limits: Limits, key: bytes, archive: Path | None
+) -> None:
     _limit_memory(limits.memory_per_file_bytes)
     secret.adopt(key)  # a spawned worker starts afresh: it knows the command's key only from here
     while True:
@@ -53,16 +53,18 @@ def _worker(conn: Connection, plan: Plan, limits: Limits, key: bytes, archive: P
             return
         path, inbox = task
         started = time.perf_counter()
-        subs = collect_entry(Path(path), Path(inbox), plan, limits, archive)  # several for an e-mail or zip
+        subs = read_one(Path(path), Path(inbox), plan, limits, archive)  # several for an e-mail or zip
         subs[0].seconds, subs[0].peak_kb = time.perf_counter() - started, _peak_kb()
         conn.send(subs)
 
 
 class _Slot:
-    def __init__(self, context: Any, plan: Plan, limits: Limits, archive: Path | None) -> None:
+    def __init__(
+        self, context: Any, read_one: ReadOne, plan: Plan, limits: Limits, archive: Path | None
+    ) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, plan, limits, secret.office_key(), archive), daemon=True
+            target=_worker, args=(child, read_one, plan, limits, secret.office_key(), archive), daemon=True
         )
         self.process.start()
         child.close()
@@ -90,10 +92,6 @@ def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -
     return sub
 
 
-# fork shares the compiled plan and modules with the workers at no cost; elsewhere (Windows, macOS)
-# workers are spawned. A test runs collect with "spawn" on Linux too.
-START_METHOD = "fork" if sys.platform.startswith("linux") else "spawn"
-
 # Files sent ahead to each worker, so that it never waits for the parent and the parent can
 # collect several results per wake-up instead of waking for every file.
 QUEUE_DEPTH = 8
@@ -101,6 +99,7 @@ BATCH_SECONDS = 0.002  # the parent lets results gather this long before taking 
 
 
 def run_isolated(
+    read_one: ReadOne,
     paths: list[Path],
     inbox: Path,
     plan: Plan,
@@ -109,12 +108,14 @@ def run_isolated(
     done: Callable[[Submission], None] | None = None,
     archive: Path | None = None,
 ) -> list[list[Submission]]:
-    """Each path's verdicts (several for an e-mail or zip), in order. `done` is called in this
-    process with each file's result as it arrives (a progress bar).
-    Forked workers share the compiled plan; a spawned one receives it as its spec and compiles it
-    again (Plan.__reduce__)."""
-    context = multiprocessing.get_context(START_METHOD)
-    slots = [_Slot(context, plan, limits, archive) for _ in range(max(1, min(workers, len(paths))))]
+    """`read_one(path, inbox, plan, limits, archive)` for every path, each in a worker that can be
+    stopped: each path's verdicts (several for an e-mail or zip), in order. (`read_one` is passed
+    in, a module-level function, so that this module needs nothing of the reader's and spawned
+    workers can import it by name.) `done` is called in this process with each file's result as
+    it arrives (a progress bar). Forked workers share the compiled plan; a spawned one receives it
+    as its spec and compiles it again (Plan.__reduce__)."""
+    context = processes.context()
+    slots = [_Slot(context, read_one, plan, limits, archive) for _ in range(max(1, min(workers, len(paths))))]
     pending = deque(enumerate(paths))
     results: list[list[Submission] | None] = [None] * len(paths)
 
@@ -126,7 +127,7 @@ def run_isolated(
         slots[i].tasks.popleft()
         pending.extendleft(reversed(slots[i].tasks))
         slots[i].stop()
-        slots[i] = _Slot(context, plan, limits, archive)
+        slots[i] = _Slot(context, read_one, plan, limits, archive)
 
     try:
         while pending or any(slot.tasks for slot in slots):

@@ -46,8 +46,12 @@ class MailError(IndicatorKitError):
     """Mail cannot be prepared or sent (missing template, bad SMTP settings)."""
 
 
+def eml_bytes(message: Message) -> bytes:
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # RFC 5322 line ends
+
+
 def _write(path: Path, message: Message) -> Path:
-    write_atomic(path, message.as_bytes(policy=message.policy.clone(linesep="\r\n")))  # RFC 5322 line ends
+    write_atomic(path, eml_bytes(message))
     return path
 
 
@@ -86,17 +90,13 @@ def _problems(spec: Spec, verdict: AgencyVerdict) -> list[dict[str, str]]:
     return found
 
 
-def write_reminders(
-    plan: Plan,
-    spec_dir: Path,
-    verdicts: Verdicts,
-    out_dir: Path,
-    templates: Path,
-    reply_by: date | None = None,
-) -> list[Path]:
+def reminder_files(
+    plan: Plan, spec_dir: Path, verdicts: Verdicts, templates: Path, reply_by: date | None = None
+) -> dict[str, bytes]:
     """A reminder for each agency with nothing received (the template attached again), a
     correction request for each that must fix or resend (its feedback workbook attached, or the
-    template when nothing it sent could be used). The same verdicts as status and the master."""
+    template when nothing it sent could be used). The same verdicts as status and the master.
+    File name → .eml bytes, for the caller to publish with the rest of its run."""
     spec = plan.spec
     if reply_by is not None and reply_by <= verdicts.as_of:
         raise MailError(
@@ -104,7 +104,7 @@ def write_reminders(
             f"{campaign_date(verdicts.as_of)} (--as-of)."
         )
     dates = letter_dates(spec, verdicts.as_of, reply_by)
-    written = []
+    written = {}
     for verdict in verdicts.agencies:
         if verdict.state not in (State.NOT_RECEIVED, State.NEEDS_FIX):
             continue
@@ -122,26 +122,23 @@ def write_reminders(
                 attachment_name(spec, agency), _template(templates, agency.slug).read_bytes()
             )
         kind = MailKind.CORRECTION if received else MailKind.REMINDER
-        written.append(
-            _write(
-                out_dir / f"{agency.slug}.eml", build_message(spec, agency, subject, body, attachment, kind)
-            )
+        written[f"{agency.slug}.eml"] = eml_bytes(
+            build_message(spec, agency, subject, body, attachment, kind)
         )
     return written
 
 
-def remove_stale_reminders(out_dir: Path, keep: list[Path]) -> list[Path]:
-    """Reminders and correction requests of an earlier run that this run did not write again:
-    the agency has replied or been corrected since, so the letter must not be sent any more."""
-    kept = {path.name for path in keep}
-    stale = [
+def stale_reminders(out_dir: Path, keep: set[str]) -> list[Path]:
+    """Reminders and correction requests of an earlier run that this run does not write again
+    (names not in `keep`): the agency has replied or been corrected since, so the letter must not
+    be sent any more. The caller removes them with the rest of its run."""
+    if not out_dir.is_dir():
+        return []
+    return [
         m.path
         for m in outgoing(out_dir)
-        if m.path.parent == out_dir and m.path.name not in kept and m.kind is not MailKind.DRAFT
+        if m.path.parent == out_dir and m.path.name not in keep and m.kind is not MailKind.DRAFT
     ]
-    for path in stale:
-        path.unlink()
-    return stale
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from itertools import pairwise
 from indicator_kit.catalog.model import Column, Spec
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, ValueFlag, flag_of, format_number
-from indicator_kit.collect.report import newest, supersession_order
 from indicator_kit.findings import Finding, Severity, finding
 from indicator_kit.merge.periods import fill_blank_periods
 from indicator_kit.plan import Plan
@@ -92,6 +91,16 @@ class Master:
     disagreements: list[Disagreement]
     changes: list[Change]
     findings: list[Finding] = field(default_factory=list)  # merge-time findings (cross-agency)
+
+
+def supersession_order(sub: Submission) -> tuple[float, float, str]:
+    """Later files supersede earlier ones: by the workbook's saved time, then file time, then name."""
+    return (sub.saved_at.timestamp() if sub.saved_at else 0.0, sub.mtime, sub.file)
+
+
+def newest(submissions: list[Submission]) -> Submission:
+    """The file of one agency that counts (the precedence rule above)."""
+    return max(submissions, key=supersession_order)
 
 
 def received_time(sub: Submission, arrivals: dict[str, datetime] | None = None) -> datetime:

@@ -120,9 +120,13 @@ for agency in spec.agencies:
         k for k, v in clean.items()
         if k not in tied and k not in spec.reference.cells and len(spec.row_by_key[k[0]].agencies) == 1 and v >= 10
     )
-    # the largest operand of each sum (its total, mostly): doubled, the sum cannot hold
+    # the largest part of each sum, to be doubled: parts above their total is an error whether the
+    # parts must cover the total or not (a total above parts that need not is only a warning); a
+    # part no other agency reports, else the honest co-reporter is rightly told they disagree
     sums = [max(cells, key=clean.get) for ch in relational if ch.rule.kind.name == "sum"
-            for cells in [[(r.key, r.column) for r in ch.operands if clean.get((r.key, r.column), 0) >= 1]] if cells]
+            for cells in [[(k, ch.column.id) for k in ch.rule.operands.parts
+                           if clean.get((k, ch.column.id), 0) >= 1 and len(spec.row_by_key[k].agencies) == 1]]
+            if cells]
     prepared[agency.slug] = (layout, identity_for(spec, agency.slug), clean, free, sorted(set(sums)))
 latest = {slug: dict(p[2]) for slug, p in prepared.items()}  # each resubmission builds on the last
 blank = {}  # agency → its template loaded by openpyxl, filled again for each of its openpyxl returns
@@ -150,7 +154,7 @@ for i in range(n):
         filled[key] = round(filled[key] + rng.choice((-1, 1)), 2)
     filled = dict(filled)
     mistake, block = "clean", i // 20  # the mistakes move along the writers from block to block
-    broken_total |= (i + 3 * block) % 20 == 5  # one in twenty: a total typed twice as large
+    broken_total |= (i + 3 * block) % 20 == 5  # one in twenty: a part of a sum typed twice as large
     if (i + block) % 10 == 0:  # one file in ten: a value that is not a number
         first = layout.input_rows[0].row.key
         filled[(first, "y2021")] = "khoảng " + format_number(clean[(first, "y2021")])
@@ -506,8 +510,8 @@ def write_report(
                 else "none by LibreOffice (not installed), "
             )
             + "the rest by our template renderer (xlsxwriter, the template with the values in it). One"
-            " file in ten has a value that is not a number (an error), one in twenty the total of a sum"
-            " typed twice as large (errors and warnings from four rule kinds); the mistakes move from"
+            " file in ten has a value that is not a number (an error), one in twenty a part of a sum"
+            " typed twice as large (errors and warnings from several rule kinds); the mistakes move from"
             " writer to writer. The floor and the baseline read the same files, every sheet and every"
             " cell (pandas reads the .xls and .ods with its calamine engine: openpyxl reads only .xlsx)."
             " The bench checks collect's findings.json against what each file was made to carry.",

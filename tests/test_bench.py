@@ -48,7 +48,7 @@ def test_every_mistake_is_flagged_and_nothing_else(tmp_path: Path) -> None:
     bench = load_bench()
     inputs = collect_and_judge(bench, tmp_path, 60, None)
     assert inputs.saved_by == {"xlsxwriter": 54, "openpyxl": 6}  # no LibreOffice files given
-    # i = 0, 10, 29, 39, 48, 58: a value that is not a number; a broken total at i = 8 and 26
+    # i = 0, 10, 29, 39, 48, 58: a value that is not a number; a doubled part of a sum at i = 8 and 26
     assert inputs.intended == 8
     assert inputs.flagged == 8
     assert inputs.false_alarms == []
@@ -72,7 +72,7 @@ def test_libreoffice_saves_rotate_and_keep_their_mistakes(tmp_path: Path) -> Non
         "libreoffice-ods": 2,
     }
     assert inputs.distinct_libreoffice == 6
-    # the value errors at i = 0, 10, 29, 39 and the broken total at i = 8 and 26, and the three
+    # the value errors at i = 0, 10, 29, 39 and the doubled part at i = 8 and 26, and the three
     # LibreOffice saves of r00000 (block 0); those of r00001 (block 1) are clean
     assert inputs.intended == 9
     assert inputs.flagged == 9

@@ -238,6 +238,9 @@ class IndicatorKit(click.Group):
         except click.exceptions.Abort:  # Ctrl+C, or end of input at a prompt
             click.echo(cli_messages.VIETNAMESE["Aborted!"], err=True)
             sys.exit(ExitCode.USAGE)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a bare `indicator-kit`: help, not an error
+            click.echo(exc.ctx.get_help())
+            sys.exit(ExitCode.OK)
         except click.ClickException as exc:  # usage errors, in Vietnamese (cli_messages)
             exc.show()
             sys.exit(ExitCode.USAGE)

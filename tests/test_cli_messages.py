@@ -103,3 +103,11 @@ def test_library_errors_keep_their_exit_code() -> None:
         main, ["spec", "show", "--agency", "so_khong_co", "--spec-dir", str(SPEC_DIR)], catch_exceptions=False
     )
     assert result.exit_code == ExitCode.USAGE and "Không có đơn vị 'so_khong_co'" in result.output
+
+
+@pytest.mark.parametrize("argv", [[], ["mail"], ["ledger"], ["spec"]])
+def test_a_bare_command_shows_its_help_not_an_error(argv: list[str]) -> None:
+    """A new user's first command is often `indicator-kit` alone: the help, exit 0, no "Lỗi"."""
+    result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "Lỗi" not in result.output and "LỆNH" in result.output

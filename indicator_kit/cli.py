@@ -41,7 +41,7 @@ from indicator_kit.pipeline import (
     merge_campaign,
     remind_campaign,
 )
-from indicator_kit.plan import compile_plan
+from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.verdict import State, Verdicts
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace, open_workspace
 
@@ -406,13 +406,9 @@ def collect_command(
     default: the workspace's hop_thu/).
 
     Also builds the master table (as `merge` does)."""
-    ws = current_workspace()
-    inbox = ws.inbox_or(inbox)
+    ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     master_out = master_out or out_dir or ws.master_dir
     out_dir = out_dir or ws.collect_dir
-    loaded = load_spec(spec_dir or ws.spec_dir)
-    plan = compile_plan(loaded)
-    signing_with(ws)
     with reading_progress(inbox, output_format == "text") as on_file:
         options = returns_options(ws, accepted, arrival=arrival, on_file=on_file)
         result = collect_campaign(plan, inbox, options, out_dir, master_out)
@@ -422,7 +418,7 @@ def collect_command(
     if output_format == "json":
         click.echo(findings_json(run.findings).decode("utf-8"), nl=False)
     else:
-        print_collect_summary(loaded, run, out_dir, result.feedback)
+        print_collect_summary(plan.spec, run, out_dir, result.feedback)
         click.echo(f"Bảng tổng hợp: {result.master.xlsx} (dạng dài: {result.master.csv})")
     needs_fix = any(s.errors for s in submissions) or run.verdicts.count(State.NEEDS_FIX)
     sys.exit(EXIT_FINDINGS if needs_fix else EXIT_OK)
@@ -443,12 +439,8 @@ def merge_command(
     spec_dir: Path | None,
 ) -> None:
     """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
-    ws = current_workspace()
-    inbox = ws.inbox_or(inbox)
+    ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     master_out = master_out or ws.master_dir
-    loaded = load_spec(spec_dir or ws.spec_dir)
-    plan = compile_plan(loaded)
-    signing_with(ws)
     with reading_progress(inbox, True) as on_file:
         result = merge_campaign(
             plan, inbox, returns_options(ws, accepted, arrival=arrival, on_file=on_file), master_out
@@ -489,21 +481,30 @@ def status_command(
     """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
     from indicator_kit.merge.status import status_table
 
-    ws = current_workspace()
-    inbox = ws.inbox_or(inbox)
+    ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     html_path = html_path or ws.status_html
-    loaded = load_spec(spec_dir or ws.spec_dir)
-    signing_with(ws)
     day = as_of.date() if as_of else None
     with reading_progress(inbox, True) as on_file:
         options = returns_options(ws, accepted, day, arrival, on_file)
-        result = campaign_status(compile_plan(loaded), inbox, options, html_path)
+        result = campaign_status(plan, inbox, options, html_path)
     run = result.returns
     print_upkeep(run)
     click.echo(status_table(run.verdicts))
     print_run_notes(run)
     click.echo(f"Trang tình hình nộp: {result.html}")
     sys.exit(EXIT_OK if run.verdicts.all_done else EXIT_FINDINGS)
+
+
+def reading_returns(inbox: Path | None, spec_dir: Path | None) -> tuple[Workspace, Path, Path, Plan]:
+    """Where every command that reads returns starts: its workspace, the inbox (default:
+    hop_thu/), the spec folder and the compiled plan, with the workspace's office key in force
+    (MissingKeyError with the way out when there is none)."""
+    ws = current_workspace()
+    inbox = ws.inbox_or(inbox)
+    spec_dir = spec_dir or ws.spec_dir
+    plan = compile_plan(load_spec(spec_dir))
+    signing_with(ws)
+    return ws, inbox, spec_dir, plan
 
 
 def print_upkeep(run: Returns) -> None:
@@ -700,18 +701,14 @@ def mail_reminders(
 ) -> None:
     """Thư nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và đề nghị sửa cho đơn vị cần sửa (kèm biểu
     phản hồi): the same verdicts as status."""
-    ws = current_workspace()
-    inbox = ws.inbox_or(inbox)
+    ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     out_dir = out_dir or ws.mail_dir / "reminders"
     templates = templates or ws.templates_dir
-    spec_dir = spec_dir or ws.spec_dir
-    loaded = load_spec(spec_dir)
-    signing_with(ws)
     day = as_of.date() if as_of else None
     with reading_progress(inbox, True) as on_file:
         options = returns_options(ws, accepted, day, on_file=on_file)
         reply = reply_by.date() if reply_by else None
-        result = remind_campaign(compile_plan(loaded), spec_dir, inbox, options, out_dir, templates, reply)
+        result = remind_campaign(plan, spec_dir, inbox, options, out_dir, templates, reply)
     print_upkeep(result.returns)
     print_run_notes(result.returns)
     for path in result.written:

@@ -25,7 +25,7 @@ import click
 
 from indicator_kit import __version__, cli_messages, ledger, secret
 from indicator_kit.catalog import Spec, load_spec
-from indicator_kit.collect.limits import Arrival
+from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import findings_json
 from indicator_kit.dates import campaign_date
@@ -413,7 +413,7 @@ def collect_command(
         options = returns_options(ws, accepted, arrival=arrival, on_file=on_file)
         result = collect_campaign(plan, inbox, options, out_dir, master_out)
     run = result.returns
-    print_upkeep(run)
+    print_upkeep(run, accepted)
     submissions = run.submissions
     if output_format == "json":
         click.echo(findings_json(run.findings).decode("utf-8"), nl=False)
@@ -445,7 +445,7 @@ def merge_command(
         result = merge_campaign(
             plan, inbox, returns_options(ws, accepted, arrival=arrival, on_file=on_file), master_out
         )
-    print_upkeep(result.returns)
+    print_upkeep(result.returns, accepted)
     master = result.returns.master
     counts = Counter(cell.status.value for cell in master.cells.values())
     click.echo(f"Bảng tổng hợp: {result.master.xlsx}")
@@ -488,7 +488,7 @@ def status_command(
         options = returns_options(ws, accepted, day, arrival, on_file)
         result = campaign_status(plan, inbox, options, html_path)
     run = result.returns
-    print_upkeep(run)
+    print_upkeep(run, accepted)
     click.echo(status_table(run.verdicts))
     print_run_notes(run)
     click.echo(f"Trang tình hình nộp: {result.html}")
@@ -507,8 +507,17 @@ def reading_returns(inbox: Path | None, spec_dir: Path | None) -> tuple[Workspac
     return ws, inbox, spec_dir, plan
 
 
-def print_upkeep(run: Returns) -> None:
-    """What the run put right on its way (on stderr: nobody needs to act)."""
+def print_upkeep(run: Returns, accepted: tuple[str, ...] = ()) -> None:
+    """What the run put right on its way (on stderr: nobody needs to act), and any --accept that
+    matched no file (the officer must look: the file she meant is still unverified)."""
+    files = [(sub.file, sub.sha256) for sub in run.submissions]
+    for name in Limits(accepted=frozenset(accepted)).unmatched(files):
+        click.secho(
+            f"Cảnh báo: --accept {name} không khớp tệp nào trong lần chạy này (so theo đường dẫn trong "
+            "thư mục nhận, tên tệp hoặc mã SHA-256); không tệp nào được chấp nhận theo tên này.",
+            fg="yellow",
+            err=True,
+        )
     for path in run.leftovers:
         click.echo(f"Đã xóa tệp tạm còn lại từ lần chạy bị gián đoạn trước: {path}", err=True)
     for sub in run.repaired:
@@ -709,7 +718,7 @@ def mail_reminders(
         options = returns_options(ws, accepted, day, on_file=on_file)
         reply = reply_by.date() if reply_by else None
         result = remind_campaign(plan, spec_dir, inbox, options, out_dir, templates, reply)
-    print_upkeep(result.returns)
+    print_upkeep(result.returns, accepted)
     print_run_notes(result.returns)
     for path in result.written:
         click.echo(f"  {path}")

@@ -248,3 +248,13 @@ def test_init_uses_the_key_named_by_the_variable(tmp_path: Path, monkeypatch: py
     second = ik("init", tmp_path / "máy 2")
     assert second.exit_code == 0 and f"dùng khóa có sẵn {shared}" in second.output
     assert shared.read_bytes() == key and not (tmp_path / "máy 2" / ".indicator-kit" / "secret.key").exists()
+
+
+def test_an_accept_that_matches_no_file_is_said(tmp_path: Path, own_key: None) -> None:
+    """`--accept` with a mistyped name would leave the file unverified without a word."""
+    ws = new_workspace(tmp_path / "ws")
+    fill_inbox(ws)
+    result = ik("--workspace", ws, "collect", "--accept", "so_y_te.xlsx", "--accept", "so_yte.xlsx")
+    assert result.exit_code in (0, 1), result.output
+    assert "--accept so_yte.xlsx không khớp tệp nào" in result.output
+    assert "--accept so_y_te.xlsx" not in result.output  # a name that matched is not warned about

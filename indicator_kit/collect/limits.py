@@ -39,6 +39,12 @@ class Limits:
     def accept(self, file: str, sha256: str) -> bool:
         return bool(self.accepted & {file, file.rsplit("/", 1)[-1], sha256})
 
+    def unmatched(self, files: list[tuple[str, str]]) -> list[str]:
+        """The --accept names that accepted none of these (file, sha256): a typo would otherwise
+        leave the file unverified without a word."""
+        seen = {name for file, sha256 in files for name in (file, file.rsplit("/", 1)[-1], sha256)}
+        return sorted(self.accepted - seen)
+
 
 DEFAULT_LIMITS = Limits()
 

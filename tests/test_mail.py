@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-from indicator_kit.catalog import load_spec
+from indicator_kit.catalog import Spec, load_spec
 from indicator_kit.cli import main
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.plan import compile_plan
@@ -50,6 +50,15 @@ def parse(path: Path) -> Message:
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     return result.exit_code, result.output
+
+
+def drafts_for(spec: Spec, specs: Path, tmp_path: Path, out: Path, *slugs: str) -> tuple[int, str]:
+    """Templates generated into tmp_path/t, then `mail drafts` for `slugs` (every agency when
+    none) into `out`, from the spec folder `specs`."""
+    generate(compile_plan(spec), tmp_path / "t")
+    agencies = [arg for slug in slugs for arg in ("--agency", slug)]
+    templates = ["--templates", str(tmp_path / "t")]
+    return run("mail", "drafts", *agencies, *templates, "--out", str(out), "--spec-dir", str(specs))
 
 
 def test_drafts_for_every_agency(specs: Path, tmp_path: Path) -> None:
@@ -192,24 +201,8 @@ def test_send_dry_run_then_really_then_nothing_twice(
 ) -> None:
     controller, handler = smtp_server
     spec = load_spec(specs)
-    generate(compile_plan(spec), tmp_path / "t")
     mail_dir = tmp_path / "mail"
-    run(
-        "mail",
-        "drafts",
-        "--templates",
-        str(tmp_path / "t"),
-        "--out",
-        str(mail_dir / "drafts"),
-        "--agency",
-        "so_y_te",
-        "--agency",
-        "so_xay_dung",
-        "--agency",
-        "so_noi_vu",
-        "--spec-dir",
-        str(specs),
-    )
+    drafts_for(spec, specs, tmp_path, mail_dir / "drafts", "so_y_te", "so_xay_dung", "so_noi_vu")
     code, output = run("mail", "send", "--dir", str(mail_dir))
     assert code == 0 and "Chạy thử: 2 thư sẽ được gửi" in output
     assert "Không gửi 1 thư chưa có địa chỉ email của đơn vị (điền vào agencies.yaml" in output
@@ -303,19 +296,7 @@ def test_letters_name_the_contact_and_take_a_given_reply_date(specs: Path, tmp_p
         encoding="utf-8",
     )
     spec = load_spec(specs)
-    generate(compile_plan(spec), tmp_path / "t")
-    code, _ = run(
-        "mail",
-        "drafts",
-        "--agency",
-        "so_y_te",
-        "--templates",
-        str(tmp_path / "t"),
-        "--out",
-        str(tmp_path / "d"),
-        "--spec-dir",
-        str(specs),
-    )
+    code, _ = drafts_for(spec, specs, tmp_path, tmp_path / "d", "so_y_te")
     contact = (
         "Mọi vướng mắc xin liên hệ: bà Nguyễn Thị Hoa, Phòng Tổng hợp, Sở Kế hoạch và Đầu tư, "
         "điện thoại 0225 3842 123, email skhdt@haiphong.example."
@@ -398,18 +379,8 @@ def test_send_keeps_rounds_apart_and_sends_what_the_dry_run_showed(
 ) -> None:
     controller, handler = smtp_server
     spec = load_spec(specs)
-    generate(compile_plan(spec), tmp_path / "t")
     mail_dir = tmp_path / "mail"
-    run(
-        "mail",
-        "drafts",
-        "--templates",
-        str(tmp_path / "t"),
-        "--out",
-        str(mail_dir / "drafts"),
-        "--spec-dir",
-        str(specs),
-    )
+    drafts_for(spec, specs, tmp_path, mail_dir / "drafts")
     (tmp_path / "inbox").mkdir()
     run(
         "mail",

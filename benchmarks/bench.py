@@ -93,7 +93,7 @@ import io, json, os, sys, random
 from pathlib import Path
 import openpyxl
 from indicator_kit.collect.numbers import format_number
-from indicator_kit.catalog import load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.generate import identity_for
 from indicator_kit.plan import compile_plan
 from indicator_kit.simulate import load_values
@@ -220,7 +220,7 @@ print(len(pd.concat(frames, ignore_index=True)), file=sys.stderr)
 GENERATE = """
 import sys
 from pathlib import Path
-from indicator_kit.catalog import load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.generate import render_agency
 from indicator_kit.files import write_atomic
 from indicator_kit.plan import compile_plan
@@ -237,7 +237,7 @@ BARE = """
 import sys
 from pathlib import Path
 import xlsxwriter
-from indicator_kit.catalog import load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.generate import identity_for
 from indicator_kit.plan import compile_plan
 spec = load_spec("workbook_specs")

@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indicator_kit.catalog import load_spec  # noqa: E402
-from indicator_kit.catalog.model import PeriodAggregate, Row, Spec, ValueType  # noqa: E402
+from indicator_kit.catalog.loader import load_spec  # noqa: E402
+from indicator_kit.catalog.model import PeriodAggregate, Row, ValueType  # noqa: E402
+from indicator_kit.catalog.spec import Spec  # noqa: E402
 
 YEARS = list(range(2018, 2024))
 PUBLISHED = ROOT / "workbook_specs" / "reference" / "published_figures_2018_2023.csv"

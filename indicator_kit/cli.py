@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from indicator_kit import __version__, cli_messages, ledger, secret
-from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.catalog.loader import load_spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.report import findings_json
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
-from indicator_kit.faults import os_fault, sqlite_fault
+from indicator_kit.faults import os_fault
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.pipeline import (
     Returns,
@@ -81,7 +82,7 @@ def reports_errors(func: F) -> F:
             except OSError as exc:  # the machine refused something no library call translated
                 raise os_fault(exc) from exc
             except sqlite3.Error as exc:
-                raise sqlite_fault(exc, Path(ledger.LEDGER)) from exc
+                raise ledger.sqlite_fault(exc, Path(ledger.LEDGER)) from exc
         except IndicatorKitError as exc:
             click.secho("Lỗi:", fg="red", bold=True, err=True)
             click.echo(str(exc), err=True)
@@ -189,7 +190,7 @@ def returns_options(
 @contextmanager
 def reading_progress(inbox: Path, show: bool) -> Iterator[Callable[[Submission], None] | None]:
     """A progress bar over the files of `inbox` while a person watches (`progress.wanted`)."""
-    from indicator_kit.collect.run import inbox_files
+    from indicator_kit.collect.inbox import inbox_files
     from indicator_kit.progress import progress_bar, wanted
 
     show = show and wanted()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import sqlite3
 from pathlib import Path
 
 from indicator_kit.errors import FaultError
@@ -111,19 +110,3 @@ def os_fault(exc: OSError, path: Path | str | None = None, needed: int | None = 
         f"Hệ điều hành báo lỗi khi ghi/đọc {where}: {reason} (mã {code}). Hãy kiểm tra ổ đĩa rồi chạy lại; "
         "kết quả cũ được giữ nguyên."
     )
-
-
-def sqlite_fault(exc: sqlite3.Error, ledger: Path) -> FaultError:
-    """The `FaultError` for SQLite refusing the ledger: full disk, no write right, or damage."""
-    text = str(exc).lower()
-    if "full" in text:
-        return os_fault(OSError(errno.ENOSPC, "disk full"), ledger)
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return os_fault(OSError(errno.EACCES, "denied"), ledger)
-    if "disk i/o" in text:
-        return IOFault(
-            f"Không ghi/đọc được sổ ghi nhận {ledger} (lỗi đọc ghi ổ đĩa). Hãy kiểm tra ổ đĩa rồi chạy lại."
-        )
-    from indicator_kit.ledger import LedgerDamagedError  # ledger imports this module
-
-    return LedgerDamagedError.about(ledger, str(exc))

@@ -1,12 +1,12 @@
 """Findings: every problem is one typed record with a location, a stable code and a message.
 
 `CODES` is the single registry of codes; `docs/findings.md` is generated from it
-(`python -m indicator_kit.findings > docs/findings.md`) and a test keeps the two in step.
+(`python -m indicator_kit.findings_doc > docs/findings.md`) and a test keeps the two in step.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 
 
@@ -379,31 +379,6 @@ def finding(code: str, message: str, *, severity: Severity | None = None, **wher
     return Finding(code=code, message=text, severity=severity or entry.severity, **where)  # type: ignore[arg-type]
 
 
-SEVERITY_POLICY = [
-    "## Severity policy",
-    "",
-    "Every code's severity follows one rule, so an officer can trust what each level asks of them:",
-    "",
-    "- **error** — the value cannot be right or cannot be used: it is not merged into the master",
-    "  (a rule marked error fails, a count with decimals, text that is not a number, a date where a",
-    "  number belongs, a file that cannot be read or identified).",
-    "- **warning** — a person must look: the value may be right, but something about it needs a",
-    '  human judgement (an ambiguous reading such as "1.234", with the reading chosen in the message;',
-    "  a suspected slip; a value outside its plausibility band or far from the reference; two",
-    "  agencies disagreeing).",
-    "- **info** — something was done or recorded and nobody needs to act: an unambiguous coercion",
-    '  ("1.234,5", "1,234.5", "12,5%", "1 234", "(0,8)", "−0,8" with U+2212, "–0,8" with an en',
-    "  dash), a no-data marker, a renamed sheet, a unit spelt differently, a duplicate file.",
-    "",
-    "A false alarm on an honest return is a bug, like a miss. Heuristics therefore judge a value",
-    "with what its row is (a share cannot exceed 100; a growth rate may be negative) and with the",
-    "row's other years, comparison columns and reference figures, never against a fixed threshold",
-    'alone. When the agency explains a row in its "Ghi chú" cell, every warning on that row carries',
-    'the explanation ("đã giải trình: …", field `justification`) and is counted apart; an error is',
-    "never silenced by a note.",
-]
-
-
 def justify(findings: list[Finding], notes: dict[str, str]) -> list[Finding]:
     """Every warning on a row whose "Ghi chú" cell holds an explanation carries it; errors and
     info are left as they are (a note never silences an error)."""
@@ -415,82 +390,3 @@ def justify(findings: list[Finding], notes: dict[str, str]) -> list[Finding]:
         else f
         for f in findings
     ]
-
-
-def docs_table() -> str:
-    import indicator_kit.rules  # noqa: F401  (the rule kinds register their codes)
-
-    lines = [
-        "# Finding codes",
-        "",
-        "Every problem `indicator-kit collect` reports is one finding with one of these codes.",
-        "Generated from `indicator_kit/findings.py` and the rule kinds in `indicator_kit/rules/kinds/`",
-        "(`python -m indicator_kit.findings`).",
-        "Rule findings also carry the rule id from `workbook_specs/checks.yaml`; a rule's own",
-        "severity overrides the default below.",
-        "",
-        *SEVERITY_POLICY,
-        "",
-        "| code | severity | meaning | what to do (shown to the agency) |",
-        "|---|---|---|---|",
-    ]
-    for c in CODES.values():
-        lines.append(f"| `{c.code}` | {c.severity.value} | {c.meaning} | {c.fix} |")
-    lines += [
-        "",
-        "## Messages of rule findings",
-        "",
-        "The Vietnamese message of a rule finding is its kind's template filled from the check",
-        "(`{column}` is the column's name, `{diff}` the left side minus the right), followed by the",
-        'fix above; templates show the short text in their "Kiểm tra" column.',
-        "",
-        "| code | message | short text in the template |",
-        "|---|---|---|",
-    ]
-    lines += [f"| `{c.code}` | {c.message} | {c.short or '—'} |" for c in CODES.values() if c.message]
-    lines += [
-        "",
-        "## Record fields",
-        "",
-        "`findings.json` is a list of objects and `findings.csv` (UTF-8 with BOM) has one row per",
-        "finding, with these fields in this order:",
-        "",
-    ]
-    descriptions = {
-        "file": "path of the returned file, relative to the inbox",
-        "code": "a code from the table above",
-        "message": "Vietnamese: what is wrong and what to do",
-        "severity": "`error`, `warning` or `info`",
-        "sha256": "SHA-256 of the file's bytes",
-        "agency": "agency slug, when identified",
-        "sheet": "sheet name in the returned file",
-        "cell": "A1 address in the returned file, as the agency sees it",
-        "row_key": "catalog key of the row",
-        "column": "column id from campaign.yaml (`y2019`, `gd2019_2023_hp`, …)",
-        "rule": "rule id from checks.yaml, for rule findings",
-        "justification": "a warning's explanation from its row's \"Ghi chú\" cell (else empty)",
-    }
-    lines += [f"- `{name}` — {descriptions[name]}" for name in FIELDS]
-    lines += [
-        "",
-        "In the CSV, a text field starting with `=`, `+`, `-` or `@` is prefixed with `'` so",
-        "that spreadsheet programs do not run it as a formula.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-@dataclass
-class FindingList:
-    items: list[Finding] = field(default_factory=list)
-
-    def add(self, f: Finding) -> None:
-        self.items.append(f)
-
-    def errors(self) -> int:
-        return sum(1 for f in self.items if f.severity is Severity.ERROR)
-
-
-if __name__ == "__main__":  # the registry as imported (rule kinds register into it), not this copy
-    from indicator_kit.findings import docs_table as registered_docs_table
-
-    print(registered_docs_table(), end="")

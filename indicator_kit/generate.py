@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.errors import UnknownAgencyError
 from indicator_kit.files import sha256_bytes, write_atomic, write_json_atomic
 from indicator_kit.plan import Plan

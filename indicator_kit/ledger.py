@@ -23,9 +23,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from indicator_kit.collect.inbox import display_name, inbox_files
 from indicator_kit.collect.model import Archived, ArchiveNote, Submission
 from indicator_kit.errors import FaultError
-from indicator_kit.faults import os_fault, sqlite_fault
+from indicator_kit.faults import IOFault, os_fault
 from indicator_kit.files import remove_leftovers, write_atomic
 
 LEDGER = "ledger.sqlite"
@@ -53,6 +54,20 @@ class LedgerDamagedError(FaultError):
             f"{state / ARCHIVE} (tệp hỏng được cất lại bên cạnh, ngày nộp đầu tiên còn biết được "
             "giữ nguyên), rồi chạy lại lệnh."
         )
+
+
+def sqlite_fault(exc: sqlite3.Error, ledger: Path) -> FaultError:
+    """The `FaultError` for SQLite refusing the ledger: full disk, no write right, or damage."""
+    text = str(exc).lower()
+    if "full" in text:
+        return os_fault(OSError(errno.ENOSPC, "disk full"), ledger)
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return os_fault(OSError(errno.EACCES, "denied"), ledger)
+    if "disk i/o" in text:
+        return IOFault(
+            f"Không ghi/đọc được sổ ghi nhận {ledger} (lỗi đọc ghi ổ đĩa). Hãy kiểm tra ổ đĩa rồi chạy lại."
+        )
+    return LedgerDamagedError.about(ledger, str(exc))
 
 
 def _archive_holds_entries(state_dir: Path) -> bool:
@@ -614,8 +629,6 @@ def rebuild(state_dir: Path, inbox: Path | None = None) -> Rebuilt:
 
 
 def _inbox_by_hash(inbox: Path) -> dict[str, tuple[str, Path]]:
-    from indicator_kit.collect.run import display_name, inbox_files
-
     found: dict[str, tuple[str, Path]] = {}
     for file in inbox_files(inbox):
         with suppress(OSError), file.open("rb") as handle:

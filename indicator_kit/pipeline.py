@@ -30,12 +30,12 @@ from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
-from indicator_kit import ledger, processes, secret
-from indicator_kit.catalog.model import Spec
+from indicator_kit import ledger, processes
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Archived, Submission
 from indicator_kit.collect.report import FINDINGS_XLSX, all_findings, findings_workbook, report_files
-from indicator_kit.collect.run import collect_archived, collect_inbox
+from indicator_kit.collect.run import check_signers, collect_archived, collect_inbox
 from indicator_kit.collect.run import require_values as refuse_empty
 from indicator_kit.errors import FaultError
 from indicator_kit.files import Staging, read_journal, recover, remove_leftovers
@@ -140,13 +140,13 @@ def read_returns(
     arrivals. Each file is read once, in a worker, which also stages the bytes it judged in the
     archive; those entries are published here, before anything else is made (a worker that could
     not stage its file stops the run). Returns signed with another office key stop the run before
-    any identity is judged (secret.check_signers); `require_values` refuses an inbox with no
+    any identity is judged (check_signers); `require_values` refuses an inbox with no
     filled-in workbook. `leftovers`: what the run removed before reading, for the result."""
     spec, state = plan.spec, options.state_dir
     limits = Limits(accepted=options.accepted, arrival=options.arrival)
     read = collect_inbox(inbox, plan, limits=limits, archive=ledger.archive_dir(state), done=options.on_file)
     try:
-        secret.check_signers(read, limits, options.key_file)
+        check_signers(read, limits, options.key_file)
         if require_values:
             refuse_empty(inbox, read)
         ledger.check_staged(read)  # a worker could not stage its file's bytes: stop here

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from indicator_kit.catalog.model import Agency, Row, Spec
+from indicator_kit.catalog.model import Agency, Row
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.validate import CheckPositions, lay_over
 from indicator_kit.rules import Check, Scope
 from indicator_kit.template.layout import TemplateLayout, build_layout

@@ -9,8 +9,9 @@ follows them, as an honest agency's would.
 
 from __future__ import annotations
 
-from indicator_kit.catalog.model import Column, PeriodAggregate, Row, Spec, ValueType
+from indicator_kit.catalog.model import Column, PeriodAggregate, Row, ValueType
 from indicator_kit.catalog.reference import aggregate
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.rules import SampleValues
 
 BASE = {

@@ -16,13 +16,8 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from indicator_kit.errors import IndicatorKitError
-
-if TYPE_CHECKING:
-    from indicator_kit.collect.limits import Limits
-    from indicator_kit.collect.model import Submission
 
 KEY_FILE_ENV = "INDICATOR_KIT_KEY_FILE"
 KEY_FILE_NAME = "secret.key"
@@ -119,29 +114,3 @@ def key_id(key: bytes | None = None) -> str:
 def sign(*parts: str, key: bytes | None = None) -> str:
     message = "|".join(parts).encode("utf-8")
     return hmac.new(key or office_key(), message, hashlib.sha256).hexdigest()[:24]
-
-
-def check_signers(submissions: list[Submission], limits: Limits, key_file: Path | None = None) -> None:
-    """Stop (ForeignKeyError) when returns carry the fingerprint of another office key than the
-    running command's: the workspace or key is the wrong one, and judging identities with it would
-    call every honest return unverified. Files the officer accepted by name are not counted."""
-    ours = key_id()
-    foreign: dict[str, list[str]] = {}
-    for sub in submissions:
-        identity = sub.identity
-        if identity is None or not identity.key_id or identity.key_id == ours:
-            continue
-        if limits.accept(sub.file, sub.sha256):
-            continue
-        foreign.setdefault(identity.key_id, []).append(sub.file)
-    if not foreign:
-        return
-    files = [f for names in foreign.values() for f in names]
-    shown = ", ".join(files[:5]) + (f" và {len(files) - 5} tệp khác" if len(files) > 5 else "")
-    where = f", tệp {key_file}" if key_file else ""
-    raise ForeignKeyError(
-        f"{len(files)} biểu nộp về được ký bằng khóa khác (mã khóa {', '.join(sorted(foreign))}) với khóa "
-        f"của thư mục làm việc này (mã khóa {ours}{where}): {shown}. Biểu mẫu của các đơn vị được tạo "
-        "bằng một khóa khác, nên lệnh dừng trước khi xét mã nhận dạng và không ghi gì. "
-        f"{WAY_OUT} Nếu chỉ là tệp lạ đã được kiểm tra, chấp nhận bằng --accept <tệp>."
-    )

@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.generate import template_file_name
 from indicator_kit.merge.periods import derivable_from_years
 from indicator_kit.rules.kinds.sum import Sum

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from indicator_kit import secret
-from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.catalog.reference import EMPTY_REFERENCE
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.plan import Plan, compile_plan
 from indicator_kit.workspace import WORKSPACE_ENV, Workspace, init_workspace
 

@@ -70,7 +70,7 @@ class Ran:
 SYNTHESISE = """
 import os, sys, random
 from pathlib import Path
-from indicator_kit.catalog import load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.generate import identity_for
 from indicator_kit.simulate import load_values
 from indicator_kit.template.layout import build_layout

@@ -21,7 +21,8 @@ import openpyxl
 from xlsxwriter.utility import xl_col_to_name
 
 from indicator_kit import secret
-from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.catalog.loader import load_spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.plan import compile_plan
 from indicator_kit.sample import consistent_values

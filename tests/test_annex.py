@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from indicator_kit.catalog import Spec
 from indicator_kit.catalog.model import PeriodAggregate
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.numbers import ValueFlag, parse_cell
 from indicator_kit.collect.run import collect_inbox

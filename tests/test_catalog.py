@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from indicator_kit.catalog import RowKind, Spec
+from indicator_kit.catalog.model import RowKind
+from indicator_kit.catalog.spec import Spec
 from tests.conftest import SEED
 
 HEADER_PREFIXES = ("TT\t", "\t\t\t2018\t", "A\tB\tC\t")

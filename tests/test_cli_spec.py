@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from tests.conftest import ALL_SLUGS, SPEC_DIR

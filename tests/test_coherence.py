@@ -18,8 +18,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from indicator_kit.catalog import Spec
 from indicator_kit.catalog.model import PeriodAggregate
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.generate import generate, identity_for, template_file_name
 from indicator_kit.plan import Plan

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.run import collect_file, collect_inbox

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate
 from indicator_kit.plan import Plan

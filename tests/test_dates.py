@@ -6,7 +6,7 @@ from datetime import date
 
 from click.testing import CliRunner
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.dates import add_working_days, campaign_date
 from indicator_kit.workspace import Workspace

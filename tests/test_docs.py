@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.plan import Plan
 from tests.conftest import ROOT
@@ -30,10 +30,10 @@ def test_every_command_is_in_the_readme() -> None:
 
 
 def test_findings_doc_is_generated_from_the_registry() -> None:
-    from indicator_kit.findings import docs_table
+    from indicator_kit.findings_doc import docs_table
 
     assert (ROOT / "docs" / "findings.md").read_text(encoding="utf-8") == docs_table(), (
-        "run: python -m indicator_kit.findings > docs/findings.md"
+        "run: python -m indicator_kit.findings_doc > docs/findings.md"
     )
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from filelock import FileLock
 
 from indicator_kit import ledger
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from indicator_kit.generate import generate, template_file_name

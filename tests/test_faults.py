@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from indicator_kit import cli, ledger, pipeline
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect import run as collect_run
 from indicator_kit.errors import ExitCode
 from indicator_kit.workspace import Workspace

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
-from indicator_kit.catalog import Spec, ValueType
+from indicator_kit.catalog.model import ValueType
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.files import sha256_bytes
 from indicator_kit.generate import generate, template_file_name

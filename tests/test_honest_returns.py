@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate, template_file_name

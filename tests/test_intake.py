@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.catalog.loader import load_spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Submission

@@ -14,7 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
-from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.catalog.loader import load_spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.plan import compile_plan

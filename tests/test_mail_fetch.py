@@ -196,7 +196,7 @@ SENT = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
 def test_fetch_once_rerun_fetches_nothing_and_the_server_is_untouched(
     server: Server, tmp_path: Path, spec: object
 ) -> None:
-    from indicator_kit.catalog import load_spec
+    from indicator_kit.catalog.loader import load_spec
     from indicator_kit.generate import generate, template_file_name
     from indicator_kit.plan import compile_plan
     from indicator_kit.sample import consistent_values

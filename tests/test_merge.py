@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.errors import ExitCode

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from indicator_kit import files, ledger, pipeline, processes
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode, FaultError, OutputLockedError
 from indicator_kit.generate import generate, template_file_name
@@ -160,7 +160,7 @@ STEPS: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], ExitCode]] = {
         lambda m: m.setattr(files.os, "replace", fail_replacing("master_long.csv")),
         ExitCode.FAULT,
     ),
-    "committing the ledger": (fail_after_publishing, ExitCode.FAULT),  # a full disk: faults.sqlite_fault
+    "committing the ledger": (fail_after_publishing, ExitCode.FAULT),  # a full disk: ledger.sqlite_fault
 }
 
 

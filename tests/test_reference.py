@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indicator_kit.catalog import Spec, load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.catalog.model import ValueType
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.errors import SpecError
 
 

@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 from xlsxwriter.utility import xl_col_to_name
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
-from indicator_kit.collect.run import collect_inbox, inbox_files
+from indicator_kit.collect.inbox import inbox_files
+from indicator_kit.collect.run import collect_inbox
 from indicator_kit.merge.core import CellStatus, merge
 from indicator_kit.plan import Plan
 from tests.hostile import build

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from indicator_kit.catalog import RowKind, Spec, ValueType
+from indicator_kit.catalog.model import RowKind, ValueType
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.findings import Severity
 from indicator_kit.plan import Plan
 from indicator_kit.rules import Check, Relation, run_check

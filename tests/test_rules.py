@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from indicator_kit.catalog import Spec
 from indicator_kit.catalog.schemas import checks_schema
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.findings import CODES, Severity
 from indicator_kit.plan import Plan
 from indicator_kit.rules import KINDS, Check, Ref, Rule, run_check

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.findings import Severity
 from indicator_kit.plan import Plan
 from indicator_kit.rules import run_check

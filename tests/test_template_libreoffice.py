@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.plan import Plan
 from indicator_kit.rules import Ref, run_check

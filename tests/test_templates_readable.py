@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from indicator_kit.catalog import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.report import report_files
 from indicator_kit.collect.run import collect_inbox
 from indicator_kit.generate import generate, template_file_name

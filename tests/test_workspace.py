@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from indicator_kit import ledger, secret
-from indicator_kit.catalog import load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from indicator_kit.generate import template_file_name

@@ -25,11 +25,11 @@ from indicator_kit.catalog.model import (
     PeriodAggregate,
     Row,
     RowKind,
-    Spec,
     ValueType,
 )
 from indicator_kit.catalog.plausibility import load_plausibility
 from indicator_kit.catalog.reference import load_reference
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.catalog.yamlfile import line_of, read_yaml
 from indicator_kit.errors import SpecError, SpecProblem
 from indicator_kit.findings import Severity

@@ -1,19 +1,13 @@
-"""The spec as typed, immutable data: catalog rows, agencies, campaign, rules (`rules.Rule`)."""
+"""The catalog's parts as typed, immutable data: rows, agencies, columns, the campaign.
+
+`catalog.spec.Spec` holds them together with the rules, plausibility bands and reference
+figures; this module imports none of those, so they can all use these types."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cached_property
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from indicator_kit.catalog.plausibility import Plausibility
-    from indicator_kit.catalog.reference import Reference
-    from indicator_kit.rules.kind import Rule
 
 
 class RowKind(StrEnum):
@@ -135,81 +129,9 @@ class Campaign:
         return next(c for c in self.columns if c.id == column_id)
 
 
-def _no_plausibility() -> Plausibility:
-    from indicator_kit.catalog.plausibility import NO_PLAUSIBILITY  # imports this module
-
-    return NO_PLAUSIBILITY
-
-
-def _no_reference() -> Reference:
-    from indicator_kit.catalog.reference import EMPTY_REFERENCE  # imports this module
-
-    return EMPTY_REFERENCE
-
-
 @dataclass(frozen=True)
 class Exemption:
     """A row no rule covers on purpose (checks.yaml `exempt:`), with the reason."""
 
     row: str
     reason: str
-
-
-@dataclass(frozen=True)
-class Spec:
-    rows: tuple[Row, ...]
-    agencies: tuple[Agency, ...]
-    campaign: Campaign
-    rules: tuple[Rule, ...]
-    exemptions: tuple[Exemption, ...] = ()  # rows deliberately without a rule (rule coverage)
-    # What returns are compared with (warnings only); not part of `spec_hash`: swapping the
-    # reference figures or bands does not make the templates sent out stale.
-    plausibility: Plausibility = field(default_factory=lambda: _no_plausibility())
-    reference: Reference = field(default_factory=lambda: _no_reference())
-
-    @cached_property
-    def row_by_key(self) -> dict[str, Row]:
-        return {r.key: r for r in self.rows}
-
-    @cached_property
-    def agency_by_slug(self) -> dict[str, Agency]:
-        return {a.slug: a for a in self.agencies}
-
-    @cached_property
-    def key_set(self) -> frozenset[str]:
-        return frozenset(self.row_by_key)
-
-    @property
-    def input_rows(self) -> list[Row]:
-        return [r for r in self.rows if r.is_input]
-
-    @cached_property
-    def _rows_by_agency(self) -> dict[str, tuple[Row, ...]]:
-        return {a.slug: tuple(r for r in self.input_rows if a.slug in r.agencies) for a in self.agencies}
-
-    def rows_for(self, slug: str) -> tuple[Row, ...]:
-        """Input rows an agency reports, as lead or co-reporter, in printed order."""
-        found = self._rows_by_agency.get(slug)
-        if found is None:  # not an agency of the spec: whoever names it in a row
-            return tuple(r for r in self.input_rows if slug in r.agencies)
-        return found
-
-    def ancestors(self, key: str) -> list[Row]:
-        chain: list[Row] = []
-        parent = self.row_by_key[key].parent
-        while parent is not None:
-            chain.append(self.row_by_key[parent])
-            parent = self.row_by_key[parent].parent
-        return chain
-
-    @cached_property
-    def spec_hash(self) -> str:
-        """Short hash of everything a template depends on: changes when the catalog does."""
-        payload = {
-            "rows": [asdict(r) for r in self.rows],
-            "columns": [asdict(c) for c in self.campaign.columns],
-            "campaign": self.campaign.id,
-            "rules": [asdict(r) for r in self.rules],
-        }
-        blob = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from indicator_kit.rules import KINDS, Scope
+
 _KEY = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$"}
 _SLUG = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$"}
 _TEXT = {"type": "string", "minLength": 1}
@@ -159,8 +161,6 @@ CAMPAIGN: dict[str, Any] = {
 
 def checks_schema() -> dict[str, Any]:
     """checks.yaml's schema: the fields every rule has, and each registered kind's operands."""
-    from indicator_kit.rules import KINDS, Scope
-
     base = {
         "id": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
         "kind": {"enum": sorted(KINDS)},
@@ -210,8 +210,6 @@ def checks_schema() -> dict[str, Any]:
 def kinds_table() -> str:
     """The table of rule kinds in docs/spec-format.md, from the registry (a test keeps them equal)."""
     from dataclasses import MISSING, fields
-
-    from indicator_kit.rules import KINDS
 
     lines = ["| kind | operands | check |", "|---|---|---|"]
     for name, kind in sorted(KINDS.items()):

@@ -33,7 +33,8 @@ from email.utils import parseaddr, parsedate_to_datetime
 from enum import StrEnum
 from pathlib import PurePosixPath, PureWindowsPath
 
-from indicator_kit.collect.limits import MB, Limits
+from indicator_kit.collect.limits import MB, Limits, too_large
+from indicator_kit.collect.reader import sniff
 
 
 class Wrapper(StrEnum):
@@ -98,26 +99,6 @@ class Opened:
     found: list[Found] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (finding code, Vietnamese message)
     mail: Mail | None = None  # the received message's own header
-
-
-TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
-_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:[ \t]", re.MULTILINE)
-_MAIL_HEADERS = (b"\nfrom:", b"\nsubject:", b"\nmime-version:", b"\ncontent-type:", b"\nmessage-id:")
-
-
-def looks_like_mail(sample: bytes) -> bool:
-    """RFC 5322 text: it starts with a header line and names at least two of the usual headers."""
-    if not _HEADER_LINE.match(sample):
-        return False
-    head = b"\n" + sample[:8192].lower()
-    return sum(1 for name in _MAIL_HEADERS if name in head) >= 2
-
-
-def is_msg(data: bytes) -> bool:
-    """An Outlook .msg is an OLE file whose root holds the MAPI properties stream."""
-    return (
-        "__properties_version1.0".encode("utf-16-le") in data and "__substg1.0_".encode("utf-16-le") in data
-    )
 
 
 def safe_name(name: str, fallback: str) -> str:
@@ -233,8 +214,6 @@ def location_text(trail: tuple[str, ...]) -> str:
 
 def _wrapper_of_bytes(data: bytes) -> Wrapper | None:
     """A carried file that is itself a wrapper (a forwarded message, a zip, winmail.dat)."""
-    from indicator_kit.collect.reader import sniff  # reader imports this module
-
     sniffed = sniff(data)
     return wrapper_of(data, sniffed.detail) if sniffed.kind.value == "other" else None
 
@@ -411,8 +390,6 @@ def _unsafe_member(name: str) -> bool:
 
 
 def _zip_children(data: bytes, limits: Limits, opened: Opened, here: str) -> Iterator[_Child]:
-    from indicator_kit.collect.limits import too_large
-
     archive = zipfile.ZipFile(io.BytesIO(data))
     members = [m for m in archive.infolist() if not m.is_dir()]
     reason = too_large(data, members, limits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.reader import RawSheet, RawWorkbook
 from indicator_kit.collect.units import normalise
 from indicator_kit.template.identity import TemplateIdentity

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
 
-from indicator_kit.catalog.model import Column, Row, Spec, ValueType
+from indicator_kit.catalog.model import Column, Row, ValueType
 from indicator_kit.catalog.plausibility import Band
 from indicator_kit.catalog.reference import ReferenceValue
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import CellTable
 from indicator_kit.collect.numbers import format_number
 from indicator_kit.findings import Finding, finding

@@ -19,8 +19,6 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
-from indicator_kit.collect.envelope import TNEF_SIGNATURE, is_msg, looks_like_mail
-
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -47,6 +45,26 @@ KIND_NAMES = {
     "text": "tệp văn bản (CSV/HTML)",
     "unknown": "tệp không rõ định dạng",
 }
+
+
+TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
+_HEADER_LINE = re.compile(rb"^[!-9;-~]{1,76}:[ \t]", re.MULTILINE)
+_MAIL_HEADERS = (b"\nfrom:", b"\nsubject:", b"\nmime-version:", b"\ncontent-type:", b"\nmessage-id:")
+
+
+def looks_like_mail(sample: bytes) -> bool:
+    """RFC 5322 text: it starts with a header line and names at least two of the usual headers."""
+    if not _HEADER_LINE.match(sample):
+        return False
+    head = b"\n" + sample[:8192].lower()
+    return sum(1 for name in _MAIL_HEADERS if name in head) >= 2
+
+
+def is_msg(data: bytes) -> bool:
+    """An Outlook .msg is an OLE file whose root holds the MAPI properties stream."""
+    return (
+        "__properties_version1.0".encode("utf-16-le") in data and "__substg1.0_".encode("utf-16-le") in data
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
 from indicator_kit.findings import FIELDS, Finding, Severity
@@ -20,6 +20,7 @@ from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
 from indicator_kit.rules import column_name
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
+from indicator_kit.verdict import FileRole
 
 if TYPE_CHECKING:
     from indicator_kit.plan import Plan
@@ -116,8 +117,6 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
     """findings.xlsx for people: what each agency must fix (Vietnamese headers, agency names,
     column titles as printed, severity in words), and every file received with what became of it.
     A replaced file's own findings are not listed as problems: the later file counts."""
-    from indicator_kit.verdict import FileRole  # verdict imports merge, which imports this module
-
     buffer = io.BytesIO()
     wb = text_safe_workbook(buffer)
     header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})

@@ -6,15 +6,16 @@ import hashlib
 import os
 import re
 import stat
-import unicodedata
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+from indicator_kit import secret
 from indicator_kit.catalog.model import Agency
 from indicator_kit.collect.envelope import Envelope, Wrapper, open_wrapped, wrapper_of
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
+from indicator_kit.collect.inbox import InboxEntry, display_name, inbox_entries
 from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
 from indicator_kit.collect.plausibility import judge
@@ -26,72 +27,6 @@ from indicator_kit.findings import Severity, finding, justify
 from indicator_kit.ledger import stage
 from indicator_kit.plan import Plan
 from indicator_kit.template.layout import MAIN_SHEET
-
-
-@dataclass(frozen=True)
-class InboxEntry:
-    path: Path
-    skipped: str = ""  # why it is not read (Vietnamese), for an entry that is not a regular file
-
-
-def inbox_entries(inbox: Path) -> list[InboxEntry]:
-    """Every entry under the inbox, in a stable order. Office lock files and hidden entries are
-    left out (they are not returns); anything else that is not a regular file — a FIFO, a socket,
-    a link that leads outside the inbox — is listed with the reason it is not read. A link to a
-    regular file inside the inbox is read like the file."""
-    found: list[InboxEntry] = []
-    root = inbox.resolve()
-    pending = [inbox]
-    while pending:
-        folder = pending.pop()
-        with os.scandir(folder) as listing:
-            for item in listing:
-                if item.name.startswith((".", "~$")):
-                    continue
-                path = Path(item.path)
-                if item.is_dir(follow_symlinks=False):
-                    pending.append(path)
-                elif item.is_file(follow_symlinks=False):
-                    found.append(InboxEntry(path))
-                else:
-                    found.append(InboxEntry(path, _not_a_file(path, root)))
-    return sorted(found, key=lambda entry: entry.path)
-
-
-def _not_a_file(path: Path, root: Path) -> str:
-    """ "" for a link to a regular file inside the inbox (read it); else why the entry is skipped."""
-    try:
-        mode = path.lstat().st_mode
-    except OSError:
-        return "Mục này không còn trong hộp thư."
-    if stat.S_ISLNK(mode):
-        target = path.resolve()
-        if not target.exists():
-            return f"Liên kết (symlink) trỏ tới {target}, nơi không còn tệp nào; không đọc."
-        if not target.is_relative_to(root):
-            return f"Liên kết (symlink) trỏ ra ngoài hộp thư ({target}); không đọc."
-        if target.is_dir():
-            return "Liên kết (symlink) tới một thư mục; không đọc (thư mục thật trong hộp thư được đọc)."
-        if not target.is_file():
-            return f"Liên kết (symlink) tới {target}, không phải một tệp thường; không đọc."
-        return ""
-    kinds = {stat.S_ISFIFO: "một đường ống (FIFO)", stat.S_ISSOCK: "một socket"}
-    kind = next((name for test, name in kinds.items() if test(mode)), "một thiết bị hoặc mục đặc biệt")
-    return f"Đây là {kind}, không phải tệp; không đọc."
-
-
-def inbox_files(inbox: Path) -> Iterator[Path]:
-    """The paths `collect_inbox` reads."""
-    for entry in inbox_entries(inbox):
-        if not entry.skipped:
-            yield entry.path
-
-
-def display_name(path: Path, inbox: Path) -> str:
-    """The name shown and recorded: relative to the inbox, NFC (a name typed on a Mac arrives
-    decomposed and would print differently from the same name typed elsewhere)."""
-    return unicodedata.normalize("NFC", path.relative_to(inbox).as_posix())
-
 
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # never wait on a FIFO
 
@@ -446,7 +381,8 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
         return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
-    sub.findings.extend(validate(agency, sub.cells, where, sheet.name))
+    laid = agency.positions_for(sub.cells.shape)
+    sub.findings.extend(validate(agency.checks, laid, sub.cells, where, sheet.name))
     in_error = {(f.row_key, f.column) for f in sub.findings if f.severity is Severity.ERROR and f.column}
     rows = tuple(r.key for r in spec.rows_for(ident.agency))
     sub.findings.extend(judge(spec, rows, sub.cells, where, sheet.name, in_error))
@@ -543,6 +479,32 @@ def require_values(inbox: Path, submissions: list[Submission]) -> None:
         f"Thư mục nhận {inbox} không có biểu số liệu nào đã điền: {seen}. "
         "Chưa ghi gì, bảng tổng hợp cũ được giữ nguyên. Hãy kiểm tra đã chọn đúng thư mục chứa "
         "các tệp Excel đơn vị gửi về chưa."
+    )
+
+
+def check_signers(submissions: list[Submission], limits: Limits, key_file: Path | None = None) -> None:
+    """Stop (ForeignKeyError) when returns carry the fingerprint of another office key than the
+    running command's: the workspace or key is the wrong one, and judging identities with it would
+    call every honest return unverified. Files the officer accepted by name are not counted."""
+    ours = secret.key_id()
+    foreign: dict[str, list[str]] = {}
+    for sub in submissions:
+        identity = sub.identity
+        if identity is None or not identity.key_id or identity.key_id == ours:
+            continue
+        if limits.accept(sub.file, sub.sha256):
+            continue
+        foreign.setdefault(identity.key_id, []).append(sub.file)
+    if not foreign:
+        return
+    files = [f for names in foreign.values() for f in names]
+    shown = ", ".join(files[:5]) + (f" và {len(files) - 5} tệp khác" if len(files) > 5 else "")
+    where = f", tệp {key_file}" if key_file else ""
+    raise secret.ForeignKeyError(
+        f"{len(files)} biểu nộp về được ký bằng khóa khác (mã khóa {', '.join(sorted(foreign))}) với khóa "
+        f"của thư mục làm việc này (mã khóa {ours}{where}): {shown}. Biểu mẫu của các đơn vị được tạo "
+        "bằng một khóa khác, nên lệnh dừng trước khi xét mã nhận dạng và không ghi gì. "
+        f"{secret.WAY_OUT} Nếu chỉ là tệp lạ đã được kiểm tra, chấp nhận bằng --accept <tệp>."
     )
 
 

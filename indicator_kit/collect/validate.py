@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from indicator_kit.collect.model import CellTable
 from indicator_kit.findings import Finding, finding
 from indicator_kit.rules import Check, Num, Ref, Relation, check_values
-
-if TYPE_CHECKING:
-    from indicator_kit.plan import AgencyPlan
 
 
 @dataclass(frozen=True)
@@ -55,9 +51,10 @@ def lay_over(checks: tuple[Check, ...], rows: tuple[str, ...], columns: tuple[st
     return CheckPositions(tuple(at_least), tuple(at_most), tuple(others), operands)
 
 
-def validate(plan: AgencyPlan, cells: CellTable, where: dict[str, str], sheet: str) -> list[Finding]:
-    checks = plan.checks
-    laid = plan.positions_for(cells.shape)
+def validate(
+    checks: tuple[Check, ...], laid: CheckPositions, cells: CellTable, where: dict[str, str], sheet: str
+) -> list[Finding]:
+    """`laid`: the checks laid over `cells` (`plan.AgencyPlan.positions_for` its shape)."""
     numbers = cells.numbers_array  # NaN wherever a cell is not a usable number
     # NaN fails every comparison, so only a real breach of a bound goes on.
     suspects = [number for i, bound, number in laid.at_least if numbers[i] < bound]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indicator_kit import processes, secret
+from indicator_kit.collect.inbox import display_name
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
 from indicator_kit.findings import finding
@@ -79,8 +80,6 @@ class _Slot:
 
 
 def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -> Submission:
-    from indicator_kit.collect.run import display_name
-
     relative = display_name(path, inbox)
     try:
         info = path.stat()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import jinja2
 
-from indicator_kit.catalog.model import Agency, Spec
+from indicator_kit.catalog.model import Agency
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.dates import add_working_days, campaign_date
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")

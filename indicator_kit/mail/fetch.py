@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indicator_kit.catalog.loader import read_yaml
+from indicator_kit.collect.run import carries_workbook
 from indicator_kit.errors import FaultError, IndicatorKitError
 from indicator_kit.files import write_atomic
 
@@ -107,8 +108,6 @@ def fetch_mail(
 ) -> FetchResult:
     """Save every message that arrived since the last fetch and carries a spreadsheet into
     `inbox` as .eml; remember every message looked at, so a rerun fetches nothing twice."""
-    from indicator_kit.collect.run import carries_workbook  # the same judgement collect makes
-
     inbox.mkdir(parents=True, exist_ok=True)
     state = _load_state(inbox)
     result = FetchResult([], [], 0)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from indicator_kit.catalog.loader import read_yaml
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.report import feedback_workbook
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import IndicatorKitError

@@ -14,7 +14,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from indicator_kit.catalog.model import Column, Row, Spec, ValueType
+from indicator_kit.catalog.model import Column, Row, ValueType
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.numbers import ValueFlag
 from indicator_kit.merge.core import CellStatus, MasterCell
 from indicator_kit.rules import decimals

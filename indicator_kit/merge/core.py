@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from itertools import pairwise
 
-from indicator_kit.catalog.model import Column, Spec
+from indicator_kit.catalog.model import Column
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, ValueFlag, flag_of, format_number
 from indicator_kit.findings import Finding, Severity, finding

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.numbers import ValueFlag, format_number
 from indicator_kit.collect.report import neutralise
 from indicator_kit.files import ensure_replaceable, write_atomic

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-from indicator_kit.catalog.model import Column, PeriodAggregate, Row, Spec
+from indicator_kit.catalog.model import Column, PeriodAggregate, Row
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.numbers import ValueFlag, most_tentative
 from indicator_kit.rules import decimals
 

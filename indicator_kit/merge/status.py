@@ -7,7 +7,7 @@ from importlib.resources import files
 
 import jinja2
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.dates import campaign_date
 from indicator_kit.verdict import State, Verdicts
 

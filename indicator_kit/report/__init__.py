@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.numbers import ValueFlag
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.files import ensure_replaceable, write_atomic

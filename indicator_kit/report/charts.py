@@ -7,7 +7,7 @@ import io
 import textwrap
 from collections.abc import Mapping
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.merge.annex import vietnamese_number
 from indicator_kit.merge.core import MasterCell
 from indicator_kit.report.comparison import Indicator, ReportSpec, area_name, usable

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from indicator_kit.catalog.model import Column, Row, Spec
+from indicator_kit.catalog.model import Column, Row
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.merge.annex import vietnamese_number
 from indicator_kit.merge.core import CellStatus, MasterCell

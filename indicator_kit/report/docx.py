@@ -20,7 +20,7 @@ from docx.shared import Cm, Pt
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from indicator_kit.catalog.model import Spec
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.merge.annex import AGENCY_TITLE, Annex, AnnexRow, vietnamese_number
 from indicator_kit.report.comparison import ComparisonLine, ReportSpec, area_name
 

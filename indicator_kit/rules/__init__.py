@@ -8,7 +8,6 @@ is written once.
 """
 
 from indicator_kit.rules import kinds as _kinds  # noqa: F401  (registers every kind)
-from indicator_kit.rules.check import Check, Outcome, Program, Relation, check_values, column_name, run_check
 from indicator_kit.rules.expr import (
     Abs,
     Add,
@@ -24,7 +23,21 @@ from indicator_kit.rules.expr import (
     decimals,
     half_unit,
 )
-from indicator_kit.rules.kind import KINDS, Rule, RuleKind, SampleValues, Scope, register
+from indicator_kit.rules.kind import (
+    KINDS,
+    Check,
+    Outcome,
+    Program,
+    Relation,
+    Rule,
+    RuleKind,
+    SampleValues,
+    Scope,
+    check_values,
+    column_name,
+    register,
+    run_check,
+)
 
 __all__ = [
     "KINDS",

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indicator_kit.secret import key_id, sign
+
 PROPERTY_PREFIX = "ik."
 
 
@@ -36,8 +38,6 @@ class TemplateIdentity:
         return props
 
     def signed(self) -> TemplateIdentity:
-        from indicator_kit.secret import key_id, sign
-
         return TemplateIdentity(
             self.campaign_id,
             self.agency,

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from indicator_kit.catalog.model import Agency, Column, Row, Spec
+from indicator_kit.catalog.model import Agency, Column, Row
+from indicator_kit.catalog.spec import Spec
 from indicator_kit.rules import Check
+from indicator_kit.template.formulas import cell_address, check_formula
 
 MAIN_SHEET = "Phụ lục 2"
 GUIDE_SHEET = "Hướng dẫn"
@@ -93,8 +95,6 @@ class TemplateLayout:
     @cached_property
     def check_formulas(self) -> dict[str, str]:
         """The live "Kiểm tra" formula of each anchor row (rendered once per layout)."""
-        from indicator_kit.template.formulas import cell_address, check_formula
-
         address = cell_address(self.row_of, self.col)
         return {anchor: check_formula(checks, address) for anchor, checks in self.checks_by_anchor.items()}
 

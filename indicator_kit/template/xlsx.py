@@ -14,6 +14,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from indicator_kit.catalog.model import PeriodAggregate, ValueType
+from indicator_kit.merge.annex import LINE_POINTS, lines_needed
+from indicator_kit.merge.periods import METHOD_TEXT, derivable_from_years
 from indicator_kit.rules import Check, Ref, column_name, run_check
 from indicator_kit.template.formulas import OK, cell_address, short_message
 from indicator_kit.template.identity import TemplateIdentity
@@ -354,8 +356,6 @@ def _draw_row(
 def period_guide(layout: TemplateLayout) -> list[str]:
     """For the guide: per kind of row the agency reports, whether to type its period values and
     how the office computes the ones left blank (merge.periods)."""
-    from indicator_kit.merge.periods import METHOD_TEXT, derivable_from_years
-
     spec = layout.spec
     periods = [c for c in spec.campaign.columns if not c.is_year]
     by_kind: dict[PeriodAggregate, list[LayoutRow]] = {}
@@ -400,8 +400,6 @@ def check_result(checks: list[Check], values: Mapping[tuple[str, str], object]) 
 def row_height(lr: LayoutRow, text: str, widths: Mapping[str, float]) -> float | None:
     """Points for a row whose label or agency text wraps (None: one line, the default). Set
     explicitly because LibreOffice does not grow rows for wrapped text in files it did not write."""
-    from indicator_kit.merge.annex import LINE_POINTS, lines_needed
-
     lines = max(
         lines_needed(lr.row.label, widths["label"] - 2 * max(0, lr.depth - 1)),
         lines_needed(text, widths["agencies"]) if text else 1,
@@ -515,8 +513,6 @@ def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: Formats) -> None:
             f.info,
         ),
     ]
-    from indicator_kit.merge.annex import LINE_POINTS, lines_needed
-
     wrapped = f.cell("guide", wrap=True)
     wrapped.set_border(0)
     for r, (text, fmt) in enumerate(lines):

@@ -8,12 +8,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from indicator_kit.findings import Code, Severity
-from indicator_kit.rules.check import Check, Relation
 from indicator_kit.rules.expr import Add, Div, HalfUnit, Mul, Num, Ref, Sub, ratio_rounding
-from indicator_kit.rules.kind import KEY_SCHEMA, Rule, RuleKind, make_check, previous_year, register
+from indicator_kit.rules.kind import (
+    KEY_SCHEMA,
+    Check,
+    Relation,
+    Rule,
+    RuleKind,
+    make_check,
+    previous_year,
+    register,
+)
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.catalog.spec import Spec
 
 GROWTH_MISMATCH = Code(
     "growth-mismatch",

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from indicator_kit.findings import Code, Severity
-from indicator_kit.rules.check import Check, Relation
 from indicator_kit.rules.expr import Add, Expr, Num, Ref, rounding
 from indicator_kit.rules.kind import (
     KEY_SCHEMA,
     KEYS_SCHEMA,
+    Check,
+    Relation,
     Rule,
     RuleKind,
     SampleValues,
@@ -21,7 +22,7 @@ from indicator_kit.rules.kind import (
 )
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.catalog.spec import Spec
 
 PART_EXCEEDS_WHOLE = Code(
     "part-exceeds-whole",

@@ -10,12 +10,11 @@ from typing import TYPE_CHECKING
 
 from indicator_kit.catalog.model import PeriodAggregate
 from indicator_kit.findings import Code, Severity
-from indicator_kit.rules.check import Check, Relation
 from indicator_kit.rules.expr import Add, AverageGrowth, Div, Expr, HalfUnit, Num, Ref
-from indicator_kit.rules.kind import Rule, RuleKind, make_check, register
+from indicator_kit.rules.kind import Check, Relation, Rule, RuleKind, make_check, register
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.catalog.spec import Spec
 
 PERIOD_MISMATCH = Code(
     "period-mismatch",

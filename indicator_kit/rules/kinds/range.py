@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from indicator_kit.catalog.model import ValueType
 from indicator_kit.findings import Code, Severity
-from indicator_kit.rules.check import Check, Relation
 from indicator_kit.rules.expr import Num, Ref
-from indicator_kit.rules.kind import Rule, RuleKind, make_check, register
+from indicator_kit.rules.kind import Check, Relation, Rule, RuleKind, make_check, register
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.catalog.spec import Spec
 
 OUT_OF_RANGE = Code(
     "out-of-range",

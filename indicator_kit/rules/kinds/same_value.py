@@ -8,12 +8,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from indicator_kit.findings import Code, Severity
-from indicator_kit.rules.check import Check, Relation
 from indicator_kit.rules.expr import Ref, rounding
-from indicator_kit.rules.kind import KEY_SCHEMA, Rule, RuleKind, SampleValues, make_check, register
+from indicator_kit.rules.kind import (
+    KEY_SCHEMA,
+    Check,
+    Relation,
+    Rule,
+    RuleKind,
+    SampleValues,
+    make_check,
+    register,
+)
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.catalog.spec import Spec
 
 AGENCIES_DISAGREE = Code(
     "agencies-disagree",

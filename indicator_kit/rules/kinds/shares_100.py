@@ -7,12 +7,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from indicator_kit.findings import Code, Severity
-from indicator_kit.rules.check import Check, Relation
 from indicator_kit.rules.expr import Add, Num, Ref, rounding
-from indicator_kit.rules.kind import KEYS_SCHEMA, Rule, RuleKind, SampleValues, make_check, register
+from indicator_kit.rules.kind import (
+    KEYS_SCHEMA,
+    Check,
+    Relation,
+    Rule,
+    RuleKind,
+    SampleValues,
+    make_check,
+    register,
+)
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Spec
+    from indicator_kit.catalog.spec import Spec
 
 SHARES_NOT_100 = Code(
     "shares-not-100",

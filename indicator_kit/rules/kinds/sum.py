@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from indicator_kit.findings import Code, Severity
-from indicator_kit.rules.check import Check, Relation
 from indicator_kit.rules.expr import Add, Expr, Ref, rounding
 from indicator_kit.rules.kind import (
     KEY_SCHEMA,
     KEYS_SCHEMA,
+    Check,
+    Relation,
     Rule,
     RuleKind,
     SampleValues,
@@ -27,7 +28,8 @@ from indicator_kit.rules.kind import (
 )
 
 if TYPE_CHECKING:
-    from indicator_kit.catalog.model import Column, Spec
+    from indicator_kit.catalog.model import Column
+    from indicator_kit.catalog.spec import Spec
 
 SUM_MISMATCH = Code(
     "sum-mismatch",

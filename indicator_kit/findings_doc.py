@@ -8,7 +8,7 @@ table must list them too.
 from __future__ import annotations
 
 import indicator_kit.rules  # noqa: F401  (the rule kinds register their codes)
-from indicator_kit.findings import CODES, FIELDS
+from indicator_kit.findings import CODES, FIELDS, FILE_KINDS, PARTS
 
 SEVERITY_POLICY = [
     "## Severity policy",
@@ -54,16 +54,45 @@ def docs_table() -> str:
         lines.append(f"| `{c.code}` | {c.severity.value} | {c.meaning} | {c.fix} |")
     lines += [
         "",
-        "## Messages of rule findings",
+        "## Messages",
         "",
-        "The Vietnamese message of a rule finding is its kind's template filled from the check",
-        "(`{column}` is the column's name, `{diff}` the left side minus the right), followed by the",
-        'fix above; templates show the short text in their "Kiểm tra" column.',
+        "A finding's message is its code's Vietnamese template (one per variant when the code is",
+        "reported for several reasons), filled in from typed fields — `{label}` is text, `{value:n}` a",
+        "number written the Vietnamese way (1.234,5), `{row:d}` a whole number, `{size_mb:.0f}` a",
+        "rounded one — with its first letter a capital, and followed by the fix above. In the rule",
+        "kinds' templates `{column_name}` is the column's name and `{diff}` the left side minus the",
+        'right; `{here}` is where in an e-mail or zip the problem is ("thư … › tệp đính kèm …: ").',
         "",
-        "| code | message | short text in the template |",
+        "| code | variant | message |",
         "|---|---|---|",
     ]
-    lines += [f"| `{c.code}` | {c.message} | {c.short or '—'} |" for c in CODES.values() if c.message]
+    lines += [
+        f"| `{c.code}` | {f'`{variant}`' if variant else '—'} | {_cell(template)} |"
+        for c in CODES.values()
+        for variant, template in c.templates.items()
+    ]
+    lines += [
+        "",
+        'Rules shown live in the templates\' "Kiểm tra" column show a short text there:',
+        "",
+        "| code | short text in the template |",
+        "|---|---|",
+    ]
+    lines += [f"| `{c.code}` | {c.short} |" for c in CODES.values() if c.short]
+    lines += [
+        "",
+        'Lists inside a message are made of these parts, joined by "; ":',
+        "",
+        "| part | text |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {_cell(text)} |" for name, text in PARTS.items()]
+    lines += [
+        "",
+        "`{kind_name}`, what a file that is not a spreadsheet is: "
+        + ", ".join(f"{name} “{text}”" for name, text in FILE_KINDS.items())
+        + ".",
+    ]
     lines += [
         "",
         "## Record fields",
@@ -93,6 +122,11 @@ def docs_table() -> str:
         "that spreadsheet programs do not run it as a formula.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """A table cell: a template as written, its pipes escaped."""
+    return text.replace("|", "\\|")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ import pytest
 
 from indicator_kit.catalog.schemas import checks_schema
 from indicator_kit.catalog.spec import Spec
-from indicator_kit.findings import CODES, Severity
+from indicator_kit.findings import CODES, Severity, template_fields
 from indicator_kit.plan import Plan
 from indicator_kit.rules import KINDS, Check, Ref, Rule, run_check
-from indicator_kit.rules.kind import template_fields
 
 STRUCTURE = [  # kt.von_dtxh.co_cau: three shares of investment by sector
     "kt.von_dtxh.co_cau.khu_vuc_nha_nuoc",
@@ -131,7 +130,7 @@ def test_every_message_is_filled_from_its_check(plan: Plan) -> None:
     """Each template names only fields its checks provide, and every field they provide is used
     somewhere in the message (nothing computed in vain)."""
     for check in plan.checks:
-        named = template_fields(check.code.message)
+        named = set(template_fields(check.code.message))
         given = {*check.texts, *check.shown, "diff"}
         assert named <= given, (check.rule.id, named - given)
         assert set(check.shown) <= named, (check.rule.id, set(check.shown) - named)

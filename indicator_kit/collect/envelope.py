@@ -33,6 +33,7 @@ from email.utils import parseaddr, parsedate_to_datetime
 from enum import StrEnum
 from pathlib import PurePosixPath, PureWindowsPath
 
+from indicator_kit import findings
 from indicator_kit.collect.limits import MB, Limits, too_large
 from indicator_kit.collect.reader import sniff
 
@@ -97,7 +98,7 @@ class Found:
 @dataclass
 class Opened:
     found: list[Found] = field(default_factory=list)
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (finding code, Vietnamese message)
+    problems: list[findings.Message] = field(default_factory=list)  # findings of the received file
     mail: Mail | None = None  # the received message's own header
 
 
@@ -117,17 +118,17 @@ class _Budget:
         self.bytes = 0
         self.count = 0
 
-    def take(self, size: int) -> str | None:
-        """None when a file of `size` bytes still fits, else the Vietnamese reason it does not."""
+    def take(self, size: int, here: str) -> findings.Message | None:
+        """None when a file of `size` bytes still fits, else why it does not (`mail-too-large`)."""
         self.bytes += size
         self.count += 1
         if self.count > self.limits.max_members:
-            return f"chứa quá nhiều tệp (hơn {self.limits.max_members})"
-        if self.bytes > self.limits.max_uncompressed_bytes:
-            return (
-                f"các tệp bên trong cộng lại quá {self.limits.max_uncompressed_bytes / MB:.0f} MB — "
-                "không phải một thư nộp biểu bình thường"
+            return findings.Message(
+                "mail-too-large", "count", {"here": here, "limit": self.limits.max_members}
             )
+        if self.bytes > self.limits.max_uncompressed_bytes:
+            limit_mb = self.limits.max_uncompressed_bytes / MB
+            return findings.Message("mail-too-large", "bytes", {"here": here, "limit_mb": limit_mb})
         return None
 
 
@@ -159,11 +160,7 @@ def _open(
     here = location_text(trail)
     if depth >= budget.limits.max_depth:
         opened.problems.append(
-            (
-                "mail-too-deep",
-                f"{here}lồng nhau quá {budget.limits.max_depth} lớp (thư trong thư, tệp nén trong tệp nén) "
-                "nên không mở tiếp.",
-            )
+            findings.Message("mail-too-deep", "", {"here": here, "limit": budget.limits.max_depth})
         )
         return
     try:
@@ -177,28 +174,25 @@ def _open(
         else:
             mail, children = None, _tnef_children(data)
     except Exception as exc:  # any reader failure is the file's problem, never the run's
-        name = "tệp nén" if kind is Wrapper.ZIP else "thư"
-        opened.problems.append(
-            (
-                "mail-unreadable",
-                f"{here}Không mở được {name} ({type(exc).__name__}); tệp bị hỏng hoặc không đúng định dạng.",
+        error = type(exc).__name__
+        if kind is Wrapper.ZIP:
+            opened.problems.append(findings.Message("mail-unreadable", "zip", {"here": here, "error": error}))
+        else:
+            opened.problems.append(
+                findings.Message("mail-unreadable", "mail", {"here": here, "error": error})
             )
-        )
         return
     if top:
         opened.mail = mail
     for child in children:
-        reason = budget.take(len(child.data))
-        if reason is not None:
-            opened.problems.append(("mail-too-large", f"{here}Tệp nhận được {reason}; dừng mở tại đây."))
+        over = budget.take(len(child.data), here)
+        if over is not None:
+            opened.problems.append(over)
             raise _Stop
         label = (*trail, *child.labels(kind))
         if child.damaged:  # what could be decoded is not the file that was sent
             opened.problems.append(
-                (
-                    "mail-unreadable",
-                    f"{location_text(label)}phần đính kèm bị hỏng (mã hóa base64 sai), không giải mã được.",
-                )
+                findings.Message("mail-unreadable", "damaged-part", {"here": location_text(label)})
             )
             continue
         inner = _wrapper_of_bytes(child.data)
@@ -392,37 +386,33 @@ def _unsafe_member(name: str) -> bool:
 def _zip_children(data: bytes, limits: Limits, opened: Opened, here: str) -> Iterator[_Child]:
     archive = zipfile.ZipFile(io.BytesIO(data))
     members = [m for m in archive.infolist() if not m.is_dir()]
-    reason = too_large(data, members, limits)
-    if reason is not None:
-        opened.problems.append(("mail-too-large", f"{here}{reason}"))
+    oversize = too_large(data, members, limits)
+    if oversize is not None:
+        opened.problems.append(
+            findings.Message("mail-too-large", oversize.variant, {"here": here, **oversize.fields})
+        )
         return
     for member in members:
         name = safe_name(member.filename, "tệp không tên")
         if _unsafe_member(member.filename):
             opened.problems.append(
-                (
-                    "archive-unsafe-name",
-                    f'{here}Tệp nén chứa đường dẫn không an toàn "{member.filename}"; không đọc tệp này.',
-                )
+                findings.Message("archive-unsafe-name", "", {"here": here, "name": member.filename})
             )
             continue
         if member.flag_bits & 0x1:
-            opened.problems.append(("file-encrypted", f"{here}Tệp {name} trong tệp nén được đặt mật khẩu."))
+            opened.problems.append(
+                findings.Message("file-encrypted", "zip-member", {"here": here, "name": name})
+            )
             continue
         try:
             with archive.open(member) as handle:
                 content = handle.read(min(member.file_size, limits.max_file_bytes) + 1)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error):
             opened.problems.append(
-                ("mail-unreadable", f"{here}Tệp {name} trong tệp nén bị hỏng, không đọc được.")
+                findings.Message("mail-unreadable", "zip-member", {"here": here, "name": name})
             )
             continue
         if len(content) > member.file_size or len(content) > limits.max_file_bytes:
-            opened.problems.append(
-                (
-                    "mail-too-large",
-                    f"{here}Tệp {name} trong tệp nén lớn hơn giới hạn hoặc khai báo sai kích thước.",
-                )
-            )
+            opened.problems.append(findings.Message("mail-too-large", "member", {"here": here, "name": name}))
             continue
         yield _Child(name, content)

@@ -14,10 +14,8 @@ from indicator_kit.catalog.model import Column, Row, ValueType
 from indicator_kit.collect import units
 from indicator_kit.collect.model import CellTable, CellTableBuilder, column_letters
 from indicator_kit.collect.numbers import (
-    FLAG_NAMES,
     Status,
     ValueFlag,
-    format_number,
     parse_cell,
     resolve_ambiguous,
 )
@@ -178,24 +176,27 @@ def extract(
 
     def add(
         code: str,
-        message: str,
         r: int | None = None,
         c: int | None = None,
-        key: str = "",
+        row_key: str = "",
         column: str = "",
+        *,
+        variant: str = "",
         severity: Severity | None = None,
+        **fields: object,
     ) -> None:
         cell = xl_rowcol_to_cell(r, c) if r is not None and c is not None else ""
         findings.append(
             finding(
                 code,
-                message,
+                variant,
                 severity=severity,
                 cell=cell,
-                row_key=key,
+                row_key=row_key,
                 column=column,
                 sheet=sheet.name,
                 **where,
+                **fields,
             )
         )
 
@@ -205,20 +206,15 @@ def extract(
         if lr.row.key not in smap.row_of:
             add(
                 "row-missing",
-                f'Không tìm thấy dòng "{lr.row.tt} {lr.row.label}" của biểu mẫu.',
-                key=lr.row.key,
+                row_key=lr.row.key,
                 severity=None if not lr.is_context else Severity.WARNING,
+                tt=lr.row.tt,
+                label=lr.row.label,
             )
     highest = -1
     for key, r in sorted(smap.row_of.items(), key=lambda kv: kv[1]):
         if order[key] < highest:
-            add(
-                "row-moved",
-                f'Dòng "{spec.row_by_key[key].label}" bị di chuyển khỏi vị trí trong biểu mẫu.',
-                r,
-                smap.col_of["label"],
-                key,
-            )
+            add("row-moved", r, smap.col_of["label"], key, label=spec.row_by_key[key].label)
         highest = max(highest, order[key])
 
     builder = CellTableBuilder(tuple(c.id for c in smap.columns))
@@ -250,13 +246,14 @@ def extract(
                 if c < len(row_values) and row_values[c] != "" and _filled(row_values[c]):
                     add(
                         "value-outside-input",
-                        f"Ô {xl_rowcol_to_cell(r, c)} thuộc dòng tiêu đề "
-                        f'"{layout_row[key].row.label}" (không phải ô nhập) có giá trị '
-                        f'"{_text(row_values[c])}"; giá trị này không được dùng.',
                         r,
                         c,
                         key,
                         column.id,
+                        variant="heading-row",
+                        address=xl_rowcol_to_cell(r, c),
+                        label=layout_row[key].row.label,
+                        text=_text(row_values[c]),
                     )
         else:
             other = smap.extra_key_rows.get(r)
@@ -264,22 +261,31 @@ def extract(
             if not content:
                 continue
             if other is None:
-                add("row-inserted", f"Dòng {r + 1} không có trong biểu mẫu (dòng chèn thêm).", r, content[0])
+                add("row-inserted", r, content[0], row=r + 1)
             for c in content:
-                if c in value_cols:
-                    label = (
-                        f'dòng "{spec.row_by_key[other].label}" không thuộc chỉ tiêu của đơn vị'
-                        if other
-                        else f"dòng {r + 1} chèn thêm"
-                    )
+                if c in value_cols and other:
                     add(
                         "value-outside-input",
-                        f"Ô {xl_rowcol_to_cell(r, c)} ({label}) có giá trị "
-                        f'"{_text(sheet.at(r, c))}"; giá trị này không được dùng.',
                         r,
                         c,
-                        other or "",
+                        other,
                         value_cols[c].id,
+                        variant="other-agency-row",
+                        address=xl_rowcol_to_cell(r, c),
+                        label=spec.row_by_key[other].label,
+                        text=_text(sheet.at(r, c)),
+                    )
+                elif c in value_cols:
+                    add(
+                        "value-outside-input",
+                        r,
+                        c,
+                        "",
+                        value_cols[c].id,
+                        variant="inserted-row",
+                        address=xl_rowcol_to_cell(r, c),
+                        row=r + 1,
+                        text=_text(sheet.at(r, c)),
                     )
         for c in outside:
             v = row_values[c] if c < len(row_values) else None
@@ -287,11 +293,12 @@ def extract(
                 numeric = parse_cell(v).status is Status.NUMBER
                 add(
                     "value-outside-input",
-                    f"Ô {xl_rowcol_to_cell(r, c)} nằm ngoài bảng có nội dung "
-                    f'"{_text(v)}"; nội dung này không được dùng.',
                     r,
                     c,
+                    variant="outside-table",
                     severity=None if numeric else Severity.WARNING,
+                    address=xl_rowcol_to_cell(r, c),
+                    text=_text(v),
                 )
     return Extraction(builder.build(smap.row_of, smap.col_of), notes, findings, smap)
 
@@ -308,21 +315,9 @@ def _compare_texts(
     tt = tt_cell if type(tt_cell) is str else _text(tt_cell)
     label = label_cell if type(label_cell) is str else _text(label_cell)
     if tt != row.tt and units.normalise(tt) != units.normalise(row.tt):
-        add(
-            "tt-edited",
-            f'Cột TT của dòng "{row.label}" là "{tt}", biểu mẫu là "{row.tt}".',
-            r,
-            smap.col_of["tt"],
-            row.key,
-        )
+        add("tt-edited", r, smap.col_of["tt"], row.key, label=row.label, typed=tt, expected=row.tt)
     if not smap.by_labels and label != row.label and units.normalise(label) != units.normalise(row.label):
-        add(
-            "label-edited",
-            f'Tên chỉ tiêu bị sửa thành "{label}" (biểu mẫu: "{row.label}").',
-            r,
-            smap.col_of["label"],
-            row.key,
-        )
+        add("label-edited", r, smap.col_of["label"], row.key, typed=label, expected=row.label)
     if not unit or row.unit is None:
         return units.SAME
     typed = _text(_at(values, smap.col_of["unit"]))
@@ -331,25 +326,11 @@ def _compare_texts(
     verdict = units.compare(typed, row.unit)
     where = (r, smap.col_of["unit"], row.key)
     if verdict.kind == "variant":
-        add(
-            "unit-edited",
-            f'ĐVT của dòng "{row.label}" được ghi là "{typed}" (biểu mẫu: "{row.unit}"); coi là cùng đơn vị.',
-            *where,
-        )
+        add("unit-edited", *where, label=row.label, typed=typed, expected=row.unit)
     elif verdict.kind == "convert":
-        add(
-            "unit-converted",
-            f'ĐVT của dòng "{row.label}" bị đổi thành "{typed}" (biểu mẫu: '
-            f'"{row.unit}"); các số đã được quy đổi (× {format_number(verdict.factor)}).',
-            *where,
-        )
+        add("unit-converted", *where, label=row.label, typed=typed, expected=row.unit, factor=verdict.factor)
     elif verdict.kind == "unknown":
-        add(
-            "unit-unknown",
-            f'ĐVT của dòng "{row.label}" bị đổi thành "{typed}", không quy đổi được '
-            f'về "{row.unit}"; số liệu dòng này chưa được dùng.',
-            *where,
-        )
+        add("unit-unknown", *where, label=row.label, typed=typed, expected=row.unit)
     return verdict
 
 
@@ -401,33 +382,37 @@ def _input_row(
     for column, c, name, p in zip(columns.ids, columns.positions, columns.names, parsed, strict=True):
         cell = xl_rowcol_to_cell(r, c)
 
-        def place(cell: str = cell, name: str = name) -> str:  # built only when a finding needs it
-            return f'Ô {cell} ("{row.label}", cột {name})'
+        def place(cell: str = cell, name: str = name) -> dict[str, str]:  # only when a finding needs it
+            return {"address": cell, "label": row.label, "column_name": name}
 
         usable, value = verdict.kind != "unknown", p.value
         # A formula without a computed value reads as blank, so only blank cells are looked up.
         if p.status is Status.BLANK and formula_state(r, c) is False:
-            add("formula-no-value", f"{place()} chứa công thức chưa có kết quả tính.", r, c, row.key, column)
+            add("formula-no-value", r, c, row.key, column, **place())
             builder.add(Status.INVALID, None, None, False)
             continue
         if p.status is Status.INVALID and p.moment is not None:
-            add("date-in-number", f"{place()} {_date_words(p.moment)}", r, c, row.key, column)
+            _date_in_number(add, r, c, row.key, column, place(), p.moment)
             usable = False
         elif p.status is Status.INVALID:
-            add("value-invalid", f'{place()} có nội dung "{p.text}" không phải là số.', r, c, row.key, column)
+            add("value-invalid", r, c, row.key, column, text=p.text or "", **place())
             usable = False
         elif p.status is Status.NO_DATA:
-            add("no-data", f'{place()} được đánh dấu không có số liệu ("{p.text}").', r, c, row.key, column)
+            add("no-data", r, c, row.key, column, text=p.text or "", **place())
         elif p.status is Status.NUMBER:
             assert value is not None
             if p.percent_sign and row.unit not in PERCENT_UNITS:
+                unit = row.unit or ""
                 add(
                     "value-invalid",
-                    f'{place()} có dấu % ("{p.text}") nhưng ĐVT là {row.unit}.',
                     r,
                     c,
                     row.key,
                     column,
+                    variant="percent-sign",
+                    text=p.text or "",
+                    unit=unit,
+                    **place(),
                 )
                 usable = False
             elif p.ambiguous:
@@ -435,41 +420,33 @@ def _input_row(
                 value, reason = resolve_ambiguous(p, others, row.value_type is ValueType.COUNT)
                 add(
                     "number-ambiguous",
-                    f'{place()} ghi "{p.text}", có thể hiểu là '
-                    f"{format_number(p.value or 0)} hoặc {format_number(p.alternative or 0)}; đã đọc là "
-                    f"{format_number(value)} ({reason}).",
                     r,
                     c,
                     row.key,
                     column,
+                    variant=reason,
+                    text=p.text or "",
+                    reading=p.value or 0,
+                    alternative=p.alternative or 0,
+                    value=value,
+                    **place(),
                 )
             elif p.flag is not ValueFlag.NORMAL:
                 add(
                     "value-flagged",
-                    f'{place()} ghi "{p.text}": đã đọc là {format_number(value)}, {FLAG_NAMES[p.flag]}.',
                     r,
                     c,
                     row.key,
                     column,
+                    variant=p.flag.value,
+                    text=p.text or "",
+                    value=value,
+                    **place(),
                 )
             elif p.from_text:
-                add(
-                    "text-number",
-                    f'{place()} được nhập dạng chữ "{p.text}"; đã đọc là {format_number(value)}.',
-                    r,
-                    c,
-                    row.key,
-                    column,
-                )
+                add("text-number", r, c, row.key, column, text=p.text or "", value=value, **place())
             if usable and row.value_type is ValueType.COUNT and not float(value).is_integer():
-                add(
-                    "count-not-whole",
-                    f"{place()} là {format_number(value)}, nhưng chỉ tiêu là số đếm.",
-                    r,
-                    c,
-                    row.key,
-                    column,
-                )
+                add("count-not-whole", r, c, row.key, column, value=value, **place())
                 usable = False
             if usable and verdict.kind == "convert":
                 value = value * verdict.factor
@@ -504,24 +481,29 @@ def _percent_formatted(
         out[i] = shown
         add(
             "percent-formatted",
-            f'Ô {xl_rowcol_to_cell(r, c)} ("{row.label}", cột {name}) được định dạng phần trăm '
-            f'(mã định dạng "{code}"): ô hiển thị {format_number(shown)}%, giá trị lưu trong ô là '
-            f"{format_number(v)}; đã đọc là {format_number(shown)} theo ĐVT {row.unit}.",  # type: ignore[arg-type]
             r,
             c,
             row.key,
             column,
+            address=xl_rowcol_to_cell(r, c),
+            label=row.label,
+            column_name=name,
+            format_code=code,
+            shown=shown,
+            stored=v,
+            unit=row.unit or "",
         )
     return out
 
 
-def _date_words(moment: object) -> str:
-    """What a date in a number cell probably was ("1.5" typed in a day.month locale)."""
+def _date_in_number(
+    add: Callable[..., None], r: int, c: int, key: str, column: str, place: dict[str, str], moment: object
+) -> None:
+    """A date (or a time) where a number belongs: what it probably was ("1.5" typed in a
+    day.month locale)."""
     day, month = getattr(moment, "day", None), getattr(moment, "month", None)
     if day is None or month is None:
-        return f"chứa giờ ({moment}) chứ không phải số."
+        add("date-in-number", r, c, key, column, variant="time", time=str(moment), **place)
+        return
     shown = f"{day:02d}/{month:02d}/{moment.year:04d}"  # type: ignore[attr-defined]
-    return (
-        f'chứa ngày {shown} chứ không phải số: Excel tự đổi số gõ kiểu "{day}.{month}" hoặc '
-        f'"{day}/{month}" thành ngày tháng, nên số định gõ (có thể là {day},{month}) đã mất.'
-    )
+    add("date-in-number", r, c, key, column, variant="date", date=shown, day=day, month=month, **place)

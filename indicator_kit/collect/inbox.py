@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from indicator_kit.findings import Message
+
 
 @dataclass(frozen=True)
 class InboxEntry:
     path: Path
-    skipped: str = ""  # why it is not read (Vietnamese), for an entry that is not a regular file
+    skipped: Message | None = None  # why it is not read, for an entry that is not a regular file
 
 
 def inbox_entries(inbox: Path) -> list[InboxEntry]:
@@ -40,26 +42,28 @@ def inbox_entries(inbox: Path) -> list[InboxEntry]:
     return sorted(found, key=lambda entry: entry.path)
 
 
-def _not_a_file(path: Path, root: Path) -> str:
-    """ "" for a link to a regular file inside the inbox (read it); else why the entry is skipped."""
+def _not_a_file(path: Path, root: Path) -> Message | None:
+    """None for a link to a regular file inside the inbox (read it); else why the entry is skipped."""
     try:
         mode = path.lstat().st_mode
     except OSError:
-        return "Mục này không còn trong hộp thư."
+        return Message("inbox-entry-skipped", "gone")
     if stat.S_ISLNK(mode):
         target = path.resolve()
         if not target.exists():
-            return f"Liên kết (symlink) trỏ tới {target}, nơi không còn tệp nào; không đọc."
+            return Message("inbox-entry-skipped", "link-dangling", {"target": str(target)})
         if not target.is_relative_to(root):
-            return f"Liên kết (symlink) trỏ ra ngoài hộp thư ({target}); không đọc."
+            return Message("inbox-entry-skipped", "link-outside", {"target": str(target)})
         if target.is_dir():
-            return "Liên kết (symlink) tới một thư mục; không đọc (thư mục thật trong hộp thư được đọc)."
+            return Message("inbox-entry-skipped", "link-folder")
         if not target.is_file():
-            return f"Liên kết (symlink) tới {target}, không phải một tệp thường; không đọc."
-        return ""
-    kinds = {stat.S_ISFIFO: "một đường ống (FIFO)", stat.S_ISSOCK: "một socket"}
-    kind = next((name for test, name in kinds.items() if test(mode)), "một thiết bị hoặc mục đặc biệt")
-    return f"Đây là {kind}, không phải tệp; không đọc."
+            return Message("inbox-entry-skipped", "link-special", {"target": str(target)})
+        return None
+    if stat.S_ISFIFO(mode):
+        return Message("inbox-entry-skipped", "fifo")
+    if stat.S_ISSOCK(mode):
+        return Message("inbox-entry-skipped", "socket")
+    return Message("inbox-entry-skipped", "special")
 
 
 def inbox_files(inbox: Path) -> Iterator[Path]:

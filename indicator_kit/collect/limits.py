@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from indicator_kit.findings import Message
+
 MB = 2**20
 
 
@@ -49,16 +51,19 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-def too_large(data: bytes, members: Sequence[zipfile.ZipInfo], limits: Limits) -> str | None:
-    """A Vietnamese reason when the file exceeds a size limit, from the zip directory only."""
+def too_large(data: bytes, members: Sequence[zipfile.ZipInfo], limits: Limits) -> Message | None:
+    """Why the file exceeds a size limit (a `file-too-large` message), from the zip directory only."""
     if len(data) > limits.max_file_bytes:
-        return f"Tệp quá lớn ({len(data) / MB:.0f} MB, giới hạn {limits.max_file_bytes / MB:.0f} MB)."
+        return Message(
+            "file-too-large", "file", {"size_mb": len(data) / MB, "limit_mb": limits.max_file_bytes / MB}
+        )
     if len(members) > limits.max_members:
-        return f"Tệp nén chứa quá nhiều thành phần ({len(members)}, giới hạn {limits.max_members})."
+        return Message("file-too-large", "members", {"count": len(members), "limit": limits.max_members})
     inflated = sum(m.file_size for m in members)
     if inflated > limits.max_uncompressed_bytes:
-        return (
-            f"Tệp bung ra {inflated / MB:.0f} MB khi giải nén (giới hạn "
-            f"{limits.max_uncompressed_bytes / MB:.0f} MB) — không phải một biểu số liệu bình thường."
+        return Message(
+            "file-too-large",
+            "inflated",
+            {"size_mb": inflated / MB, "limit_mb": limits.max_uncompressed_bytes / MB},
         )
     return None

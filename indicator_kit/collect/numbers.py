@@ -27,12 +27,6 @@ class ValueFlag(StrEnum):
     ESTIMATED = "E"  # ước tính
 
 
-FLAG_NAMES = {
-    ValueFlag.NORMAL: "số chính thức",
-    ValueFlag.PRELIMINARY: "số sơ bộ",
-    ValueFlag.ESTIMATED: "số ước tính",
-}
-
 # An estimate is less settled than a preliminary figure: a value computed from both is estimated.
 _TENTATIVENESS = {ValueFlag.NORMAL: 0, ValueFlag.PRELIMINARY: 1, ValueFlag.ESTIMATED: 2}
 
@@ -196,11 +190,12 @@ def parse_cell(value: object) -> Parsed:
 
 
 def resolve_ambiguous(parsed: Parsed, neighbours: list[float], whole_only: bool) -> tuple[float, str]:
-    """Choose between the two readings of "1.234"; returns (value, reason in Vietnamese)."""
+    """Choose between the two readings of "1.234"; returns (value, why): the `number-ambiguous`
+    message's variant ("whole", "in-line", "thousands-dot", "decimal-comma")."""
     assert parsed.alternative is not None and parsed.value is not None
     small, large = parsed.value, parsed.alternative
     if whole_only:
-        return large, "chỉ tiêu là số nguyên"
+        return large, "whole"
     sized = [abs(n) for n in neighbours if n]
     if sized:
         centre = median(sized)
@@ -209,13 +204,13 @@ def resolve_ambiguous(parsed: Parsed, neighbours: list[float], whole_only: bool)
             return abs(math.log10(abs(candidate) / centre)) if candidate else math.inf
 
         if distance(large) < distance(small):
-            return large, "gần với các giá trị khác cùng dòng"
-        return small, "gần với các giá trị khác cùng dòng"
+            return large, "in-line"
+        return small, "in-line"
     # Without context, Vietnamese notation: "." groups thousands, "," marks decimals.
     text = (parsed.text or "").strip()
     if "." in text:
-        return large, "theo cách viết tiếng Việt (dấu chấm phân cách hàng nghìn)"
-    return small, "theo cách viết tiếng Việt (dấu phẩy thập phân)"
+        return large, "thousands-dot"
+    return small, "decimal-comma"
 
 
 def format_number(value: float) -> str:

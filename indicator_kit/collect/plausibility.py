@@ -29,7 +29,6 @@ from indicator_kit.catalog.plausibility import Band
 from indicator_kit.catalog.reference import ReferenceValue
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import CellTable
-from indicator_kit.collect.numbers import format_number
 from indicator_kit.findings import Finding, finding
 from indicator_kit.rules import column_name
 
@@ -149,24 +148,30 @@ class _Row:
         self.cells, self.where, self.sheet, self.out = cells, where, sheet, out
         self.done: set[int] = set()
 
-    def add(self, code: str, position: int, message: str) -> None:
+    def add(self, code: str, position: int, variant: str = "", **fields: object) -> None:
         column = self.columns.ids[position]
         self.done.add(position)
         self.out.append(
             finding(
                 code,
-                message,
+                variant,
                 sheet=self.sheet,
                 cell=self.cells.address((self.row.key, column)),
                 row_key=self.row.key,
                 column=column,
                 **self.where,
+                **fields,
             )
         )
 
-    def place(self, position: int) -> str:
+    def place(self, position: int) -> dict[str, str]:
+        """The fields of `findings._PLACE`: the cell, its row's label and its column's name."""
         address = self.cells.address((self.row.key, self.columns.ids[position]))
-        return f'Ô {address} ("{self.row.label}", cột {column_name(self.columns.meta[position])})'
+        return {
+            "address": address,
+            "label": self.row.label,
+            "column_name": column_name(self.columns.meta[position]),
+        }
 
     def present(self, positions: tuple[int, ...] | range | list[int]) -> list[int]:
         """The positions holding a usable number and no finding yet."""
@@ -208,9 +213,10 @@ class _Row:
                 self.add(
                     "row-as-fractions",
                     first,
-                    f'Dòng "{self.row.label}" (ĐVT {self.row.unit}) có mọi năm nhỏ hơn 1 '
-                    f"(từ {format_number(values[first])} đến {format_number(values[last])}): có thể đã gõ "
-                    f"dạng phân số (0,086 thay vì 8,6) cho cả dòng.",
+                    label=self.row.label,
+                    unit=self.row.unit or "",
+                    first=values[first],
+                    last=values[last],
                 )
                 self.done.update(year_small)
                 return
@@ -218,20 +224,14 @@ class _Row:
             shown = abs(values[j]) * 100
             centre = median(evidence) if evidence else None
             ref = ref_values.get(j)
+            seen = {"value": values[j], "percent": values[j] * 100, **self.place(j)}
             if ref is not None and _in_line(shown, ref) and not _in_line(abs(values[j]), ref):
-                why = f"số tham chiếu {format_number(ref)} ({self.refs[j].quoted()})"
+                source = self.refs[j].quoted()
+                self.add("percent-as-fraction", j, "reference", reference=ref, source=source, **seen)
             elif centre is not None and _in_line(shown, centre):
-                why = f"các ô khác cùng dòng cỡ {format_number(centre)}"
+                self.add("percent-as-fraction", j, "row", typical=centre, **seen)
             elif comparison and _in_line(shown, median(comparison)):
-                why = f"cột so sánh cỡ {format_number(median(comparison))}"
-            else:
-                continue
-            self.add(
-                "percent-as-fraction",
-                j,
-                f"{self.place(j)} là {format_number(values[j])}, trong khi {why}: có thể đã gõ dạng "
-                f"phân số (định dạng %) thay vì {format_number(values[j] * 100)}.",
-            )
+                self.add("percent-as-fraction", j, "comparison", typical=median(comparison), **seen)
 
     # --- a level in the wrong thousand
     def thousands(self, reported: list[int]) -> None:
@@ -247,10 +247,13 @@ class _Row:
                 self.add(
                     "scale-slip",
                     first,
-                    f'Dòng "{self.row.label}" gấp khoảng {format_number(round(typical, 4))} lần số tham '
-                    f"chiếu ({self.place(first)} là {format_number(values[first])}, số tham chiếu "
-                    f"{format_number(ref.value)} theo {ref.quoted()}): có thể cả dòng nhập sai đơn vị "
-                    f"(nghìn / triệu) so với ĐVT {self.row.unit}.",
+                    "reference",
+                    ratio=round(typical, 4),
+                    value=values[first],
+                    reference=ref.value,
+                    source=ref.quoted(),
+                    unit=self.row.unit or "",
+                    **self.place(first),
                 )
                 self.done.update(reported)
                 return
@@ -268,9 +271,11 @@ class _Row:
                 self.add(
                     "scale-slip",
                     j,
-                    f"{self.place(j)} là {format_number(values[j])}, gấp khoảng "
-                    f"{format_number(round(ratio, 4))} lần các năm khác cùng dòng "
-                    f"(trung vị {format_number(centre)}).",
+                    "years",
+                    value=values[j],
+                    ratio=round(ratio, 4),
+                    typical=centre,
+                    **self.place(j),
                 )
 
     # --- the band
@@ -280,14 +285,12 @@ class _Row:
             v = self.values[j]
             if j in self.done or not ((low is not None and v < low) or (high is not None and v > high)):
                 continue
-            lower = "" if low is None else format_number(low)
-            upper = "" if high is None else format_number(high)
-            self.add(
-                "implausible-value",
-                j,
-                f"{self.place(j)} là {format_number(v)}, ngoài khoảng thường gặp của chỉ tiêu "
-                f"({f'{lower} – {upper}'.strip()}).",
-            )
+            if low is not None and high is not None:
+                self.add("implausible-value", j, "between", value=v, low=low, high=high, **self.place(j))
+            elif low is not None:
+                self.add("implausible-value", j, "at-least", value=v, low=low, **self.place(j))
+            else:
+                self.add("implausible-value", j, "at-most", value=v, high=high, **self.place(j))
 
     def reference(self, reported: list[int]) -> None:
         for j, ref in self.refs.items():
@@ -297,14 +300,19 @@ class _Row:
             v = self.values[j]
             if tolerance is None or abs(v - ref.value) <= tolerance + 1e-9:
                 continue
-            note = f"; ghi chú của nguồn: {ref.note}" if ref.note else ""
-            self.add(
-                "reference-mismatch",
-                j,
-                f"{self.place(j)} là {format_number(v)}, khác số tham chiếu {format_number(ref.value)} "
-                f"({ref.quoted()}, tệp {ref.file}{note}) {format_number(abs(v - ref.value))}, quá mức "
-                f"cho phép {format_number(round(tolerance, 4))}.",
-            )
+            seen = {
+                "value": v,
+                "reference": ref.value,
+                "source": ref.quoted(),
+                "reference_file": ref.file,
+                "difference": abs(v - ref.value),
+                "tolerance": round(tolerance, 4),
+                **self.place(j),
+            }
+            if ref.note:
+                self.add("reference-mismatch", j, "noted", note=ref.note, **seen)
+            else:
+                self.add("reference-mismatch", j, **seen)
 
     def changes(self) -> None:
         values, band = self.values, self.band
@@ -316,16 +324,9 @@ class _Row:
                 continue
             if band.change_ok(values[before], values[after]):
                 continue
-            self.add(
-                "implausible-change",
-                after,
-                f"{self.place(after)} là {format_number(values[after])}, năm trước "
-                f"{format_number(values[before])}: thay đổi "
-                f"{_change_words(values[before], values[after], band)}, lớn hơn mức thường gặp của chỉ tiêu.",
-            )
-
-
-def _change_words(before: float, after: float, band: Band) -> str:
-    if band.change_factor is not None and before and after and (before > 0) == (after > 0):
-        return f"gấp {format_number(round(after / before, 2))} lần"
-    return f"{format_number(round(after - before, 4))} điểm"
+            seen = {"value": values[after], "before": values[before], **self.place(after)}
+            low, high = values[before], values[after]
+            if band.change_factor is not None and low and high and (low > 0) == (high > 0):
+                self.add("implausible-change", after, "factor", change=round(high / low, 2), **seen)
+            else:
+                self.add("implausible-change", after, "points", change=round(high - low, 4), **seen)

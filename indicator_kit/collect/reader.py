@@ -19,6 +19,8 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from python_calamine import CalamineWorkbook
 
+from indicator_kit.findings import Message
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -31,20 +33,6 @@ class Kind(StrEnum):
     EMPTY = "empty"
     CORRUPT = "corrupt"
     OTHER = "other"  # not a spreadsheet
-
-
-KIND_NAMES = {
-    "pdf": "tệp PDF",
-    "docx": "tệp Word",
-    "doc": "tệp Word",
-    "image": "tệp ảnh",
-    "zip": "tệp nén",
-    "eml": "thư điện tử",
-    "msg": "thư Outlook",
-    "tnef": "tệp winmail.dat",
-    "text": "tệp văn bản (CSV/HTML)",
-    "unknown": "tệp không rõ định dạng",
-}
 
 
 TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
@@ -172,7 +160,7 @@ class RawWorkbook:
                     xml = self.sheet_xml(sheet_name)
                     found = _formula_cells(xml) if xml else {}
                 except Exception:  # the zip was read once already; anything now is damage
-                    raise ReadError("file-unreadable", "Cấu trúc bên trong tệp bị hỏng.") from None
+                    raise ReadError(Message("file-unreadable", "damaged")) from None
                 self._formulas[sheet_name] = found
             return found.get((row, col))
 
@@ -191,7 +179,7 @@ class RawWorkbook:
                 try:
                     found = self.percent_cells(sheet_name)
                 except Exception:  # the zip was read once already; anything now is damage
-                    raise ReadError("file-unreadable", "Cấu trúc bên trong tệp bị hỏng.") from None
+                    raise ReadError(Message("file-unreadable", "damaged")) from None
                 self._percent[sheet_name] = found
             return found.get((row, col))
 
@@ -199,11 +187,11 @@ class RawWorkbook:
 
 
 class ReadError(Exception):
-    """The file is a spreadsheet that cannot be read; `reason` is Vietnamese."""
+    """The file is a spreadsheet that cannot be read; `message` says why (a finding's message)."""
 
-    def __init__(self, code: str, reason: str) -> None:
-        self.code, self.reason = code, reason
-        super().__init__(reason)
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(message)
 
 
 def _loader(book: CalamineWorkbook, name: str, max_cells: int) -> Callable[[], list[list[object]]]:
@@ -213,14 +201,18 @@ def _loader(book: CalamineWorkbook, name: str, max_cells: int) -> Callable[[], l
             end = sheet.end or (0, 0)
             if (end[0] + 1) * (end[1] + 1) > max_cells:  # checked before any Python object is made
                 raise ReadError(
-                    "file-too-large", f'Sheet "{name}" quá lớn ({end[0] + 1} dòng × {end[1] + 1} cột).'
+                    Message(
+                        "file-too-large",
+                        "sheet",
+                        {"sheet_name": name, "rows": end[0] + 1, "columns": end[1] + 1},
+                    )
                 )
             return sheet.to_python(skip_empty_area=False)
         except ReadError:
             raise
         except Exception as exc:
             raise ReadError(
-                "file-unreadable", f'Không đọc được sheet "{name}" ({type(exc).__name__}).'
+                Message("file-unreadable", "sheet", {"sheet_name": name, "error": type(exc).__name__})
             ) from None
 
     return load
@@ -239,8 +231,8 @@ def read_workbook(
     except Exception as exc:  # calamine raises several types, some not exported
         text = str(exc).lower()
         if "password" in text or "encrypt" in text:
-            raise ReadError("file-encrypted", "Tệp được đặt mật khẩu.") from None
-        raise ReadError("file-unreadable", f"Không mở được bảng tính ({type(exc).__name__}).") from None
+            raise ReadError(Message("file-encrypted")) from None
+        raise ReadError(Message("file-unreadable", "open", {"error": type(exc).__name__})) from None
     workbook = RawWorkbook(kind, sheets)
     try:
         if kind in (Kind.XLSX, Kind.XLSM, Kind.ODS) and package is None:
@@ -250,11 +242,9 @@ def read_workbook(
         elif kind is Kind.ODS:
             _read_ods_extras(package, workbook)  # type: ignore[arg-type]
     except DefusedXmlException:
-        raise ReadError(
-            "file-unreadable", "Tệp chứa khai báo XML không an toàn (DTD/entity) nên không đọc."
-        ) from None
+        raise ReadError(Message("file-unreadable", "unsafe-xml")) from None
     except (ElementTree.ParseError, PlainElementTree.ParseError, KeyError, zipfile.BadZipFile, ValueError):
-        raise ReadError("file-unreadable", "Cấu trúc bên trong tệp bị hỏng.") from None
+        raise ReadError(Message("file-unreadable", "damaged")) from None
     return workbook
 
 

@@ -16,14 +16,14 @@ from indicator_kit.collect.envelope import Envelope, Wrapper, open_wrapped, wrap
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
 from indicator_kit.collect.inbox import InboxEntry, display_name, inbox_entries
-from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_large
+from indicator_kit.collect.limits import DEFAULT_LIMITS, MB, Arrival, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
 from indicator_kit.collect.plausibility import judge
-from indicator_kit.collect.reader import KIND_NAMES, Kind, ReadError, Sniffed, read_workbook, sniff
+from indicator_kit.collect.reader import Kind, ReadError, Sniffed, read_workbook, sniff
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
-from indicator_kit.findings import Severity, finding, justify
+from indicator_kit.findings import Severity, file_kind_name, finding, justify
 from indicator_kit.ledger import stage
 from indicator_kit.plan import Plan
 from indicator_kit.template.layout import MAIN_SHEET
@@ -75,7 +75,7 @@ def _read_once(path: Path, relative: str, limits: Limits) -> tuple[bytes, float]
     try:
         fd = os.open(path, OPEN_FLAGS)
     except FileNotFoundError:
-        return _changed(relative, "Tệp đã bị xóa hoặc đổi tên khỏi hộp thư trong khi chạy.")
+        return _changed(relative, "deleted")
     except PermissionError:
         return _no_access(relative)
     except OSError as exc:
@@ -83,14 +83,18 @@ def _read_once(path: Path, relative: str, limits: Limits) -> tuple[bytes, float]
     with os.fdopen(fd, "rb") as handle:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
-            return _changed(relative, "Tệp đã được thay bằng một mục không phải tệp trong khi chạy.")
+            return _changed(relative, "replaced")
         if before.st_size > limits.max_file_bytes:  # not even read into memory
             sub = Submission(relative, "", before.st_size, before.st_mtime, refused=True)
-            message = (
-                f"Tệp quá lớn ({before.st_size / 2**20:.0f} MB, giới hạn "
-                f"{limits.max_file_bytes / 2**20:.0f} MB)."
+            sub.findings.append(
+                finding(
+                    "file-too-large",
+                    "file",
+                    file=relative,
+                    size_mb=before.st_size / MB,
+                    limit_mb=limits.max_file_bytes / MB,
+                )
             )
-            sub.findings.append(finding("file-too-large", message, file=relative))
             return sub
         try:
             data = handle.read(before.st_size + 1)  # one byte more: a file still growing shows
@@ -102,11 +106,11 @@ def _read_once(path: Path, relative: str, limits: Limits) -> tuple[bytes, float]
     try:
         now = os.stat(path)
     except FileNotFoundError:
-        return _changed(relative, "Tệp đã bị xóa khỏi hộp thư ngay sau khi đọc.")
+        return _changed(relative, "deleted-after-reading")
     except OSError:
         now = after
     if len(data) != before.st_size or _version(before) != _version(after) or _version(after) != _version(now):
-        return _changed(relative, "Tệp được ghi lại (thay đổi) trong khi đọc.")
+        return _changed(relative, "rewritten")
     return data, before.st_mtime
 
 
@@ -114,32 +118,30 @@ def _version(info: os.stat_result) -> tuple[int, int, int, int]:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def _changed(relative: str, what: str) -> Submission:
+def _changed(relative: str, how: str) -> Submission:
     sub = Submission(relative, "", 0, 0.0, refused=True)
-    message = f"{what} Tệp thay đổi trong khi đọc — chạy lại."
-    sub.findings.append(finding("file-changed", message, file=relative))
+    sub.findings.append(finding("file-changed", how, file=relative))
     return sub
 
 
 def _no_access(relative: str) -> Submission:
     sub = Submission(relative, "", 0, 0.0, refused=True)
-    message = "Không có quyền đọc tệp (người dùng đang chạy lệnh thiếu quyền đọc); tệp có thể vẫn tốt."
-    sub.findings.append(finding("file-no-access", message, file=relative))
+    sub.findings.append(finding("file-no-access", "permission", file=relative))
     return sub
 
 
 def _unreadable(relative: str, exc: OSError) -> Submission:
     sub = Submission(relative, "", 0, 0.0, refused=True)
     reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
-    message = f"Hệ điều hành không đọc được tệp ({reason}); tệp có thể vẫn tốt."
-    sub.findings.append(finding("file-no-access", message, file=relative))
+    sub.findings.append(finding("file-no-access", "os-error", file=relative, reason=reason))
     return sub
 
 
 def skipped_entry(entry: InboxEntry, inbox: Path) -> Submission:
     relative = display_name(entry.path, inbox)
     sub = Submission(relative, "", 0, 0.0, refused=True)
-    sub.findings.append(finding("inbox-entry-skipped", entry.skipped, file=relative))
+    assert entry.skipped is not None
+    sub.findings.append(entry.skipped.finding(file=relative))
     return sub
 
 
@@ -166,7 +168,7 @@ def _open_received(
     where = {"file": sub.file, "sha256": sub.sha256}
     opened = open_wrapped(data, wrapper, limits)
     sub.envelope = Envelope(sub.file, sub.sha256, wrapper, (), opened.mail)
-    sub.findings.extend(finding(code, _sentence(message), **where) for code, message in opened.problems)
+    sub.findings.extend(problem.finding(**where) for problem in opened.problems)
     parts = []
     for found in opened.found:
         sniffed = sniff(found.data)
@@ -175,18 +177,13 @@ def _open_received(
             sniffed.kind in _WORKBOOK_KINDS
             or (sniffed.kind is Kind.EMPTY and found.name.lower().endswith(_WORKBOOK_SUFFIXES))
         ):
-            what = (
-                "tệp rỗng"
-                if sniffed.kind is Kind.EMPTY
-                else KIND_NAMES.get(sniffed.detail, KIND_NAMES["unknown"])
-            )
-            sub.findings.append(
-                finding(
-                    "attachment-not-workbook",
-                    _sentence(f"{place}: {what}, không phải bảng tính; không đọc."),
-                    **where,
+            if sniffed.kind is Kind.EMPTY:
+                sub.findings.append(finding("attachment-not-workbook", "empty", place=place, **where))
+            else:
+                kind_name = file_kind_name(sniffed.detail)
+                sub.findings.append(
+                    finding("attachment-not-workbook", place=place, kind_name=kind_name, **where)
                 )
-            )
             continue
         envelope = Envelope(sub.file, sub.sha256, wrapper, found.trail, found.mail, found.name)
         arrived = sub.mtime
@@ -204,20 +201,12 @@ def _open_received(
         parts.append(part)
     if not parts:
         sub.refused = True
-        text = (
-            "Thư không có biểu đính kèm"
-            if wrapper is not Wrapper.ZIP
-            else "Tệp nén không có biểu số liệu nào"
-        )
-        sub.findings.append(
-            finding("mail-no-workbook", f"{text} (không có tệp Excel nào bên trong).", **where)
-        )
+        if wrapper is Wrapper.ZIP:
+            sub.findings.append(finding("mail-no-workbook", "zip", **where))
+        else:
+            sub.findings.append(finding("mail-no-workbook", "mail", **where))
     sub.opened = tuple(p.file for p in parts)
     return [sub, *parts]
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _judge(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: Limits) -> None:
@@ -227,24 +216,21 @@ def _judge(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits: L
         _collect(sub, data, sniffed, plan, limits)
     except ReadError as exc:  # found late, e.g. when a sheet is read on demand
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
-        sub.findings.append(
-            finding(exc.code, exc.reason, file=relative, sha256=sub.sha256, agency=sub.agency or "")
-        )
+        sub.findings.append(exc.message.finding(file=relative, sha256=sub.sha256, agency=sub.agency or ""))
     except MemoryError:
         sub.refused, sub.cells, sub.notes = True, EMPTY_TABLE, {}
-        sub.findings.append(
-            finding(
-                "file-too-large",
-                "Đọc tệp cần quá nhiều bộ nhớ nên đã dừng.",
-                file=relative,
-                sha256=sub.sha256,
-            )
-        )
+        sub.findings.append(finding("file-too-large", "memory", file=relative, sha256=sub.sha256))
     except Exception as exc:
         sub.refused = True
-        message = f"Không đọc được tệp do lỗi không lường trước ({type(exc).__name__})."
         sub.findings.append(
-            finding("file-unreadable", message, file=relative, sha256=sub.sha256, agency=sub.agency or "")
+            finding(
+                "file-unreadable",
+                "unexpected",
+                file=relative,
+                sha256=sub.sha256,
+                agency=sub.agency or "",
+                error=type(exc).__name__,
+            )
         )
 
 
@@ -254,53 +240,44 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
     sub.kind = sniffed.kind.value
     if sniffed.kind is Kind.EMPTY:
         sub.refused = True
-        sub.findings.append(finding("file-empty", "Tệp rỗng.", **where))
+        sub.findings.append(finding("file-empty", **where))
         return
     if sniffed.kind is Kind.OTHER:
         sub.refused = True
-        name = KIND_NAMES.get(sniffed.detail, KIND_NAMES["unknown"])
-        sub.findings.append(finding("not-a-workbook", f"Đây là {name}, không phải bảng tính.", **where))
+        sub.findings.append(finding("not-a-workbook", kind_name=file_kind_name(sniffed.detail), **where))
         return
     if sniffed.kind is Kind.ENCRYPTED:
         sub.refused = True
-        sub.findings.append(finding("file-encrypted", "Tệp được đặt mật khẩu.", **where))
+        sub.findings.append(finding("file-encrypted", **where))
         return
-    reason = too_large(data, sniffed.members, limits)
-    if reason is not None:
+    oversize = too_large(data, sniffed.members, limits)
+    if oversize is not None:
         sub.refused = True
-        sub.findings.append(finding("file-too-large", reason, **where))
+        sub.findings.append(oversize.finding(**where))
         return
     if sniffed.kind is Kind.CORRUPT:
         sub.refused = True
-        sub.findings.append(finding("file-unreadable", "Tệp bảng tính bị hỏng hoặc không đầy đủ.", **where))
+        sub.findings.append(finding("file-unreadable", "corrupt", **where))
         return
     try:
         raw = read_workbook(data, sniffed.kind, limits.max_cells, sniffed.package)
     except ReadError as exc:
         sub.refused = True
-        sub.findings.append(finding(exc.code, exc.reason, **where))
+        sub.findings.append(exc.message.finding(**where))
         return
     sub.saved_at = raw.saved_at
     sheet, renamed = find_main_sheet(raw, spec)
     ident = identify(raw, sheet, spec)
     if len(set(ident.claims.values())) > 1:
         claims = "; ".join(f"{source}: {agency}" for source, agency in ident.claims.items())
-        sub.findings.append(
-            finding("identity-conflict", f"Mã nhận dạng trong tệp không thống nhất ({claims}).", **where)
-        )
+        sub.findings.append(finding("identity-conflict", claims=claims, **where))
     if ident.agency is None:
         sub.refused = True
-        sub.findings.append(finding("identity-unknown", "Không xác định được tệp của đơn vị nào.", **where))
+        sub.findings.append(finding("identity-unknown", **where))
         return
     if ident.agency not in spec.agency_by_slug:
         sub.refused = True
-        sub.findings.append(
-            finding(
-                "unknown-agency",
-                f'Tệp ghi mã đơn vị "{ident.agency}" không có trong danh sách đơn vị.',
-                **where,
-            )
-        )
+        sub.findings.append(finding("unknown-agency", slug=ident.agency, **where))
         return
     sub.agency, sub.identity, sub.identified_by = ident.agency, ident.identity, ident.method
     where["agency"] = ident.agency
@@ -308,20 +285,13 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
     if ident.identity is not None and ident.identity.campaign_id != spec.campaign.id:
         sub.refused = True
         sub.findings.append(
-            finding(
-                "other-campaign",
-                f'Tệp thuộc đợt "{ident.identity.campaign_id}", không phải đợt "{spec.campaign.id}".',
-                **where,
-            )
+            finding("other-campaign", campaign=ident.identity.campaign_id, expected=spec.campaign.id, **where)
         )
         return
     if ident.identity is not None and ident.identity.spec_hash != spec.spec_hash:
         sub.findings.append(
             finding(
-                "spec-version-mismatch",
-                f"Biểu mẫu được tạo từ danh mục phiên bản "
-                f"{ident.identity.spec_hash}, hiện tại là {spec.spec_hash}.",
-                **where,
+                "spec-version-mismatch", version=ident.identity.spec_hash, current=spec.spec_hash, **where
             )
         )
     if sub.envelope is not None and sub.envelope.mail is not None and sub.envelope.mail.sender:
@@ -332,44 +302,22 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
         sub.envelope is not None and limits.accept(sub.envelope.name, sub.sha256)
     ):
         sub.verified = True
-        sub.findings.append(
-            finding(
-                "identity-accepted",
-                "Cán bộ tổng hợp đã chấp nhận tệp dù mã nhận dạng không xác thực được.",
-                **where,
-            )
-        )
+        sub.findings.append(finding("identity-accepted", **where))
     else:
-        sub.findings.append(
-            finding(
-                "identity-unverified",
-                "Mã nhận dạng của tệp không xác thực được (không có "
-                "hoặc sai chữ ký); số liệu chưa được đưa vào bảng tổng hợp.",
-                **where,
-            )
-        )
+        sub.findings.append(finding("identity-unverified", **where))
     if ident.method != "embedded":
-        how = 'tiêu đề "Đơn vị báo cáo"' if ident.method == "title" else "tên các chỉ tiêu"
+        by_title = ident.method == "title"  # else by the rows' labels
         sub.findings.append(
-            finding(
-                "identity-fallback",
-                f"Tệp không còn mã nhận dạng; nhận là của {agency_name} theo {how}.",
-                **where,
-            )
+            finding("identity-fallback", "title" if by_title else "labels", agency_name=agency_name, **where)
         )
     if sheet is None:
         sub.refused = True
-        sub.findings.append(finding("sheet-missing", f'Không có sheet "{MAIN_SHEET}".', **where))
+        sub.findings.append(finding("sheet-missing", sheet_name=MAIN_SHEET, **where))
         return
     sub.sheet = sheet.name
     if renamed:
         sub.findings.append(
-            finding(
-                "sheet-renamed",
-                f'Sheet "{MAIN_SHEET}" bị đổi tên thành "{sheet.name}".',
-                sheet=sheet.name,
-                **where,
-            )
+            finding("sheet-renamed", sheet=sheet.name, expected=MAIN_SHEET, sheet_name=sheet.name, **where)
         )
     agency = plan.agency(ident.agency)
     try:
@@ -377,7 +325,7 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
         result = extract(sheet, agency.layout, spec.key_set, formulas, where, percents)
     except ReadError as exc:
         sub.refused = True
-        sub.findings.append(finding(exc.code, exc.reason, **where))
+        sub.findings.append(exc.message.finding(**where))
         return
     sub.cells, sub.notes = result.cells, result.notes
     sub.findings.extend(result.findings)
@@ -400,9 +348,9 @@ def _compare_sender(sub: Submission, sender: str, agency: Agency, where: dict[st
         sub.findings.append(
             finding(
                 "mail-sender-other",
-                f"Thư gửi từ {sender}, không phải địa chỉ của {agency.short_name} trong danh sách đơn vị "
-                f"({', '.join(sorted(known))}); tệp vẫn được nhận theo mã nhận dạng trong biểu "
-                "(thư chuyển tiếp là bình thường).",
+                sender=sender,
+                agency_name=agency.short_name,
+                addresses=", ".join(sorted(known)),
                 **where,
             )
         )
@@ -527,10 +475,11 @@ def collect_archived(
         sub.findings.append(
             finding(
                 "kept-from-archive",
-                f"Tệp {name} không còn trong thư mục nhận; dùng bản đã lưu khi nhận ({path.name}).",
                 file=name,
                 sha256=sub.sha256,
                 agency=sub.agency or "",
+                name=name,
+                copy=path.name,
             )
         )
     return read

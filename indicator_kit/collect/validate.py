@@ -73,7 +73,6 @@ def validate(
         found.append(
             finding(
                 check.code.code,
-                check.message(outcome),
                 severity=check.severity,
                 sheet=sheet,
                 cell=cells.address((first.key, first.column)),
@@ -81,6 +80,7 @@ def validate(
                 column=first.column,
                 rule=check.rule.id,
                 **where,
+                **check.fields(outcome),
             )
         )
     return found

@@ -14,7 +14,7 @@ from indicator_kit import processes, secret
 from indicator_kit.collect.inbox import display_name
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Submission
-from indicator_kit.findings import finding
+from indicator_kit.findings import Message
 
 if TYPE_CHECKING:
     from indicator_kit.plan import Plan
@@ -79,7 +79,7 @@ class _Slot:
         self.conn.close()
 
 
-def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -> Submission:
+def _refused(path: Path, inbox: Path, message: Message, seconds: float) -> Submission:
     relative = display_name(path, inbox)
     try:
         info = path.stat()
@@ -87,7 +87,7 @@ def _refused(path: Path, inbox: Path, code: str, message: str, seconds: float) -
     except OSError:  # gone meanwhile: the verdict stands, there is just no size to show
         size, mtime = 0, 0.0
     sub = Submission(relative, "", size, mtime, refused=True, seconds=seconds)
-    sub.findings.append(finding(code, message, file=relative))
+    sub.findings.append(message.finding(file=relative))
     return sub
 
 
@@ -154,14 +154,12 @@ def run_isolated(
                             slot.tasks.popleft()
                             slot.started = now
                     except (EOFError, OSError):  # the worker died: out of memory, or a crash in a reader
-                        message = "Đọc tệp làm tiến trình đọc dừng đột ngột (thường do cần quá nhiều bộ nhớ)."
-                        replace(
-                            i, _refused(path, inbox, "file-too-large", message, now - slot.started), index
-                        )
+                        died = Message("file-too-large", "worker-died")
+                        replace(i, _refused(path, inbox, died, now - slot.started), index)
                     continue
                 if now - slot.started > limits.seconds_per_file:
-                    message = f"Đọc tệp quá {limits.seconds_per_file:.0f} giây nên đã dừng."
-                    replace(i, _refused(path, inbox, "file-too-slow", message, now - slot.started), index)
+                    slow = Message("file-too-slow", "", {"seconds": limits.seconds_per_file})
+                    replace(i, _refused(path, inbox, slow, now - slot.started), index)
     finally:
         for slot in slots:
             if slot.tasks:

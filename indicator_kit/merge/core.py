@@ -17,7 +17,7 @@ from indicator_kit.catalog.model import Column
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, ValueFlag, flag_of, format_number
-from indicator_kit.findings import Finding, Severity, finding
+from indicator_kit.findings import Finding, Severity, finding, part
 from indicator_kit.merge.periods import fill_blank_periods
 from indicator_kit.plan import Plan
 from indicator_kit.rules import Ref, column_name, half_unit, run_check
@@ -190,19 +190,11 @@ def merge(
             continue
         where = {"file": sub.file, "sha256": sub.sha256, "agency": sub.agency or ""}
         if sub.sha256 in first_copy:
-            extra_findings.append(
-                finding(
-                    "duplicate-file",
-                    f"Trùng nội dung với tệp {first_copy[sub.sha256].file}; chỉ tính một lần.",
-                    **where,
-                )
-            )
+            extra_findings.append(finding("duplicate-file", first_file=first_copy[sub.sha256].file, **where))
             continue
         first_copy[sub.sha256] = sub
         if sub.answered == 0:
-            extra_findings.append(
-                finding("return-empty", "Tệp chưa có số liệu nào; không thay thế tệp đã nộp.", **where)
-            )
+            extra_findings.append(finding("return-empty", **where))
             continue
         by_agency.setdefault(sub.agency, []).append(sub)
     current = {slug: newest(subs) for slug, subs in by_agency.items()}
@@ -329,25 +321,27 @@ def _disagreement_findings(
     """One warning on each agency's file: both files, both values, and what the master keeps."""
     key = kept.key
     told = "; ".join(
-        f"{spec.agency_by_slug[a].short_name} báo {format_number(v or 0)} (tệp {reports[a].file})"
+        part(
+            "agency-reported",
+            agency_name=spec.agency_by_slug[a].short_name,
+            value=v or 0,
+            source=reports[a].file,
+        )
         for a, v in numbers.items()
     )
+    fields: dict[str, object] = {"label": label, "column_name": column_name(column), "told": told}
     if kept.value is not None and kept.status in (CellStatus.REPORTED, CellStatus.CO_AGENCY):
-        role = " (đơn vị chủ trì)" if kept.status is CellStatus.REPORTED else ""
-        keeps = (
-            f"bảng tổng hợp giữ {format_number(kept.value)} của "
-            f"{spec.agency_by_slug[kept.agency].short_name}{role}"
-        )
+        fields |= {"kept": kept.value, "kept_agency": spec.agency_by_slug[kept.agency].short_name}
+        variant = "cell-kept-lead" if kept.status is CellStatus.REPORTED else "cell-kept"
     else:
-        keeps = "bảng tổng hợp chưa dùng số nào của ô này"
-    message = f'"{label}" cột {column_name(column)}: {told}; {keeps}.'
+        variant = "cell-none"
     found = []
     for agency in numbers:
         sub = reports[agency]
         found.append(
             finding(
                 "agencies-disagree",
-                message,
+                variant,
                 file=sub.file,
                 sha256=sub.sha256,
                 agency=agency,
@@ -356,6 +350,7 @@ def _disagreement_findings(
                 row_key=key,
                 column=column.id,
                 justification=sub.notes.get(key, ""),
+                **fields,
             )
         )
     return found
@@ -384,19 +379,23 @@ def _cross_agency(plan: Plan, master: Master, current: dict[str, Submission]) ->
         for ref in refs:
             source = master.cells[(ref.key, ref.column)]
             sources.setdefault(source.source_sha256, (ref, source))
-        files = "; ".join(
-            f"{format_number(lookup(ref) or 0)} từ tệp {source.source_file}"
-            for ref, source in sources.values()
-        )
-        same_quantity = check.rule.kind.name == "same_value"
-        shown = f"{message} Số trong bảng tổng hợp: {files}." if same_quantity else message
+        # where the master's numbers came from, when the check's code says it (`same_value`)
+        if "merged" in check.code.variants:
+            variant = "merged"
+            files = "; ".join(
+                part("master-source", value=lookup(ref) or 0, source=source.source_file)
+                for ref, source in sources.values()
+            )
+            fields = check.fields(outcome, variant, sources=files)
+        else:
+            variant, fields = "", check.fields(outcome)
         for ref, source in sources.values():
             sub = current.get(source.agency)
             own = sub is not None and sub.sha256 == source.source_sha256
             master.findings.append(
                 finding(
                     check.code.code,
-                    shown,
+                    variant,
                     severity=check.severity,
                     file=source.source_file,
                     sha256=source.source_sha256,
@@ -407,5 +406,6 @@ def _cross_agency(plan: Plan, master: Master, current: dict[str, Submission]) ->
                     column=ref.column,
                     rule=check.rule.id,
                     justification=source.note if check.severity is Severity.WARNING else "",
+                    **fields,
                 )
             )

@@ -12,7 +12,6 @@ within tol, when every operand is reported"; `Program` is its compiled form.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from enum import StrEnum
@@ -21,7 +20,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol, Self, TypeVar
 
 from indicator_kit.catalog.model import Campaign, Column, Row
 from indicator_kit.collect.numbers import format_number
-from indicator_kit.findings import Code, Severity, register_code
+from indicator_kit.findings import Code, Severity, register_code, template_fields
 from indicator_kit.rules.expr import Compiled, Expr, Num, Ref, Values, compile_expr
 
 
@@ -74,12 +73,16 @@ class Check:
         # closures do not pickle; a process that receives a check compiles it again
         return {k: v for k, v in self.__dict__.items() if k != "program"}
 
+    def fields(self, outcome: Outcome, variant: str = "", **extra: str) -> dict[str, str]:
+        """The fields of the message of a failure that its template (`variant`) names: from the
+        check's texts, its computed values, `extra`, and {diff}, the left side minus the right."""
+        given = {**self.texts, **{name: format_number(v) for name, v in outcome.values.items()}, **extra}
+        given["diff"] = format_number(outcome.lhs - outcome.rhs)
+        return {name: given[name] for name in template_fields(self.code.templates[variant])}
+
     def message(self, outcome: Outcome) -> str:
         """The rule's Vietnamese message for a failure, from its template."""
-        values = {name: format_number(v) for name, v in outcome.values.items()}
-        return self.code.message.format_map(
-            {**self.texts, **values, "diff": format_number(outcome.lhs - outcome.rhs)}
-        )
+        return self.code.render("", self.fields(outcome))
 
 
 _HOLDS: dict[Relation, Callable[[float, float, float], bool]] = {
@@ -240,11 +243,6 @@ def register(kind: K) -> K:
     return kind
 
 
-def template_fields(template: str) -> set[str]:
-    """The {placeholders} a message template names."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
 @dataclass(frozen=True)
 class Rule:
     """One entry of checks.yaml."""
@@ -314,6 +312,6 @@ def make_check(
         Num(rule.tolerance) if rule.tolerance is not None else rounding,
         code or rule.kind.codes[0],
         severity or rule.severity,
-        {"column": column_name(column), **texts},
+        {"column_name": column_name(column), **texts},
         shown,
     )

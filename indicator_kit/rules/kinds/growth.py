@@ -30,7 +30,7 @@ GROWTH_MISMATCH = Code(
     "Kiểm tra lại tốc độ tăng hoặc số liệu các năm.",
     message=(
         "Tăng trưởng {growth_label} ({growth}) không khớp mức {level_label}: "
-        "({level} ÷ {previous} − 1) × 100 = {expected} ở cột {column}."
+        "({level} ÷ {previous} − 1) × 100 = {expected} ở cột {column_name}."
     ),
     short="Tăng trưởng không khớp mức",
 )

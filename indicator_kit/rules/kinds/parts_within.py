@@ -29,7 +29,7 @@ PART_EXCEEDS_WHOLE = Code(
     Severity.ERROR,
     '"Of which" parts exceed their whole (`parts_within`).',
     'Kiểm tra lại các khoản "trong đó" và số tổng.',
-    message='Tổng các khoản "trong đó" ({sum}) lớn hơn {whole_label} ({whole}) ở cột {column}.',
+    message='Tổng các khoản "trong đó" ({sum}) lớn hơn {whole_label} ({whole}) ở cột {column_name}.',
     short='Phần "trong đó" lớn hơn tổng',
 )
 

@@ -21,7 +21,7 @@ PERIOD_MISMATCH = Code(
     Severity.WARNING,
     "A period column disagrees with the yearly values (`period`).",
     "Kiểm tra lại số liệu cả giai đoạn hoặc số liệu các năm.",
-    message="Cột {column} ({value}) không khớp {aggregate} các năm {years} ({expected}).",
+    message="Cột {column_name} ({value}) không khớp {aggregate} các năm {years} ({expected}).",
 )
 
 WORDS = {

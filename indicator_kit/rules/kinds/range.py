@@ -19,7 +19,7 @@ OUT_OF_RANGE = Code(
     Severity.ERROR,
     "A value outside its allowed range (`range`).",
     "Kiểm tra lại giá trị.",
-    message='Giá trị {value} của "{label}" nằm ngoài khoảng cho phép ({bounds}) ở cột {column}.',
+    message='Giá trị {value} của "{label}" nằm ngoài khoảng cho phép ({bounds}) ở cột {column_name}.',
 )
 
 

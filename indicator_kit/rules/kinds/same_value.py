@@ -23,12 +23,24 @@ from indicator_kit.rules.kind import (
 if TYPE_CHECKING:
     from indicator_kit.catalog.spec import Spec
 
+_SAME = '"{a_label}" ({a}) và "{b_label}" ({b}) là cùng một chỉ tiêu nhưng khác nhau ở cột {column_name}.'
 AGENCIES_DISAGREE = Code(
     "agencies-disagree",
     Severity.WARNING,
     "Two agencies reported the same cell differently, or a cross-agency rule fails (`same_value`).",
     "Các đơn vị liên quan thống nhất lại số liệu.",
-    message='"{a_label}" ({a}) và "{b_label}" ({b}) là cùng một chỉ tiêu nhưng khác nhau ở cột {column}.',
+    message=_SAME,
+    variants={
+        # on the master: the rule's message and where its numbers came from
+        "merged": _SAME + " Số trong bảng tổng hợp: {sources}.",
+        # two agencies report the same cell (`merge`): each file's number, and what the master keeps
+        "cell-kept-lead": (
+            '"{label}" cột {column_name}: {told}; bảng tổng hợp giữ {kept:n} của {kept_agency} '
+            "(đơn vị chủ trì)."
+        ),
+        "cell-kept": '"{label}" cột {column_name}: {told}; bảng tổng hợp giữ {kept:n} của {kept_agency}.',
+        "cell-none": '"{label}" cột {column_name}: {told}; bảng tổng hợp chưa dùng số nào của ô này.',
+    },
 )
 
 

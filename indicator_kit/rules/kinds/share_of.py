@@ -31,7 +31,7 @@ SHARE_MISMATCH = Code(
     "Tính lại tỷ trọng từ số tuyệt đối.",
     message=(
         "Tỷ trọng {share_label} ({share}) không khớp {part_label} ÷ {total_label} × 100 = {expected} "
-        "ở cột {column}."
+        "ở cột {column_name}."
     ),
     short="Tỷ trọng không khớp số tuyệt đối",
 )

@@ -27,7 +27,7 @@ SHARES_NOT_100 = Code(
     Severity.ERROR,
     "Structure shares do not sum to 100 (`shares_100`), beyond what their rounding explains.",
     "Điều chỉnh các tỷ trọng để tổng bằng 100.",
-    message='Tổng các tỷ trọng của "{group_label}" bằng {sum}, không phải 100, ở cột {column}.',
+    message='Tổng các tỷ trọng của "{group_label}" bằng {sum}, không phải 100, ở cột {column_name}.',
     short="Tổng tỷ trọng ≠ 100",
 )
 

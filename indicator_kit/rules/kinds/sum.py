@@ -36,7 +36,7 @@ SUM_MISMATCH = Code(
     Severity.ERROR,
     "A total differs from the sum of its parts (rule kind `sum`).",
     "Kiểm tra lại số tổng hoặc các số thành phần.",
-    message="{total_label} ({total}) khác tổng các thành phần ({sum}), chênh {diff}, ở cột {column}.",
+    message="{total_label} ({total}) khác tổng các thành phần ({sum}), chênh {diff}, ở cột {column_name}.",
     short="Tổng ≠ tổng các thành phần",
 )
 PARTS_EXCEED_TOTAL = Code(
@@ -44,7 +44,7 @@ PARTS_EXCEED_TOTAL = Code(
     Severity.ERROR,
     "Listed parts that need not cover the whole total add up to more than it (`sum`, `exhaustive: false`).",
     "Kiểm tra lại số tổng hoặc các số thành phần.",
-    message="Tổng các thành phần ({sum}) lớn hơn {total_label} ({total}), chênh {diff}, ở cột {column}.",
+    message="Tổng các thành phần ({sum}) lớn hơn {total_label} ({total}), chênh {diff}, ở cột {column_name}.",
     short="Các thành phần lớn hơn tổng",
 )
 PARTS_BELOW_TOTAL = Code(
@@ -54,7 +54,7 @@ PARTS_BELOW_TOTAL = Code(
     "Kiểm tra xem còn thành phần nào chưa được báo cáo không.",
     message=(
         "{total_label} ({total}) lớn hơn tổng các thành phần được liệt kê ({sum}), chênh {diff}, "
-        "ở cột {column}."
+        "ở cột {column_name}."
     ),
 )
 

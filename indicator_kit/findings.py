@@ -851,6 +851,16 @@ def file_kind_name(detail: str) -> str:
 PARTS = {
     "agency-reported": "{agency_name} báo {value:n} (tệp {source})",
     "master-source": "{value:n} từ tệp {source}",
+    "identity-claim": "{source}: {agency}",
+}
+
+# Where a file's identity was read (`collect.identify`), for the "identity-claim" part.
+IDENTITY_SOURCES = {
+    "properties": "thuộc tính tệp",
+    "meta-sheet": "sheet _ik_meta",
+    "visible-line": "dòng mã nhận dạng",
+    "title": "tiêu đề",
+    "labels": "tên chỉ tiêu",
 }
 
 

@@ -8,7 +8,7 @@ table must list them too.
 from __future__ import annotations
 
 import indicator_kit.rules  # noqa: F401  (the rule kinds register their codes)
-from indicator_kit.findings import CODES, FIELDS, FILE_KINDS, PARTS
+from indicator_kit.findings import CODES, FIELDS, FILE_KINDS, IDENTITY_SOURCES, PARTS
 
 SEVERITY_POLICY = [
     "## Severity policy",
@@ -88,6 +88,10 @@ def docs_table() -> str:
     ]
     lines += [f"| `{name}` | {_cell(text)} |" for name, text in PARTS.items()]
     lines += [
+        "",
+        "`{source}` of an identity claim: "
+        + ", ".join(f"{name} “{text}”" for name, text in IDENTITY_SOURCES.items())
+        + ".",
         "",
         "`{kind_name}`, what a file that is not a spreadsheet is: "
         + ", ".join(f"{name} “{text}”" for name, text in FILE_KINDS.items())

@@ -23,6 +23,7 @@ from indicator_kit.findings import (
     CODES,
     FIELDS,
     FILE_KINDS,
+    IDENTITY_SOURCES,
     PARTS,
     Code,
     Message,
@@ -106,7 +107,7 @@ def test_a_message_carried_before_its_place_is_known() -> None:
 
 
 def test_parts_and_file_kinds_are_vietnamese_nfc() -> None:
-    for text in [*PARTS.values(), *FILE_KINDS.values()]:
+    for text in [*PARTS.values(), *FILE_KINDS.values(), *IDENTITY_SOURCES.values()]:
         assert unicodedata.is_normalized("NFC", text), text
     for template in PARTS.values():
         render(template, sample_fields(template))

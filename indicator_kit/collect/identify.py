@@ -23,7 +23,7 @@ class Identification:
     agency: str | None
     identity: TemplateIdentity | None
     method: str  # "embedded", "title", "labels", ""
-    claims: dict[str, str]  # source → agency claimed (for conflicts)
+    claims: dict[str, str]  # source (a key of findings.IDENTITY_SOURCES) → agency claimed
 
 
 def find_main_sheet(raw: RawWorkbook, spec: Spec) -> tuple[RawSheet | None, bool]:
@@ -97,11 +97,11 @@ def _label_agency(sheet: RawSheet | None, spec: Spec) -> str | None:
 def identify(raw: RawWorkbook, sheet: RawSheet | None, spec: Spec) -> Identification:
     from_properties = TemplateIdentity.from_properties(raw.properties)
     embedded = {
-        "thuộc tính tệp": from_properties,
+        "properties": from_properties,
         # The hidden sheet repeats the file properties for programs that drop them (some .xls
         # and .ods round trips); reading it when the properties are there would only cost time.
-        "sheet _ik_meta": _meta_identity(raw) if from_properties is None else None,
-        "dòng mã nhận dạng": _visible_identity(sheet),
+        "meta-sheet": _meta_identity(raw) if from_properties is None else None,
+        "visible-line": _visible_identity(sheet),
     }
     claims = {source: ident.agency for source, ident in embedded.items() if ident is not None}
     identity = next((i for i in embedded.values() if i is not None), None)
@@ -109,8 +109,8 @@ def identify(raw: RawWorkbook, sheet: RawSheet | None, spec: Spec) -> Identifica
         return Identification(identity.agency, identity, "embedded", claims)
     title = _title_agency(sheet, spec)
     if title:
-        return Identification(title, None, "title", {"tiêu đề": title})
+        return Identification(title, None, "title", {"title": title})
     labels = _label_agency(sheet, spec)
     if labels:
-        return Identification(labels, None, "labels", {"tên chỉ tiêu": labels})
+        return Identification(labels, None, "labels", {"labels": labels})
     return Identification(None, None, "", {})

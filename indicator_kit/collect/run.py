@@ -23,7 +23,7 @@ from indicator_kit.collect.reader import Kind, ReadError, Sniffed, read_workbook
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
-from indicator_kit.findings import Severity, file_kind_name, finding, justify
+from indicator_kit.findings import IDENTITY_SOURCES, Severity, file_kind_name, finding, justify, part
 from indicator_kit.ledger import stage
 from indicator_kit.plan import Plan
 from indicator_kit.template.layout import MAIN_SHEET
@@ -269,7 +269,10 @@ def _collect(sub: Submission, data: bytes, sniffed: Sniffed, plan: Plan, limits:
     sheet, renamed = find_main_sheet(raw, spec)
     ident = identify(raw, sheet, spec)
     if len(set(ident.claims.values())) > 1:
-        claims = "; ".join(f"{source}: {agency}" for source, agency in ident.claims.items())
+        claims = "; ".join(
+            part("identity-claim", source=IDENTITY_SOURCES[source], agency=agency)
+            for source, agency in ident.claims.items()
+        )
         sub.findings.append(finding("identity-conflict", claims=claims, **where))
     if ident.agency is None:
         sub.refused = True

@@ -822,7 +822,7 @@ class Message:
 
     code: str
     variant: str = ""
-    fields: Mapping[str, object] = field(default_factory=dict)
+    fields: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     def finding(self, *, severity: Severity | None = None, **where: str) -> Finding:
         return finding(self.code, self.variant, severity=severity, **where, **self.fields)  # type: ignore[misc]

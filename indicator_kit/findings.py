@@ -31,11 +31,23 @@ class Severity(StrEnum):
 
 
 NUMBER_FORMATS = {"n", "d", ".0f"}  # besides "" (text)
+_TYPES: dict[str, type | tuple[type, ...]] = {"": str, "n": (int, float), "d": int, ".0f": (int, float)}
+
+
+def template_fields(template: str) -> dict[str, str]:
+    """Each field a template names → its format ("" for text, "n", "d", ".0f")."""
+    return dict(_parsed(template).fields)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    fields: dict[str, str]  # name → format
+    plain: str  # the template with {x:n} written {x}: str.format_map fills it
+    numbers: tuple[str, ...]  # the fields written in Vietnamese notation (format_number)
 
 
 @cache
-def template_fields(template: str) -> dict[str, str]:
-    """Each field a template names → its format ("" for text, "n", "d", ".0f")."""
+def _parsed(template: str) -> _Parsed:
     found: dict[str, str] = {}
     for _, name, spec, conversion in string.Formatter().parse(template):
         if name is None:
@@ -44,17 +56,11 @@ def template_fields(template: str) -> dict[str, str]:
             raise ValueError(f"template field {{{name}}} is not a plain named field: {template!r}")
         if found.setdefault(name, spec or "") != (spec or ""):
             raise ValueError(f"template field {{{name}}} has two formats: {template!r}")
-    return found
-
-
-class _Formatter(string.Formatter):
-    def format_field(self, value: object, format_spec: str) -> str:
-        if format_spec == "n":
-            return format_number(value)  # type: ignore[arg-type]
-        return format(value, format_spec)
-
-
-_FORMATTER = _Formatter()
+    numbers = tuple(name for name, spec in found.items() if spec == "n")
+    plain = template
+    for name in numbers:
+        plain = plain.replace(f"{{{name}:n}}", f"{{{name}}}")
+    return _Parsed(found, plain, numbers)
 
 
 def render(template: str, fields: Mapping[str, object]) -> str:
@@ -66,20 +72,21 @@ def render(template: str, fields: Mapping[str, object]) -> str:
 
 def fill(template: str, fields: Mapping[str, object]) -> str:
     """The template filled in with exactly its fields, each of its type."""
-    declared = template_fields(template)
+    parsed = _parsed(template)
+    declared = parsed.fields
     if declared.keys() != fields.keys():
         missing, unknown = declared.keys() - fields.keys(), fields.keys() - declared.keys()
         raise TypeError(f"message fields: missing {sorted(missing)}, unknown {sorted(unknown)}: {template!r}")
     for name, spec in declared.items():
         value = fields[name]
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if (
-            (spec == "" and not isinstance(value, str))
-            or (spec == "d" and not isinstance(value, int))
-            or (spec in ("n", ".0f") and not number)
-        ):
+        if not isinstance(value, _TYPES[spec]) or isinstance(value, bool):
             raise TypeError(f"message field {name!r} = {value!r} does not fit {{{name}:{spec}}}")
-    return _FORMATTER.vformat(template, (), fields)
+    if not parsed.numbers:
+        return parsed.plain.format_map(fields)
+    values = dict(fields)
+    for name in parsed.numbers:
+        values[name] = format_number(values[name])  # type: ignore[arg-type]
+    return parsed.plain.format_map(values)
 
 
 @dataclass(frozen=True)

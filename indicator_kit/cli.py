@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import sqlite3
 import sys
 import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -78,6 +79,8 @@ def reports_errors(func: F) -> F:
         try:
             try:
                 return func(*args, **kwargs)
+            except BrokenPipeError:  # the reader of our output went away: not a fault of the machine
+                raise
             except OSError as exc:  # the machine refused something no library call translated
                 raise os_fault(exc) from exc
             except sqlite3.Error as exc:
@@ -87,7 +90,7 @@ def reports_errors(func: F) -> F:
             click.echo(str(exc), err=True)
             echo_notes(exc)
             sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except (BrokenPipeError, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
             report_crash(exc)
@@ -218,9 +221,27 @@ class Command(click.Command):
         super().__init__(*args, options_metavar=options_metavar, **kwargs)
 
 
+class OutputClosed(Exception):
+    """The reader of stdout or stderr went away (`indicator-kit status | head -1`). Raised in place
+    of the BrokenPipeError, which click's own main would otherwise end with exit 1 ("findings")."""
+
+
+def output_closed() -> None:
+    """End quietly, as Python's "Note on SIGPIPE" (signal module docs) does: the streams point at
+    os.devnull, so the interpreter's last flush finds nobody gone and prints nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a stream without a file descriptor (tests) has no flush to fail
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    sys.exit(ExitCode.OUTPUT_CLOSED)
+
+
 class IndicatorKit(click.Group):
     """The command group, which turns every way a command can end into its exit code — the same
-    for the console entry point and for tests that invoke it (`CliRunner().invoke(main, …)`)."""
+    for the console entry point and for tests that invoke it (`CliRunner().invoke(main, …)`).
+    A closed output (`| head`) ends quietly with its own exit code, wherever it is noticed: in a
+    command, in click's help, or in a message about how the command ended."""
 
     command_class = Command
     group_class = type  # subgroups are of this class too
@@ -230,9 +251,28 @@ class IndicatorKit(click.Group):
         kwargs.setdefault("subcommand_metavar", "LỆNH [THAM SỐ]...")
         super().__init__(*args, **kwargs)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:  # --help and --version print while the arguments are parsed
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError as exc:
+            raise OutputClosed from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise OutputClosed from exc
+
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            self.run_to_exit(*args, **kwargs)
+        except (OutputClosed, BrokenPipeError):
+            output_closed()
+
+    def run_to_exit(self, *args: Any, **kwargs: Any) -> None:
+        """Run the command and exit with the code of how it ended."""
         try:
             super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.Abort:  # Ctrl+C, or end of input at a prompt
@@ -246,6 +286,8 @@ class IndicatorKit(click.Group):
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except OutputClosed:
+            raise
         except Exception as exc:
             report_crash(exc)
         sys.exit(ExitCode.OK)
@@ -815,8 +857,6 @@ def mail_fetch(inbox: Path | None, config: Path | None, mark_seen: bool) -> None
     mục làm việc), mỗi thư một tệp .eml.
 
     Only messages that arrived since the last fetch; nothing on the server is changed or deleted."""
-    import os
-
     from indicator_kit.mail.fetch import fetch_mail, imap_settings
 
     inbox = inbox or current_workspace().inbox

@@ -74,7 +74,7 @@ def test_the_readme_table_lists_every_option_of_every_command() -> None:
     for code in re.findall(r"^\| `(indicator-kit [^`]+)` \|", readme, flags=re.M):
         words = code.split()
         path = " ".join(
-            itertools.takewhile(lambda w: w == "indicator-kit" or w.isalpha() and w.islower(), words)
+            itertools.takewhile(lambda w: w == "indicator-kit" or (w.isalpha() and w.islower()), words)
         )
         table[path] = {w.strip("[]") for w in words if w.lstrip("[").startswith("--")}
     cli = {

@@ -711,7 +711,7 @@ def agency_summary(verdicts: Verdicts) -> str:
     "values_csv",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Tệp số liệu mẫu (các cột key, column, value), ví dụ examples/sample_values.csv.",
+    help="Tệp số liệu mẫu (các cột key, column, value); mặc định: số liệu mẫu kèm theo công cụ.",
 )
 @spec_dir_option
 @reports_errors
@@ -724,9 +724,7 @@ def simulate_command(
     ws = current_workspace()
     templates, inbox = templates or ws.templates_dir, inbox or ws.inbox
     loaded = load_spec(spec_dir or ws.spec_dir)
-    written, notes = simulate_returns(
-        loaded, templates, inbox, load_values(values_csv) if values_csv else None
-    )
+    written, notes = simulate_returns(loaded, templates, inbox, load_values(values_csv))
     click.echo(f"Đã mô phỏng {len(written)} biểu nộp về trong {inbox}.")
     for note in notes:
         click.echo(f"Lưu ý: {note}")

@@ -70,9 +70,23 @@ LEVELS: dict[str, tuple[float, float] | dict[int, float]] = {
     "kt.can_doi_ns.tu_can_doi": (1.35, 1.55),
     "kt.can_doi_ns.ty_le_dieu_tiet_nstw": (68.0, 67.0),
     "kt.can_doi_ns.ty_le_tro_cap_nstw": (0.0, 0.0),  # the city balances its budget alone
-    "kt.nganh.nong_nghiep.quy_mo.gia_ss2010": (8200, 8900),
+    # constant-price levels along a plausible growth path (2023 follows the published growth)
+    "kt.nganh.nong_nghiep.quy_mo.gia_ss2010": {2018: 8200, 2019: 8454, 2020: 8691, 2021: 8900, 2022: 9087},
     "kt.nganh.nong_nghiep.quy_mo.gia_hh": (12900, 12250),
-    "kt.nganh.cong_nghiep_xay_dung.quy_mo.gia_ss2010": (75000, 138000),
+    "kt.nganh.cong_nghiep_xay_dung.quy_mo.gia_ss2010": {
+        2018: 70000,
+        2019: 87570,
+        2020: 100880,
+        2021: 117930,
+        2022: 136210,
+    },
+    # growth in 2018, the year before the first level the catalog asks for
+    "kt.nganh.nong_nghiep.tang_truong": {2018: 2.9},
+    "kt.nganh.cong_nghiep_xay_dung.tang_truong": {2018: 24.1},
+    "kt.grdp_dau_nguoi.tang_truong": {2018: 15.1},
+    "xh.lao_dong.tang_truong": {2018: 1.45},
+    "kt.thu_ns.tang_truong": {2018: 8.5},
+    "kt.nhap_khau.tang_truong": {2018: 6.0},
     "kt.nganh.cong_nghiep_xay_dung.quy_mo.gia_hh": (125000, 192000),
     "kt.nganh.cong_nghiep_xay_dung.chi_so_iip": {
         2018: 124.6,
@@ -249,9 +263,11 @@ def level_series(
         return {y: level.get(y, base[y]) for y in YEARS}
     start, end = level
     t = {y: (y - YEARS[0]) / (YEARS[-1] - YEARS[0]) for y in YEARS}
+    # the years between wobble a little around the trend, as real series do (a flat row stays flat)
+    wobble = {y: jitter(row.key, -1, 1, f"w{y}") if 0 < t[y] < 1 else 0.0 for y in YEARS}
     if row.value_type in (ValueType.AMOUNT, ValueType.COUNT) and start > 0 and end > 0:
-        return {y: start * (end / start) ** t[y] for y in YEARS}
-    return {y: start + (end - start) * t[y] for y in YEARS}
+        return {y: start * (end / start) ** t[y] * (1 + 0.015 * wobble[y]) for y in YEARS}
+    return {y: start + (end - start) * (t[y] + 0.15 * wobble[y] / (len(YEARS) - 1)) for y in YEARS}
 
 
 def through_anchors(series: dict[int, float], anchors: dict[int, float]) -> dict[int, float]:
@@ -437,7 +453,10 @@ def periods(spec: Spec, values: dict[tuple[str, str], float], other: dict, sourc
     relate(spec, values, [hp], set())
     for column, scale in AREA_SCALE.items():
         for row in spec.input_rows:
-            values[(row.key, column)] = other_area(row, column, values[(row.key, hp)], scale)
+            if column in AREA_FACTORS:
+                values[(row.key, column)] = other_area(row, column, values[(row.key, hp)], scale)
+            else:
+                values[(row.key, column)] = earlier_period(row, values, values[(row.key, hp)], scale)
         balance_structures(spec, values, column)
         relate(spec, values, [column], set())
     # Published figures of the country and the region, mapped to catalog rows by
@@ -479,12 +498,27 @@ AREA_FACTORS = {
 }
 
 
+def earlier_period(row: Row, values: dict[tuple[str, str], float], period: float, scale: float) -> float:
+    """Hải Phòng's 2014–2018 column: a sum scaled from 2019–2023's, the average growth of
+    2019–2023, the end of 2018 for a level at the period's end, and otherwise the value of 2016
+    (the period's middle) along the 2018–2023 trend — never a value from after 2018."""
+    first, last = values[(row.key, "y2018")], values[(row.key, "y2023")]
+    if row.period is PeriodAggregate.SUM or (
+        row.period is PeriodAggregate.NONE and row.unit in ("tỷ.đ", "tr.usd")
+    ):
+        return round_for(row, period * scale)
+    if row.period is PeriodAggregate.AVERAGE_GROWTH:
+        return period
+    if row.period is PeriodAggregate.LAST:
+        return first
+    if row.value_type in (ValueType.AMOUNT, ValueType.COUNT) and first > 0 and last > 0:
+        return round_for(row, first * (first / last) ** (2 / 5))
+    earlier = first - (last - first) * 2 / 5
+    return round_for(row, min(max(earlier, 0.0), 100.0) if row.value_type is ValueType.SHARE else earlier)
+
+
 def other_area(row: Row, column: str, value: float, scale: float) -> float:
     """A plausible value for another area's period column, never Hải Phòng's copied."""
-    if column not in AREA_FACTORS:  # 2014–2018: Hải Phòng's earlier period
-        if row.unit in SCALED_UNITS and row.value_type in (ValueType.AMOUNT, ValueType.COUNT):
-            return round_for(row, value * scale)
-        return value
     factors = AREA_FACTORS[column]
     if row.value_type in (ValueType.AMOUNT, ValueType.COUNT) and row.unit in SCALED_UNITS:
         return round_for(row, value * scale * jitter(row.key, 0.9, 1.1, column))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indicator_kit.catalog import load_spec
+from indicator_kit.catalog.loader import load_spec
 from indicator_kit.cli import main
 from indicator_kit.errors import ExitCode
 from indicator_kit.generate import template_file_name

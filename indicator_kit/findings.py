@@ -223,7 +223,7 @@ CODES: dict[str, Code] = {
             "file-encrypted",
             E,
             "Workbook is password-protected (encrypted).",
-            "Tệp được đặt mật khẩu — đề nghị đơn vị gửi lại bản không đặt mật khẩu.",
+            "Đề nghị đơn vị gửi lại bản không đặt mật khẩu.",
             message="Tệp được đặt mật khẩu.",
             variants={"zip-member": "{here}Tệp {name} trong tệp nén được đặt mật khẩu."},
         ),
@@ -365,7 +365,7 @@ CODES: dict[str, Code] = {
             "unknown-agency",
             E,
             "File claims an agency that is not in agencies.yaml.",
-            "Kiểm tra tệp có đúng của đợt thu thập này không.",
+            "Kiểm tra tệp có đúng là của đợt thu thập này không.",
             message='Tệp ghi mã đơn vị "{slug}" không có trong danh sách đơn vị.',
         ),
         _C(

@@ -139,7 +139,7 @@ def test_a_literal_percent_sign_in_a_number_format_is_not_a_percentage(
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("target", ["ods", "xlsx:Calc MS Excel 2007 XML"])
+@pytest.mark.parametrize("target", ["ods", "xls", "xlsx:Calc MS Excel 2007 XML"])
 def test_percent_formatted_cell_saved_by_libreoffice(
     published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path, target: str
 ) -> None:
@@ -164,6 +164,44 @@ def test_percent_formatted_cell_saved_by_libreoffice(
     sub = collect_file(saved, saved.parent, published_plan)
     assert flagged(sub) == {("percent-formatted", "warning", cell(published_spec, slug, key, "y2020"))}
     assert sub.cells[(key, "y2020")].value == pytest.approx(87.53)
+
+
+@needs_libreoffice
+def test_percent_formatted_share_row_in_an_xls_saved_by_libreoffice(
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
+) -> None:
+    """The clerk formats the whole share row as percent and types 86,8% … 88,63%: a BIFF8 file
+    stores 0,868 … 0,8863 and only its XF/FORMAT records say the cells show percentages."""
+    slug, key = "ban_quan_ly_kkt", "kt.kcn.ty_le_lap_day"
+    layout = build_layout(published_spec, slug)
+
+    def percent_row(ws: Worksheet) -> None:
+        for column in HOME_COLUMNS:
+            row, col = layout.cell(key, column)
+            target_cell = ws.cell(row + 1, col + 1)
+            target_cell.value = sample[(key, column)] / 100
+            target_cell.number_format = "0.0%" if column.startswith("gd") else "0.00%"
+
+    typed = fill_return(
+        published_spec,
+        templates / template_file_name(slug),
+        tmp_path / "r.xlsx",
+        sample,
+        slug,
+        None,
+        percent_row,
+    )
+    [saved] = libreoffice_convert([typed], "xls", tmp_path / "inbox")
+    assert saved.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # a real BIFF8 (OLE) file
+    sub = collect_file(saved, saved.parent, published_plan)
+    assert flagged(sub) == {
+        ("percent-formatted", "warning", cell(published_spec, slug, key, column)) for column in HOME_COLUMNS
+    }
+    for column in HOME_COLUMNS:
+        assert sub.cells[(key, column)].value == pytest.approx(sample[(key, column)])  # read as shown
+    by_cell = {f.cell: f.message for f in sub.findings}
+    assert '"0.00%"' in by_cell[cell(published_spec, slug, key, "y2018")]
+    assert '"0.0%"' in by_cell[cell(published_spec, slug, key, "gd2014_2018")]
 
 
 def test_whole_row_in_the_wrong_thousand_against_the_reference(

@@ -11,7 +11,12 @@ import csv
 import io
 import json
 import math
+import os
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import openpyxl
@@ -435,3 +440,73 @@ def test_two_rows_declared_the_same_quantity_disagreeing(
         ("ctk.xlsx", cell(published_spec, "cuc_thong_ke", *sector)),
         ("snn.xlsx", cell(published_spec, slug, *sector)),
     }
+
+
+def test_disagreement_counts_in_every_verdict_and_rounding_is_no_disagreement(
+    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+) -> None:
+    """The lead (Sở Kế hoạch và Đầu tư) and the co-reporting Ban Quản lý KKT: FDI projects 2019
+    differ by 7 (a finding on both files, counted in both agencies' warnings wherever a verdict is
+    shown); FDI capital 2019, 2 453,1 against 2 453 rounded to a whole number, agrees."""
+    lead, co = "so_ke_hoach_dau_tu", "ban_quan_ly_kkt"
+    differing, rounded = ("kt.fdi.so_du_an", "y2019"), ("kt.fdi.so_von", "y2019")
+    blank = ("kt.kcn.ty_le_lap_day", "y2023")  # the co-agency must also fill a cell: a correction letter
+    assert sample[rounded] == 2453.1
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    fill_return(published_spec, templates / template_file_name(lead), inbox / "skhdt.xlsx", sample, lead)
+    changes = {differing: sample[differing] + 7, rounded: 2453, blank: None}
+    fill_return(published_spec, templates / template_file_name(co), inbox / "bql.xlsx", sample, co, changes)
+    for path in inbox.iterdir():  # both arrived before the deadline
+        os.utime(path, (datetime(2024, 5, 2, 9, tzinfo=UTC).timestamp(),) * 2)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code in (0, 1), result.output
+        return result.output
+
+    collected = run("collect", str(inbox), "--out", str(out / "collect"), "--master-out", str(out / "master"))
+    records = json.loads((out / "collect" / "findings.json").read_text(encoding="utf-8"))
+    assert {(r["file"], r["code"], r["severity"], r["cell"]) for r in records if r["severity"] != "info"} == {
+        ("skhdt.xlsx", "agencies-disagree", "warning", cell(published_spec, lead, *differing)),
+        ("bql.xlsx", "agencies-disagree", "warning", cell(published_spec, co, *differing)),
+    }  # nothing on the rounded capital
+    rows = list(
+        csv.DictReader(io.StringIO((out / "collect" / "findings.csv").read_text(encoding="utf-8-sig")))
+    )
+    assert sorted(r["file"] for r in rows if r["code"] == "agencies-disagree") == ["bql.xlsx", "skhdt.xlsx"]
+    assert "Tổng cộng: 2 tệp (0 không đọc được), 0 lỗi, 2 cảnh báo." in collected
+    master = openpyxl.load_workbook(out / "master" / "PL2_tong_hop.xlsx")
+    gaps = [r[0] for r in master["Chênh lệch"].iter_rows(min_row=2, values_only=True)]
+    assert gaps == [differing[0]]
+    sheet = master["Tình trạng nộp"]
+    header = [c.value for c in sheet[1]]
+    states = {
+        r[1]: (r[header.index("Tình trạng")], r[header.index("Lỗi")], r[header.index("Cảnh báo")])
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert states[lead] == ("đã nộp – có cảnh báo", 0, 1)
+    assert states[co] == ("đã nộp – cần sửa", 0, 1)  # its blank cell; the warning counted too
+
+    html = out / "status.html"
+    status = run("status", str(inbox), "--as-of", "2024-05-03", "--html", str(html))
+    line = next(x for x in status.splitlines() if x.startswith("Sở Kế hoạch và Đầu tư"))
+    assert "đã nộp – có cảnh báo" in line and re.search(
+        r"\s0\s+1\s+0\s+xem lại cảnh báo \(1 cảnh báo\)", line
+    )
+    line = next(x for x in status.splitlines() if x.startswith("Ban Quản lý Khu kinh tế"))
+    assert "đã nộp – cần sửa" in line and re.search(r"\s0\s+1\s+0\s+đề nghị sửa", line)
+    page = html.read_text(encoding="utf-8")
+    row = next(r for r in page.split("<tr") if "<td>Sở Kế hoạch và Đầu tư</td>" in r)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["0", "1", "0"]  # errors, warnings, explained
+    assert "đã nộp – có cảnh báo" in row
+
+    letters = out / "reminders"
+    run("mail", "reminders", str(inbox), "--as-of", "2024-05-03", "--out", str(letters), "--templates",
+        str(templates))  # fmt: skip
+    assert not (letters / f"{lead}.eml").exists()  # warnings only: the officer looks, no letter
+    message = message_from_bytes((letters / f"{co}.eml").read_bytes(), policy=default)
+    [attachment] = list(message.iter_attachments())
+    feedback = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
+    issues = [r for r in feedback["Lỗi cần sửa"].iter_rows(min_row=5, values_only=True) if any(r)]
+    assert any(r[0] == cell(published_spec, co, *differing) and "skhdt.xlsx" in r[4] for r in issues)

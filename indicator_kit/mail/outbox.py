@@ -116,7 +116,9 @@ def reminder_files(
         context["attached_feedback"] = sub is not None
         subject, body = render(spec_dir, "reminder", **context)
         if sub is not None:
-            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(plan, sub))
+            attachment = Attachment(
+                attachment_name(spec, agency, " - cần sửa"), feedback_workbook(plan, sub, verdict.merged)
+            )
         else:
             attachment = Attachment(
                 attachment_name(spec, agency), _template(templates, agency.slug).read_bytes()

@@ -283,7 +283,7 @@ def merge(
                 None if arrived is None else arrived.date() < deadline,
                 expected,
                 sub.answered if sub else 0,
-                sub.errors if sub else 0,
+                _errors(sub, master.findings),
                 _warnings(sub, master.findings, explained=False),
                 _warnings(sub, master.findings, explained=True),
             )
@@ -303,6 +303,13 @@ def _fill_periods(spec: Spec, cells: dict[tuple[str, str], MasterCell]) -> None:
 
     for (key, column), (value, flag, how) in fill_blank_periods(spec, missing, lookup).items():
         cells[(key, column)] = MasterCell(key, column, CellStatus.COMPUTED, value, flag=flag, derivation=how)
+
+
+def _errors(sub: Submission | None, merged: list[Finding]) -> int:
+    """The file's errors and the merge's errors on it (a cross-agency rule)."""
+    if sub is None:
+        return 0
+    return sub.errors + sum(1 for f in merged if f.sha256 == sub.sha256 and f.severity is Severity.ERROR)
 
 
 def _warnings(sub: Submission | None, merged: list[Finding], explained: bool) -> int:

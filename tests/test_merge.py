@@ -161,7 +161,29 @@ def test_long_csv_and_workbook(spec: Spec, plan: Plan, master, inbox: Path, tmp_
     status_rows = {r[1].value: r for r in wb["Tình trạng nộp"].iter_rows(min_row=2)}
     assert status_rows[MISSING][2].value == "chưa nộp" and status_rows[LATE][3].value == "muộn"
     assert status_rows[MISSING][12].value == "nhắc nộp"
-    assert any(r[0].value == BHYT for r in wb["Chênh lệch"].iter_rows(min_row=2))
+    gaps = wb["Chênh lệch"]
+    header = [c.value for c in gaps[1]]
+    assert header[:4] == ["Chỉ tiêu", "Cột", "Số của các đơn vị", "Nội dung"]  # words first, codes after
+    gap = next(r for r in gaps.iter_rows(min_row=2, values_only=True) if r[header.index("Mã dòng")] == BHYT)
+    assert gap[0] == spec.row_by_key[BHYT].label and gap[1] == "Năm 2020"
+    assert "Bảo hiểm xã hội thành phố: " in gap[2] and "Sở Y tế: " in gap[2]  # names, not slugs
+    problems = wb["Lỗi"]
+    header = [c.value for c in problems[1]]
+    bad = next(
+        r for r in problems.iter_rows(min_row=2, values_only=True) if r[header.index("Mã dòng")] == BAD[0]
+    )
+    assert (bad[header.index("Mức độ")], bad[header.index("Loại")], bad[header.index("Mã lỗi")]) == (
+        "Lỗi",
+        "Không phải số",
+        "value-invalid",
+    )
+    assert bad[header.index("Đơn vị")] == "Sở Xây dựng" and bad[header.index("Cột")] == "Năm 2019"
+    changes = wb["Nộp lại"]
+    header = [c.value for c in changes[1]]
+    changed = next(
+        r for r in changes.iter_rows(min_row=2, values_only=True) if r[header.index("Mã dòng")] == CHANGED[0]
+    )
+    assert changed[0] == "Sở Tài chính" and changed[1] == spec.row_by_key[CHANGED[0]].label
 
 
 def test_rerun_gives_identical_master(spec: Spec, inbox: Path, tmp_path: Path) -> None:

@@ -394,7 +394,8 @@ def test_lead_and_co_agency_disagreeing_is_a_finding_on_both_files(
         texts = [str(c.value) for ws in feedback.worksheets for row in ws.iter_rows() for c in row if c.value]
         assert any("bql.xlsx" in t and "skhdt.xlsx" in t for t in texts), slug
     sheet = openpyxl.load_workbook(out / "master" / "PL2_tong_hop.xlsx")["Chênh lệch"]
-    assert any(r[0] == key[0] for r in sheet.iter_rows(min_row=2, values_only=True))
+    where = [c.value for c in sheet[1]].index("Mã dòng")
+    assert any(r[where] == key[0] for r in sheet.iter_rows(min_row=2, values_only=True))
 
 
 def test_two_rows_declared_the_same_quantity_disagreeing(
@@ -477,7 +478,7 @@ def test_disagreement_counts_in_every_verdict_and_rounding_is_no_disagreement(
     assert sorted(r["file"] for r in rows if r["code"] == "agencies-disagree") == ["bql.xlsx", "skhdt.xlsx"]
     assert "Tổng cộng: 2 tệp (0 không đọc được), 0 lỗi, 2 cảnh báo." in collected
     master = openpyxl.load_workbook(out / "master" / "PL2_tong_hop.xlsx")
-    gaps = [r[0] for r in master["Chênh lệch"].iter_rows(min_row=2, values_only=True)]
+    gaps = [r[-1] for r in master["Chênh lệch"].iter_rows(min_row=2, values_only=True)]  # "Mã dòng"
     assert gaps == [differing[0]]
     sheet = master["Tình trạng nộp"]
     header = [c.value for c in sheet[1]]

@@ -9,7 +9,6 @@ later one is "đã được thay bằng <tệp>", not an error.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -275,17 +274,26 @@ def _blank_required(spec: Spec, sub: Submission, expected: int) -> bool:
     return blank > left
 
 
-def _missing(spec: Spec, sub: Submission) -> tuple[MissingColumn, ...]:
-    blank: Counter[str] = Counter()
+def blank_cells(spec: Spec, sub: Submission) -> dict[str, list[str]]:
+    """The cells the agency left blank and must fill (a period cell the office computes may stay
+    blank; a cell holding what is not a number is an error of its own, not a blank):
+    column id → row keys, in the campaign's and the catalog's order."""
+    blank: dict[str, list[str]] = {}
     computed = office_computes(spec, sub.agency or "")
-    for row in spec.rows_for(sub.agency or ""):
-        for column in spec.campaign.columns:
+    rows = spec.rows_for(sub.agency or "")
+    for column in spec.campaign.columns:
+        for row in rows:
             if (row.key, column.id) in computed:
                 continue
             cell = sub.cells.get((row.key, column.id))
-            if cell is None or cell.status not in (Status.NUMBER, Status.NO_DATA):
-                blank[column.id] += 1
-    return tuple(MissingColumn(c.title, blank[c.id]) for c in spec.campaign.columns if blank[c.id])
+            if cell is None or cell.status is Status.BLANK:
+                blank.setdefault(column.id, []).append(row.key)
+    return blank
+
+
+def _missing(spec: Spec, sub: Submission) -> tuple[MissingColumn, ...]:
+    blank = blank_cells(spec, sub)
+    return tuple(MissingColumn(c.title, len(blank[c.id])) for c in spec.campaign.columns if c.id in blank)
 
 
 def _file_verdicts(

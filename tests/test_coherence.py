@@ -206,8 +206,8 @@ def test_blank_periods_are_asked_for(spec: Spec, campaign: Path, four_views: dic
     recent = sum(1 for r in mine if r.period is PeriodAggregate.NONE)
     earlier = sum(1 for r in mine if r.period is not PeriodAggregate.LAST)
     assert 0 < recent < len(mine)
-    assert f'Cột "Giai đoạn 2019–2023 – Hải Phòng": {recent} ô chưa có số liệu' in body
-    assert f'Cột "Giai đoạn 2014–2018": {earlier} ô chưa có số liệu' in body
+    assert f"{recent} ô của cột Giai đoạn 2019–2023 – Hải Phòng chưa có số liệu" in body
+    assert f"{earlier} ô của cột Giai đoạn 2014–2018 chưa có số liệu" in body
     assert attachments == ["Phụ lục 2 - Sở Tài chính - cần sửa.xlsx"]
 
 

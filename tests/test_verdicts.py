@@ -511,3 +511,71 @@ def test_disagreement_counts_in_every_verdict_and_rounding_is_no_disagreement(
     feedback = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
     issues = [r for r in feedback["Lỗi cần sửa"].iter_rows(min_row=5, values_only=True) if any(r)]
     assert any(r[0] == cell(published_spec, co, *differing) and "skhdt.xlsx" in r[4] for r in issues)
+
+
+# --- the correction letter --------------------------------------------------------------------
+
+
+def test_correction_letter_counts_what_its_attachment_lists_and_every_row_names_its_cell(
+    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+) -> None:
+    """One error, one blank cell and one unit typed in another (convertible) unit: the letter asks
+    for 2 corrections and 1 look, and the attached "Lỗi cần sửa" sheet lists those 3, each at its
+    cell (the unit's own cell for the unit)."""
+    slug, converted = "so_tai_chinh", "kt.thu_ns.nsnn_dia_ban"
+    invalid, blank = ("kt.chi_ns.tong_chi", "y2020"), ("kt.can_doi_ns.tu_can_doi", "y2021")
+    layout = build_layout(published_spec, slug)
+    changes: dict[tuple[str, str], object] = {
+        (converted, c.id): sample[(converted, c.id)] * 1000
+        for c in published_spec.campaign.columns
+        if (converted, c.id) in sample
+    }
+    changes |= {invalid: "khoảng 7", blank: None}
+
+    def in_millions(ws: Worksheet) -> None:  # the clerk types millions and says so in the ĐVT cell
+        ws.cell(layout.row_of[converted] + 1, layout.col["unit"] + 1).value = "triệu đồng"
+
+    inbox = tmp_path / "inbox"
+    fill_return(
+        published_spec,
+        templates / template_file_name(slug),
+        inbox / "stc.xlsx",
+        sample,
+        slug,
+        changes,
+        in_millions,
+    )
+    os.utime(inbox / "stc.xlsx", (datetime(2024, 5, 2, 9, tzinfo=UTC).timestamp(),) * 2)
+    letters = tmp_path / "reminders"
+    result = CliRunner().invoke(
+        main,
+        [
+            "mail",
+            "reminders",
+            str(inbox),
+            "--as-of",
+            "2024-05-03",
+            "--out",
+            str(letters),
+            "--templates",
+            str(templates),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    message = message_from_bytes((letters / f"{slug}.eml").read_bytes(), policy=default)
+    body = message.get_body(("plain",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    sheet = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))["Lỗi cần sửa"]
+    rows = [r for r in sheet.iter_rows(min_row=5, values_only=True) if any(r)]
+    unit_cell = xl_rowcol_to_cell(layout.row_of[converted], layout.col["unit"])
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (cell(published_spec, slug, *invalid), "Năm 2020", "Lỗi"),
+        (cell(published_spec, slug, *blank), "Năm 2021", "Lỗi"),
+        (unit_cell, "ĐVT", "Cảnh báo"),
+    ]
+    assert "triệu đồng" in rows[2][4] and "chưa có số liệu" in rows[1][4]
+    assert "biểu còn 2 điểm cần sửa:" in body and "biểu có 1 điểm cần xem lại (cảnh báo)" in body
+    assert 'sheet "Lỗi cần sửa" liệt kê chi tiết 3 điểm nêu trên' in body
+    listed = [line for line in body.splitlines() if line.startswith("- ")]
+    assert [re.match(r"- Ô ([A-Z]+\d+)", line).group(1) for line in listed] == [rows[0][0], rows[1][0]]  # type: ignore[union-attr]

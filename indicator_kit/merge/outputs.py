@@ -214,6 +214,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
             for x in findings
         ],
         [22, 30, 12, 7, 40, 22, 9, 26, 90, 40, 20, 22, 32, 22],
+        printed=10,
     )
     _table(
         wb.add_worksheet("Chênh lệch"),
@@ -234,6 +235,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
             for d in master.disagreements
         ],
         [40, 22, 50, 90, 28, 32],
+        printed=4,
     )
     _table(
         wb.add_worksheet("Nộp lại"),
@@ -264,14 +266,21 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
             for ch in master.changes
         ],
         [22, 40, 22, 14, 14, 30, 30, 32, 22],
+        printed=7,
     )
     wb.close()
     return buffer.getvalue()
 
 
 def _table(
-    ws: Worksheet, f: Formats, headers: list[str], rows: list[list[object]], widths: list[int]
+    ws: Worksheet,
+    f: Formats,
+    headers: list[str],
+    rows: list[list[object]],
+    widths: list[int],
+    printed: int | None = None,
 ) -> None:
+    """`printed`: how many leading columns print (the codes after them are for filtering on screen)."""
     for col, title in enumerate(headers):
         ws.write_string(0, col, title, f.header)
         ws.set_column(col, col, widths[col])
@@ -291,6 +300,8 @@ def _table(
     if rows:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
     print_setup(ws, repeat=(0, 0))
+    if printed is not None:
+        ws.print_area(0, 0, max(len(rows), 1), printed - 1)
 
 
 def _main_sheet(ws: Worksheet, spec: Spec, master: Master, f: Formats, wb: xlsxwriter.Workbook) -> None:

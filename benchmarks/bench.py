@@ -150,8 +150,10 @@ for i in range(n):
         saved_by = "xlsxwriter"
     layout, identity, clean, free, sums = prepared[agency]
     filled = latest[agency]
-    for key in rng.sample(free, min(len(free), rng.randint(1, 3))):  # every file corrects a little
-        filled[key] = round(filled[key] + rng.choice((-1, 1)), 2)
+    # every file corrects a little: one unit down from the first figure, or back up to it (a step
+    # up from a share of 99,85 % would be a real out-of-range error, not an honest correction)
+    for key in rng.sample(free, min(len(free), rng.randint(1, 3))):
+        filled[key] = round(filled[key] + (1 if filled[key] < clean[key] else -1), 2)
     filled = dict(filled)
     mistake, block = "clean", i // 20  # the mistakes move along the writers from block to block
     broken_total |= (i + 3 * block) % 20 == 5  # one in twenty: a part of a sum typed twice as large

@@ -272,8 +272,8 @@ def _run(
     tidy: Iterable[Path] = (),
 ) -> T:
     """One run as a transaction (the module's docstring). `stage` renders and stages the
-    command's own outputs and returns its result; the master (and findings.xlsx into
-    `findings_out`), when the command writes one, is rendered beside it. `what` names the outputs
+    command's own outputs and returns its result; the master, when the command writes one, is
+    rendered beside it, and findings.xlsx into `findings_out` after `stage`. `what` names the outputs
     for the message of a run that did not publish; `tidy`: folders inside `folders` whose
     temporary files of an interrupted run are removed too."""
     state = options.state_dir
@@ -291,11 +291,14 @@ def _run(
         staging = Staging(journal, str(run_id))
         try:
             returns = read_returns(plan, inbox, options, require_values, leftovers)
-            master_staged = (
-                _stage_master_beside(plan.spec, returns, master_out, findings_out) if master_out else None
-            )
+            master_staged = _stage_master_beside(plan.spec, returns, master_out) if master_out else None
             try:
                 result = stage(returns, staging)
+                if findings_out is not None:  # the other workbook for people, on this core
+                    staging.add(
+                        findings_out / FINDINGS_XLSX,
+                        findings_workbook(plan.spec, returns.findings, returns.verdicts),
+                    )
             except BaseException:
                 if master_staged is not None:  # the child is always waited for
                     with contextlib.suppress(Exception):
@@ -349,22 +352,15 @@ def _superseded(master: Master) -> list[tuple[str, str]]:
     return [(old.sha256, s.current.sha256) for s in master.statuses if s.current for old in s.older]
 
 
-def _stage_master_beside(
-    spec: Spec, returns: Returns, master_out: Path, findings_out: Path | None
-) -> Callable[[], dict[Path, str]]:
-    """Render and stage the master (and findings.xlsx, the other workbook for people) in a child
-    beside the parent: the longest steps, on the other core."""
+def _stage_master_beside(spec: Spec, returns: Returns, master_out: Path) -> Callable[[], dict[Path, str]]:
+    """Render and stage the master in a child beside the parent, the longest step, on the other
+    core, while the parent renders the command's own outputs (and findings.xlsx)."""
 
     def work() -> dict[Path, str]:
         staging = Staging(master_out / JOURNAL)  # only stages (the parent publishes): no journal
         try:
-            rendered = render_master(spec, returns.master, returns.findings, returns.verdicts)
-            for name, data in rendered.items():
+            for name, data in render_master(spec, returns.master, returns.findings, returns.verdicts).items():
                 staging.add(master_out / name, data)
-            if findings_out is not None:
-                staging.add(
-                    findings_out / FINDINGS_XLSX, findings_workbook(spec, returns.findings, returns.verdicts)
-                )
         except BaseException:
             staging.discard()
             raise

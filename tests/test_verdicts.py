@@ -358,6 +358,16 @@ def test_explained_warnings_reach_findings_feedback_master_and_status(
     header = [c.value for c in status[1]]
     line = next(r for r in status.iter_rows(min_row=2, values_only=True) if r[1] == slug)
     assert line[header.index("Cảnh báo")] == 1 and line[header.index("Cảnh báo đã giải trình")] == 1
+    problems = master["Lỗi"]
+    header = [c.value for c in problems[1]]
+    explained = [r for r in problems.iter_rows(min_row=2, values_only=True) if r[header.index("Giải trình")]]
+    assert [(r[header.index("Mã dòng")], r[header.index("Giải trình")]) for r in explained] == [(key, note)]
+    html = out / "status.html"
+    shown = CliRunner().invoke(main, ["status", str(inbox), "--html", str(html)], catch_exceptions=False)
+    line = next(x for x in shown.output.splitlines() if x.startswith("Sở Công Thương"))
+    assert re.search(r"\s0\s+1\s+1\s+xem lại cảnh báo", line)  # errors, warnings, explained
+    row = next(r for r in html.read_text(encoding="utf-8").split("<tr") if "<td>Sở Công Thương</td>" in r)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["0", "1", "1"]
 
 
 # --- agencies disagreeing ----------------------------------------------------------------------
@@ -516,12 +526,13 @@ def test_disagreement_counts_in_every_verdict_and_rounding_is_no_disagreement(
 # --- the correction letter --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("note", ["", "Số liệu của Sở tính bằng triệu đồng"])
 def test_correction_letter_counts_what_its_attachment_lists_and_every_row_names_its_cell(
-    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path, note: str
 ) -> None:
     """One error, one blank cell and one unit typed in another (convertible) unit: the letter asks
-    for 2 corrections and 1 look, and the attached "Lỗi cần sửa" sheet lists those 3, each at its
-    cell (the unit's own cell for the unit)."""
+    for 2 corrections and 1 look (or, the unit explained in "Ghi chú", says it is explained), and
+    the attached "Lỗi cần sửa" sheet lists those 3, each at its cell (the unit's own for the unit)."""
     slug, converted = "so_tai_chinh", "kt.thu_ns.nsnn_dia_ban"
     invalid, blank = ("kt.chi_ns.tong_chi", "y2020"), ("kt.can_doi_ns.tu_can_doi", "y2021")
     layout = build_layout(published_spec, slug)
@@ -534,6 +545,8 @@ def test_correction_letter_counts_what_its_attachment_lists_and_every_row_names_
 
     def in_millions(ws: Worksheet) -> None:  # the clerk types millions and says so in the ĐVT cell
         ws.cell(layout.row_of[converted] + 1, layout.col["unit"] + 1).value = "triệu đồng"
+        if note:
+            ws.cell(layout.row_of[converted] + 1, layout.col["note"] + 1).value = note
 
     inbox = tmp_path / "inbox"
     fill_return(
@@ -575,7 +588,12 @@ def test_correction_letter_counts_what_its_attachment_lists_and_every_row_names_
         (unit_cell, "ĐVT", "Cảnh báo"),
     ]
     assert "triệu đồng" in rows[2][4] and "chưa có số liệu" in rows[1][4]
-    assert "biểu còn 2 điểm cần sửa:" in body and "biểu có 1 điểm cần xem lại (cảnh báo)" in body
+    assert "biểu còn 2 điểm cần sửa:" in body
+    if note:
+        assert "điểm cần xem lại" not in body and "Biểu có 1 cảnh báo đã có giải trình." in body
+        assert f"Đã giải trình: {note}" in rows[2][4]
+    else:
+        assert "biểu có 1 điểm cần xem lại (cảnh báo)" in body and "giải trình vào cột" in body
     assert 'sheet "Lỗi cần sửa" liệt kê chi tiết 3 điểm nêu trên' in body
     listed = [line for line in body.splitlines() if line.startswith("- ")]
     assert [re.match(r"- Ô ([A-Z]+\d+)", line).group(1) for line in listed] == [rows[0][0], rows[1][0]]  # type: ignore[union-attr]

@@ -117,7 +117,8 @@ def reminder_files(
         problems, warnings = _problems(plan, verdict)
         context = reminder_context(spec, agency, dates, received, file, problems)
         context["attached_feedback"] = sub is not None
-        context["warnings"] = warnings
+        # the warnings the attached sheet lists after the errors: to look at, and already explained
+        context["warnings"], context["explained"] = warnings - verdict.explained, verdict.explained
         subject, body = render(spec_dir, "reminder", **context)
         if sub is not None:
             attachment = Attachment(

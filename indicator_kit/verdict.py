@@ -165,13 +165,6 @@ class AgencyVerdict:
         return sum(m.cells for m in self.missing)
 
     @property
-    def problems(self) -> tuple[Finding, ...]:
-        """The errors of the current file, its own and the merge's on it, for a correction request."""
-        if self.current is None:
-            return ()
-        return tuple(f for f in (*self.current.findings, *self.merged) if f.severity is Severity.ERROR)
-
-    @property
     def reasons(self) -> tuple[str, ...]:
         """Why the agency is not done, in a few words each (status, master sheet)."""
         found = []

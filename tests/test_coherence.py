@@ -344,6 +344,7 @@ def test_findings_workbook_for_people(spec: Spec, campaign: Path, tmp_path: Path
         "Chỉ tiêu",
         "Cột",
         "Mức độ",
+        "Loại",
         "Nội dung",
     ]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
@@ -352,7 +353,12 @@ def test_findings_workbook_for_people(spec: Spec, campaign: Path, tmp_path: Path
     ]
     assert {r["Mức độ"] for r in rows} <= {"Lỗi", "Cảnh báo"} and "Lỗi" in {r["Mức độ"] for r in rows}
     bad = next(r for r in rows if r["Tệp"] == "xay_dung.xlsx")
-    assert (bad["Đơn vị"], bad["Cột"], bad["Mức độ"]) == ("Sở Xây dựng", "Năm 2019", "Lỗi")
+    assert (bad["Đơn vị"], bad["Cột"], bad["Mức độ"], bad["Loại"]) == (
+        "Sở Xây dựng",
+        "Năm 2019",
+        "Lỗi",
+        "Không phải số",
+    )
     assert bad["Chỉ tiêu"] == spec.row_by_key["kt.do_thi_hoa"].label
     typed = [r for r in rows if r["Tệp"] == "so_cong_thuong.xlsx"]
     assert len(typed) == 1, typed  # six numbers typed as text in one row: one problem

@@ -15,6 +15,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from indicator_kit.catalog.model import Spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
+from indicator_kit.finding_labels import code_label
 from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
@@ -181,14 +182,15 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
                     label,
                     ", ".join(columns),
                     SEVERITY_TEXT[f.severity],
+                    code_label(f.code),
                     message,
                 ],
             )
         )
     _sheet(
         wb.add_worksheet("Cần xử lý"),
-        ["Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung"],
-        [22, 28, 11, 12, 36, 26, 9, 80],
+        ["Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Loại", "Nội dung"],
+        [22, 28, 11, 12, 36, 26, 9, 24, 80],
         [(error if sev is Severity.ERROR else body, values) for sev, values in rows],
         header,
     )

@@ -404,8 +404,10 @@ def test_lead_and_co_agency_disagreeing_is_a_finding_on_both_files(
         texts = [str(c.value) for ws in feedback.worksheets for row in ws.iter_rows() for c in row if c.value]
         assert any("bql.xlsx" in t and "skhdt.xlsx" in t for t in texts), slug
     sheet = openpyxl.load_workbook(out / "master" / "PL2_tong_hop.xlsx")["Chênh lệch"]
-    where = [c.value for c in sheet[1]].index("Mã dòng")
-    assert any(r[where] == key[0] for r in sheet.iter_rows(min_row=2, values_only=True))
+    header = [c.value for c in sheet[1]]
+    [gap] = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[header.index("Mã dòng")] == key[0]]
+    said = gap[header.index("Nội dung")]  # what the warning on each file says: files, values, kept
+    assert "skhdt.xlsx" in said and "bql.xlsx" in said and f"bảng tổng hợp giữ {lead}" in said
 
 
 def test_two_rows_declared_the_same_quantity_disagreeing(

@@ -253,18 +253,9 @@ def merge(
                 if _usable_value(s, read[a]) and read[a].status is Status.NUMBER
             }
             if len(numbers) > 1 and _differ(list(numbers.values())):
-                listed = "; ".join(
-                    f"{spec.agency_by_slug[a].short_name}: {format_number(v or 0)}"
-                    for a, v in numbers.items()
-                )
-                disagreements.append(
-                    Disagreement(
-                        row.key, column.id, numbers, f'"{row.label}" cột {column_name(column)}: {listed}.'
-                    )
-                )
-                extra_findings.extend(
-                    _disagreement_findings(spec, row.label, column, numbers, reports, chosen)
-                )
+                message = _disagreement_message(spec, row.label, column, numbers, reports, chosen)
+                disagreements.append(Disagreement(row.key, column.id, numbers, message))
+                extra_findings.extend(_disagreement_findings(message, numbers, reports, chosen))
 
     _fill_periods(spec, cells)
     master = Master(cells, [], disagreements, changes, extra_findings)
@@ -324,16 +315,16 @@ def _warnings(sub: Submission | None, merged: list[Finding], explained: bool) ->
     )
 
 
-def _disagreement_findings(
+def _disagreement_message(
     spec: Spec,
     label: str,
     column: Column,
     numbers: dict[str, float | None],
     reports: dict[str, Submission],
     kept: MasterCell,
-) -> list[Finding]:
-    """One warning on each agency's file: both files, both values, and what the master keeps."""
-    key = kept.key
+) -> str:
+    """Both files, both values, and what the master keeps (the "Chênh lệch" sheet and the
+    warning on each file say the same)."""
     told = "; ".join(
         f"{spec.agency_by_slug[a].short_name} báo {format_number(v or 0)} (tệp {reports[a].file})"
         for a, v in numbers.items()
@@ -346,7 +337,14 @@ def _disagreement_findings(
         )
     else:
         keeps = "bảng tổng hợp chưa dùng số nào của ô này"
-    message = f'"{label}" cột {column_name(column)}: {told}; {keeps}.'
+    return f'"{label}" cột {column_name(column)}: {told}; {keeps}.'
+
+
+def _disagreement_findings(
+    message: str, numbers: dict[str, float | None], reports: dict[str, Submission], kept: MasterCell
+) -> list[Finding]:
+    """One warning on each agency's file."""
+    key, column = kept.key, kept.column
     found = []
     for agency in numbers:
         sub = reports[agency]
@@ -358,9 +356,9 @@ def _disagreement_findings(
                 sha256=sub.sha256,
                 agency=agency,
                 sheet=sub.sheet,
-                cell=sub.cells.address((key, column.id)),
+                cell=sub.cells.address((key, column)),
                 row_key=key,
-                column=column.id,
+                column=column,
                 justification=sub.notes.get(key, ""),
             )
         )

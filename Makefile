@@ -27,7 +27,7 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	rm -rf "$(DEMO)"
-	$(BIN)/indicator-kit demo "$(DEMO)" --values examples/sample_values.csv
+	$(BIN)/indicator-kit demo "$(DEMO)"
 
 # The file the officer installs with pipx (README, "Cài đặt trên Windows").
 wheel: $(STAMP)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import sqlite3
 import sys
 import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -79,6 +80,8 @@ def reports_errors(func: F) -> F:
         try:
             try:
                 return func(*args, **kwargs)
+            except BrokenPipeError:  # the reader of our output went away: not a fault of the machine
+                raise
             except OSError as exc:  # the machine refused something no library call translated
                 raise os_fault(exc) from exc
             except sqlite3.Error as exc:
@@ -88,7 +91,7 @@ def reports_errors(func: F) -> F:
             click.echo(str(exc), err=True)
             echo_notes(exc)
             sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except (BrokenPipeError, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
             report_crash(exc)
@@ -133,22 +136,25 @@ as_of_option = click.option(
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
-    help="Judge the deadline as of this date (default: today).",
+    metavar="NGÀY",
+    help="Tính đến ngày này (mặc định: hôm nay): tệp đến sau ngày đó không được tính. "
+    "Ví dụ 2024-05-07 hoặc 07/05/2024.",
 )
 arrival_option = click.option(
     "--arrival",
     type=click.Choice([a.value for a in Arrival]),
     default=Arrival.INBOX.value,
     show_default=True,
-    help="First arrival of a return: when the file landed in the inbox, or (mail-date) the Date "
-    "header of the e-mail it came in. Applies to files the ledger has not seen before.",
+    help="Ngày nộp của một tệp: inbox — lúc tệp vào thư mục nhận; mail-date — ngày gửi (tiêu đề "
+    "Date) của thư chứa tệp. Chỉ áp dụng cho tệp chưa có trong sổ ghi nhận.",
 )
 accept_option = click.option(
     "--accept",
     "accepted",
     multiple=True,
-    metavar="FILE",
-    help="Accept this file although its identity does not verify (path, name or sha256; repeatable).",
+    metavar="TỆP",
+    help="Nhận tệp này dù mã nhận dạng của biểu không xác minh được (đường dẫn trong thư mục nhận, "
+    "tên tệp hoặc mã SHA-256); lặp lại cho nhiều tệp. Ví dụ: --accept PL2_so_y_te.xlsx",
 )
 
 
@@ -160,18 +166,21 @@ def folder_option(flag: str, dest: str, help_text: str) -> Callable[[F], F]:
 master_out_option = folder_option(
     "--master-out",
     "master_out",
-    "Output folder for the master table (default: the --out folder, else ket_qua/master).",
+    "Thư mục ghi bảng tổng hợp (mặc định: thư mục của --out, không có --out thì ket_qua/master).",
 )
 
 spec_dir_option = click.option(
     "--spec-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with phu_luc_2.yaml, agencies.yaml, campaign.yaml and checks.yaml "
-    "(default: the workspace's workbook_specs/).",
+    help="Thư mục danh mục (phu_luc_2.yaml, agencies.yaml, campaign.yaml, checks.yaml…); "
+    "mặc định: workbook_specs/ của thư mục làm việc.",
 )
 
 inbox_argument = click.argument(
-    "inbox", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+    "inbox",
+    required=False,
+    metavar="[THƯ MỤC NHẬN]",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
 
 
@@ -219,9 +228,27 @@ class Command(click.Command):
         super().__init__(*args, options_metavar=options_metavar, **kwargs)
 
 
+class OutputClosed(Exception):
+    """The reader of stdout or stderr went away (`indicator-kit status | head -1`). Raised in place
+    of the BrokenPipeError, which click's own main would otherwise end with exit 1 ("findings")."""
+
+
+def output_closed() -> None:
+    """End quietly, as Python's "Note on SIGPIPE" (signal module docs) does: the streams point at
+    os.devnull, so the interpreter's last flush finds nobody gone and prints nothing."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a stream without a file descriptor (tests) has no flush to fail
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    sys.exit(ExitCode.OUTPUT_CLOSED)
+
+
 class IndicatorKit(click.Group):
     """The command group, which turns every way a command can end into its exit code — the same
-    for the console entry point and for tests that invoke it (`CliRunner().invoke(main, …)`)."""
+    for the console entry point and for tests that invoke it (`CliRunner().invoke(main, …)`).
+    A closed output (`| head`) ends quietly with its own exit code, wherever it is noticed: in a
+    command, in click's help, or in a message about how the command ended."""
 
     command_class = Command
     group_class = type  # subgroups are of this class too
@@ -231,9 +258,28 @@ class IndicatorKit(click.Group):
         kwargs.setdefault("subcommand_metavar", "LỆNH [THAM SỐ]...")
         super().__init__(*args, **kwargs)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:  # --help and --version print while the arguments are parsed
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError as exc:
+            raise OutputClosed from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise OutputClosed from exc
+
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            self.run_to_exit(*args, **kwargs)
+        except (OutputClosed, BrokenPipeError):
+            output_closed()
+
+    def run_to_exit(self, *args: Any, **kwargs: Any) -> None:
+        """Run the command and exit with the code of how it ended."""
         try:
             super().main(*args, standalone_mode=False, **kwargs)
         except click.exceptions.Abort:  # Ctrl+C, or end of input at a prompt
@@ -247,6 +293,8 @@ class IndicatorKit(click.Group):
             sys.exit(ExitCode.USAGE)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
+        except OutputClosed:
+            raise
         except Exception as exc:
             report_crash(exc)
         sys.exit(ExitCode.OK)
@@ -259,27 +307,35 @@ class IndicatorKit(click.Group):
     "workspace_dir",
     type=click.Path(file_okay=False, path_type=Path),
     envvar=WORKSPACE_ENV,
-    help="The campaign workspace (made by `indicator-kit init`); default: the one around the current "
-    f"folder. Also {WORKSPACE_ENV}.",
+    help="Thư mục làm việc của đợt thu thập (do indicator-kit init tạo); mặc định: thư mục làm việc "
+    f"chứa thư mục hiện tại. Cũng đặt được bằng biến môi trường {WORKSPACE_ENV}.",
 )
 @click.pass_context
 def main(ctx: click.Context, workspace_dir: Path | None) -> None:
     """indicator-kit — thu thập chỉ tiêu Phụ lục 2 từ các sở, ngành bằng biểu mẫu Excel.
 
-    Collect the Phụ lục 2 indicators from many agencies through locked Excel templates.
-    Start with `indicator-kit init FOLDER`, then run the other commands inside FOLDER.
+    Bắt đầu bằng indicator-kit init <thư mục>, rồi chạy các lệnh khác trong thư mục đó: generate
+    (tạo biểu mẫu), mail drafts (thư gửi đơn vị), collect (kiểm tra biểu nộp về), status (tình hình
+    nộp). Xem hướng dẫn của một lệnh bằng --help, ví dụ: indicator-kit collect --help
     """
     ctx.meta[WORKSPACE_META] = workspace_dir
 
 
 @main.command("init")
-@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "folder",
+    required=False,
+    default=".",
+    metavar="[THƯ MỤC]",
+    type=click.Path(file_okay=False, path_type=Path),
+)
 @reports_errors
 def init_command(folder: Path) -> None:
-    """Tạo thư mục làm việc cho một đợt thu thập (a campaign workspace in FOLDER, default: here).
+    """Tạo thư mục làm việc cho một đợt thu thập.
 
-    Writes an editable copy of the Phụ lục 2 specs, the inbox hop_thu/, the outputs folder
-    ket_qua/, the office key and HUONG_DAN.md; never overwrites anything."""
+    THƯ MỤC mặc định là thư mục hiện tại. Thư mục làm việc có bản sao sửa được của danh mục Phụ lục
+    2 (workbook_specs/), thư mục nhận hop_thu/, thư mục kết quả ket_qua/, khóa ký biểu mẫu của Sở và
+    HUONG_DAN.md; không bao giờ ghi đè tệp đã có. Ví dụ: indicator-kit init D:\\ThuThap_PL2"""
     created = init_workspace(folder)
     ws = created.workspace
     key = "khóa ký biểu mẫu của Sở (mới tạo)" if created.key_created else f"dùng khóa có sẵn {ws.key_file}"
@@ -300,14 +356,17 @@ def init_command(folder: Path) -> None:
 
 @main.group()
 def spec() -> None:
-    """Kiểm tra và xem danh mục chỉ tiêu (validate and browse the catalog)."""
+    """Kiểm tra và xem danh mục chỉ tiêu (workbook_specs/)."""
 
 
 @spec.command("check")
 @spec_dir_option
 @reports_errors
 def spec_check(spec_dir: Path | None) -> None:
-    """Validate every spec file and print a summary."""
+    """Kiểm tra mọi tệp danh mục và in tóm tắt.
+
+    Tóm tắt gồm số dòng theo loại, số quy tắc kiểm tra, số chỉ tiêu của từng đơn vị và các điều
+    chỉnh so với bản in."""
     spec_dir = spec_dir or current_workspace().spec_dir
     loaded = load_spec(spec_dir)
     click.echo(f"Danh mục hợp lệ: {spec_dir}  (mã phiên bản {loaded.spec_hash})")
@@ -332,11 +391,15 @@ def spec_check(spec_dir: Path | None) -> None:
 
 
 @spec.command("show")
-@click.option("--agency", "slug", required=True, help="Agency slug, e.g. so_tai_chinh.")
+@click.option(
+    "--agency", "slug", required=True, metavar="MÃ", help="Mã đơn vị trong agencies.yaml, ví dụ so_tai_chinh."
+)
 @spec_dir_option
 @reports_errors
 def spec_show(slug: str, spec_dir: Path | None) -> None:
-    """List the rows one agency reports, lead vs co-reporting."""
+    """Liệt kê các chỉ tiêu một đơn vị báo cáo, chủ trì hay phối hợp.
+
+    Ví dụ: indicator-kit spec show --agency so_tai_chinh"""
     loaded = load_spec(spec_dir or current_workspace().spec_dir)
     agency = require_agency(loaded, slug)
     rows = loaded.rows_for(slug)
@@ -357,12 +420,21 @@ def spec_show(slug: str, spec_dir: Path | None) -> None:
 
 
 @main.command("generate")
-@click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
-@folder_option("--out", "out_dir", "Output folder (default: ket_qua/templates).")
+@click.option(
+    "--agency",
+    "slugs",
+    multiple=True,
+    metavar="MÃ",
+    help="Chỉ đơn vị này (mã trong agencies.yaml, ví dụ so_y_te); lặp lại để chọn nhiều đơn vị.",
+)
+@folder_option("--out", "out_dir", "Thư mục ghi biểu mẫu (mặc định: ket_qua/templates).")
 @spec_dir_option
 @reports_errors
 def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Path | None) -> None:
-    """Tạo biểu mẫu khóa cho từng đơn vị (one locked template per agency)."""
+    """Tạo biểu mẫu khóa cho từng đơn vị.
+
+    Các biểu PL2_<mã đơn vị>.xlsx và manifest.json ghi vào ket_qua/templates/. Ví dụ chỉ tạo cho hai đơn vị:
+    indicator-kit generate --agency so_y_te --agency cuc_thong_ke"""
     ws = current_workspace()
     out_dir = out_dir or ws.templates_dir
     loaded = load_spec(spec_dir or ws.spec_dir)
@@ -380,14 +452,19 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
 
 @main.command("collect")
 @inbox_argument
-@folder_option("--out", "out_dir", "Output folder (default: ket_qua/collect).")
+@folder_option(
+    "--out",
+    "out_dir",
+    "Thư mục ghi kết quả kiểm tra (mặc định: ket_qua/collect); bảng tổng hợp cũng ghi vào đó, "
+    "trừ khi có --master-out.",
+)
 @click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="json: print the findings to stdout for scripts.",
+    help="text: in cho người đọc; json: in các lỗi, cảnh báo dạng JSON cho script.",
 )
 @master_out_option
 @accept_option
@@ -403,10 +480,11 @@ def collect_command(
     arrival: str,
     spec_dir: Path | None,
 ) -> None:
-    """Đọc và kiểm tra các biểu nộp về (read and check every returned workbook in INBOX,
-    default: the workspace's hop_thu/).
+    """Đọc và kiểm tra các biểu nộp về.
 
-    Also builds the master table (as `merge` does)."""
+    Đọc mọi tệp trong THƯ MỤC NHẬN (mặc định: hop_thu/, cả thư mục con). Kết quả kiểm tra ghi vào
+    ket_qua/collect/ (findings.xlsx, biểu phản hồi cho đơn vị cần sửa); bảng tổng hợp được dựng như
+    lệnh merge. Mã thoát: 0 khi không có đơn vị phải sửa, 1 khi có lỗi hoặc có đơn vị cần sửa."""
     ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     master_out = master_out or out_dir or ws.master_dir
     out_dir = out_dir or ws.collect_dir
@@ -427,7 +505,7 @@ def collect_command(
 
 @main.command("merge")
 @inbox_argument
-@folder_option("--out", "master_out", "Output folder for the master table (default: ket_qua/master).")
+@folder_option("--out", "master_out", "Thư mục ghi bảng tổng hợp (mặc định: ket_qua/master).")
 @accept_option
 @arrival_option
 @spec_dir_option
@@ -439,7 +517,10 @@ def merge_command(
     arrival: str,
     spec_dir: Path | None,
 ) -> None:
-    """Tổng hợp bảng Phụ lục 2 chung (build the master table with provenance)."""
+    """Tổng hợp bảng Phụ lục 2 chung, ghi rõ nguồn của từng số.
+
+    Đọc các biểu trong THƯ MỤC NHẬN (mặc định: hop_thu/) và ghi PL2_tong_hop.xlsx, master_long.csv
+    vào ket_qua/master/."""
     ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     master_out = master_out or ws.master_dir
     with reading_progress(inbox, True) as on_file:
@@ -465,7 +546,7 @@ def merge_command(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the status page (default: ket_qua/status.html).",
+    help="Nơi ghi trang tình hình nộp (mặc định: ket_qua/status.html).",
 )
 @accept_option
 @arrival_option
@@ -479,7 +560,11 @@ def status_command(
     arrival: str,
     spec_dir: Path | None,
 ) -> None:
-    """Ai đã nộp, ai còn thiếu, ai cần sửa (who is missing or wrong before the deadline)."""
+    """Ai đã nộp, ai còn thiếu, ai cần sửa.
+
+    In bảng từng đơn vị (tình trạng, thời hạn, số ô đã nhập, số lỗi, việc cần làm) và ghi trang
+    ket_qua/status.html để xem hoặc in. Ví dụ: indicator-kit status --as-of 2024-05-07. Mã thoát: 0
+    khi không còn đơn vị chưa nộp hoặc cần sửa, 1 nếu còn."""
     from indicator_kit.merge.status import status_table
 
     ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
@@ -582,14 +667,16 @@ def print_collect_summary(loaded: Spec, run: Returns, out_dir: Path, feedback: l
     "--master",
     "master_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the master table (master_long.csv) as collect or merge wrote it "
-    "(default: ket_qua/master).",
+    help="Thư mục bảng tổng hợp (master_long.csv) do collect hoặc merge ghi (mặc định: ket_qua/master).",
 )
-@folder_option("--out", "out_dir", "Output folder for the Word annex and charts (default: ket_qua/report).")
+@folder_option("--out", "out_dir", "Thư mục ghi tệp Word và biểu đồ (mặc định: ket_qua/report).")
 @spec_dir_option
 @reports_errors
 def report_command(master_dir: Path | None, out_dir: Path | None, spec_dir: Path | None) -> None:
-    """Phụ lục 2 dạng Word kèm bảng và biểu đồ so sánh (the annex as a Word document)."""
+    """Phụ lục 2 dạng Word, kèm biểu đồ so sánh.
+
+    Ghi PL2_phu_luc.docx và thư mục bieu_do/ vào ket_qua/report/, từ bảng tổng hợp của collect
+    hoặc merge."""
     from indicator_kit.report import REPORT_DIR, build_report  # python-docx, matplotlib: only here
 
     ws = current_workspace()
@@ -613,29 +700,35 @@ def agency_summary(verdicts: Verdicts) -> str:
 
 
 @main.command("simulate", hidden=True)
-@click.option("--templates", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--inbox", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Thư mục biểu mẫu (mặc định: ket_qua/templates).",
+)
+@click.option(
+    "--inbox",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Thư mục ghi các biểu mô phỏng (mặc định: hop_thu/).",
+)
 @click.option(
     "--values",
     "values_csv",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Sample values (key, column, value), e.g. examples/sample_values.csv.",
+    help="Tệp số liệu mẫu (các cột key, column, value); mặc định: số liệu mẫu kèm theo công cụ.",
 )
 @spec_dir_option
 @reports_errors
 def simulate_command(
     templates: Path | None, inbox: Path | None, values_csv: Path | None, spec_dir: Path | None
 ) -> None:
-    """Fill every template as agencies would (sample data for the demo)."""
+    """Điền mọi biểu mẫu như các đơn vị điền (dữ liệu mẫu cho bản chạy thử)."""
     from indicator_kit.simulate import load_values, simulate_returns  # openpyxl: only this command needs it
 
     ws = current_workspace()
     templates, inbox = templates or ws.templates_dir, inbox or ws.inbox
     loaded = load_spec(spec_dir or ws.spec_dir)
-    written, notes = simulate_returns(
-        loaded, templates, inbox, load_values(values_csv) if values_csv else None
-    )
+    written, notes = simulate_returns(loaded, templates, inbox, load_values(values_csv))
     click.echo(f"Đã mô phỏng {len(written)} biểu nộp về trong {inbox}.")
     for note in notes:
         click.echo(f"Lưu ý: {note}")
@@ -643,23 +736,32 @@ def simulate_command(
 
 @main.group()
 def mail() -> None:
-    """Thư gửi đơn vị: thư kèm biểu mẫu, nhắc nộp, đề nghị sửa (drafts, reminders, sending)."""
+    """Thư gửi biểu mẫu, nhắc nộp, đề nghị sửa; gửi, nhận thư."""
 
 
 @mail.command("drafts")
-@click.option("--agency", "slugs", multiple=True, help="Only this agency (repeatable).")
+@click.option(
+    "--agency",
+    "slugs",
+    multiple=True,
+    metavar="MÃ",
+    help="Chỉ đơn vị này (mã trong agencies.yaml, ví dụ so_y_te); lặp lại để chọn nhiều đơn vị.",
+)
 @click.option(
     "--templates",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with the templates to attach (default: ket_qua/templates).",
+    help="Thư mục biểu mẫu để đính kèm (mặc định: ket_qua/templates).",
 )
-@folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/drafts).")
+@folder_option("--out", "out_dir", "Thư mục ghi thư (mặc định: ket_qua/mail/drafts).")
 @spec_dir_option
 @reports_errors
 def mail_drafts(
     slugs: tuple[str, ...], templates: Path | None, out_dir: Path | None, spec_dir: Path | None
 ) -> None:
-    """Thư kèm biểu mẫu cho từng đơn vị (.eml, mở bằng Outlook/Thunderbird để gửi)."""
+    """Thư kèm biểu mẫu cho từng đơn vị (tệp .eml).
+
+    Mở tệp .eml bằng Outlook hoặc Thunderbird là thư nháp sẵn sàng gửi. Địa chỉ đơn vị lấy từ
+    agencies.yaml (email), người gửi từ campaign.yaml (recipient)."""
     from indicator_kit.mail.outbox import write_drafts
 
     ws = current_workspace()
@@ -691,15 +793,16 @@ def mail_drafts(
     "reply_by",
     type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
     default=None,
-    help="After the deadline, the reply date the letters ask for "
-    "(default: campaign.yaml's reply_working_days working days after --as-of).",
+    metavar="NGÀY",
+    help="Sau hạn nộp: ngày thư đề nghị gửi lại chậm nhất (mặc định: reply_working_days ngày làm "
+    "việc sau --as-of, đặt trong campaign.yaml). Ví dụ 2024-05-15.",
 )
 @click.option(
     "--templates",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Templates to attach again for agencies that have not replied (default: ket_qua/templates).",
+    help="Thư mục biểu mẫu để đính kèm lại cho đơn vị chưa nộp (mặc định: ket_qua/templates).",
 )
-@folder_option("--out", "out_dir", "Output folder (default: ket_qua/mail/reminders).")
+@folder_option("--out", "out_dir", "Thư mục ghi thư (mặc định: ket_qua/mail/reminders).")
 @accept_option
 @spec_dir_option
 @reports_errors
@@ -712,8 +815,11 @@ def mail_reminders(
     accepted: tuple[str, ...],
     spec_dir: Path | None,
 ) -> None:
-    """Thư nhắc đơn vị chưa nộp (kèm lại biểu mẫu) và đề nghị sửa cho đơn vị cần sửa (kèm biểu
-    phản hồi): the same verdicts as status."""
+    """Thư nhắc nộp và thư đề nghị sửa.
+
+    Thư nhắc cho đơn vị chưa nộp (kèm lại biểu mẫu), thư đề nghị sửa cho đơn vị cần sửa (kèm biểu
+    phản hồi): cùng kết luận với lệnh status. Ví dụ:
+    indicator-kit mail reminders --as-of 2024-05-07"""
     ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     out_dir = out_dir or ws.mail_dir / "reminders"
     templates = templates or ws.templates_dir
@@ -735,30 +841,36 @@ def mail_reminders(
 
 
 @mail.command("send")
-@click.option("--really", is_flag=True, help="Actually send; without it, only list what would be sent.")
+@click.option("--really", is_flag=True, help="Gửi thật; không có tùy chọn này thì chỉ liệt kê thư sẽ gửi.")
 @click.option(
     "--kind",
     "chosen",
     type=click.Choice(["drafts", "reminders"]),
     default=None,
-    help="drafts: first-round mail with the templates; reminders: reminders and correction requests "
-    "(required when the folder holds both).",
+    help="drafts: thư gửi biểu mẫu; reminders: thư nhắc nộp và đề nghị sửa (bắt buộc khi thư mục có "
+    "cả hai loại).",
 )
 @click.option(
     "--dir",
     "mail_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder with .eml files, searched recursively (default: ket_qua/mail).",
+    help="Thư mục chứa các tệp .eml, tìm cả thư mục con (mặc định: ket_qua/mail).",
 )
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="YAML with host, port, security, user (the password comes from INDICATOR_KIT_SMTP_PASSWORD).",
+    help="Tệp YAML với host, port, security, user; mật khẩu không ghi vào tệp mà lấy từ biến môi "
+    "trường INDICATOR_KIT_SMTP_PASSWORD.",
 )
 @reports_errors
 def mail_send(really: bool, chosen: str | None, mail_dir: Path | None, config: Path | None) -> None:
-    """Gửi các thư chưa gửi qua máy chủ SMTP (mặc định chỉ liệt kê, không gửi)."""
+    """Gửi các thư chưa gửi qua máy chủ SMTP.
+
+    Mặc định chỉ liệt kê, không gửi; thêm --really để gửi thật. Máy chủ thư đặt bằng các biến môi
+    trường INDICATOR_KIT_SMTP_HOST, INDICATOR_KIT_SMTP_PORT, INDICATOR_KIT_SMTP_SECURITY,
+    INDICATOR_KIT_SMTP_USER, INDICATOR_KIT_SMTP_PASSWORD hoặc --config. Thư đã gửi ghi vào
+    ket_qua/mail/sent.jsonl: chạy lại không gửi trùng."""
     from indicator_kit.mail.outbox import Round, plan_sending, send_all, smtp_settings
 
     mail_dir = mail_dir or current_workspace().mail_dir
@@ -800,27 +912,30 @@ def mail_send(really: bool, chosen: str | None, mail_dir: Path | None, config: P
 
 
 @mail.command("fetch")
-@click.argument("inbox", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "inbox", required=False, metavar="[THƯ MỤC NHẬN]", type=click.Path(file_okay=False, path_type=Path)
+)
 @click.option(
     "--config",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="YAML with host, port, security (ssl, starttls, none), user, folder, cafile — at top level or "
-    "under 'imap:'. The password comes from INDICATOR_KIT_IMAP_PASSWORD or is asked for.",
+    help="Tệp YAML với host, port, security (ssl, starttls, none), user, folder, cafile — ở cấp ngoài "
+    "cùng hoặc dưới imap:. Mật khẩu lấy từ INDICATOR_KIT_IMAP_PASSWORD hoặc được hỏi khi chạy.",
 )
 @click.option(
     "--mark-seen",
     is_flag=True,
-    help="Mark the fetched messages as read on the server (default: change nothing).",
+    help="Đánh dấu đã đọc trên máy chủ các thư đã tải (mặc định: không thay đổi gì trên máy chủ).",
 )
 @reports_errors
 def mail_fetch(inbox: Path | None, config: Path | None, mark_seen: bool) -> None:
-    """Lấy thư có biểu đính kèm từ hộp thư (IMAP) về thư mục INBOX (mặc định: hop_thu/ của thư
-    mục làm việc), mỗi thư một tệp .eml.
+    """Lấy thư có biểu đính kèm từ hộp thư (IMAP).
 
-    Only messages that arrived since the last fetch; nothing on the server is changed or deleted."""
-    import os
-
+    Mỗi thư một tệp .eml trong THƯ MỤC NHẬN (mặc định: hop_thu/). Chỉ lấy thư mới từ lần lấy trước;
+    không xóa, không đổi gì trên máy chủ. Hộp thư đặt bằng các biến môi trường
+    INDICATOR_KIT_IMAP_HOST, INDICATOR_KIT_IMAP_USER (và INDICATOR_KIT_IMAP_PORT,
+    INDICATOR_KIT_IMAP_SECURITY, INDICATOR_KIT_IMAP_FOLDER, INDICATOR_KIT_IMAP_CAFILE) hoặc
+    --config."""
     from indicator_kit.mail.fetch import fetch_mail, imap_settings
 
     inbox = inbox or current_workspace().inbox
@@ -840,21 +955,23 @@ def mail_fetch(inbox: Path | None, config: Path | None, mark_seen: bool) -> None
 
 
 @main.command("demo")
-@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "folder", required=False, metavar="[THƯ MỤC]", type=click.Path(file_okay=False, path_type=Path)
+)
 @click.option(
     "--values",
     "values_csv",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Sample values (key, column, value), e.g. examples/sample_values.csv; default: made up, "
-    "consistent with the checks.",
+    help="Tệp số liệu mẫu (các cột key, column, value) thay cho số liệu mẫu kèm theo công cụ.",
 )
 @click.pass_context
 @reports_errors
 def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | None) -> None:
-    """Chạy thử toàn bộ quy trình trên dữ liệu mẫu trong một thư mục làm việc mới (FOLDER,
-    mặc định: một thư mục mới trong thư mục tạm).
+    """Chạy thử toàn bộ quy trình trên dữ liệu mẫu.
 
-    init → generate → mail drafts → simulated returns → collect → report → status → mail reminders."""
+    Chạy trong thư mục làm việc mới THƯ MỤC (mặc định: một thư mục mới trong thư mục tạm). Các bước:
+    init → generate → mail drafts → mô phỏng biểu nộp về → collect → report → status → mail
+    reminders. Ví dụ: indicator-kit demo D:\\ChayThu_PL2"""
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="indicator-kit-demo-")) / "ThuThap_PL2"
     ctx.invoke(init_command, folder=folder)
@@ -912,20 +1029,23 @@ def command_path(command: click.Command) -> str:
 state_dir_option = click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder holding ledger.sqlite and archive/ (default: the workspace's .indicator-kit/).",
+    help="Thư mục chứa ledger.sqlite và archive/ (mặc định: .indicator-kit/ của thư mục làm việc).",
 )
 
 
 @main.group("ledger")
 def ledger_group() -> None:
-    """Sổ ghi nhận và kho lưu trữ tệp đã nộp: kiểm tra, dựng lại (ledger ↔ archive)."""
+    """Sổ ghi nhận và kho lưu trữ các tệp đã nộp: kiểm tra, dựng lại."""
 
 
 @ledger_group.command("check")
 @state_dir_option
 @reports_errors
 def ledger_check(state_dir: Path | None) -> None:
-    """Kiểm tra sổ ghi nhận khớp kho lưu trữ (every row has its bytes, every entry its hash)."""
+    """Kiểm tra sổ ghi nhận khớp kho lưu trữ.
+
+    Mỗi tệp trong sổ phải có bản lưu, mỗi bản lưu phải đúng mã băm và có trong sổ. Mã thoát 1 khi
+    có chỗ không khớp."""
     state_dir = state_dir or current_workspace().state_dir
     with exclusive([state_dir]):
         result = ledger.check(state_dir)
@@ -957,11 +1077,13 @@ def ledger_check(state_dir: Path | None) -> None:
     "--inbox",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="An inbox to recover file names from and repair damaged archive entries with.",
+    help="Thư mục nhận để tìm lại tên tệp và sửa các bản lưu bị hỏng.",
 )
 @reports_errors
 def ledger_rebuild(state_dir: Path | None, inbox: Path | None) -> None:
-    """Dựng lại sổ ghi nhận từ kho lưu trữ (keeps every first-arrival date still known)."""
+    """Dựng lại sổ ghi nhận từ kho lưu trữ.
+
+    Giữ mọi ngày nộp đầu tiên còn biết (từ sổ cũ, nếu không thì từ thời điểm lưu trữ)."""
     state_dir = state_dir or current_workspace().state_dir
     with exclusive([state_dir]):
         result = ledger.rebuild(state_dir, inbox)

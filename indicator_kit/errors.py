@@ -15,6 +15,9 @@ class ExitCode(IntEnum):
     USAGE = 2  # the command, its options, the catalog, the workspace or the inbox must change
     FAULT = 3  # the machine refused: permission, disk full, a busy or damaged state folder
     CRASH = 4  # a bug in indicator-kit: an unexpected exception (details in a crash report)
+    # The reader of the output went away (`indicator-kit status | head -1`): 128 + SIGPIPE, what a
+    # shell reports for a program the closed pipe ended — never 1, which would read "findings".
+    OUTPUT_CLOSED = 141
 
 
 class IndicatorKitError(Exception):

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from pathlib import Path
 
 import openpyxl
@@ -21,7 +22,6 @@ from indicator_kit.catalog.model import Spec
 from indicator_kit.generate import template_file_name
 from indicator_kit.merge.periods import derivable_from_years
 from indicator_kit.rules.kinds.sum import Sum
-from indicator_kit.sample import consistent_values
 from indicator_kit.template.layout import MAIN_SHEET, build_layout
 
 Edit = Callable[[Worksheet], None]
@@ -63,9 +63,15 @@ def _stamp(path: Path, moment: datetime) -> None:
     os.utime(path, (moment.timestamp(), moment.timestamp()))
 
 
-def load_values(path: Path) -> dict[tuple[str, str], float]:
-    """Sample values from a CSV with columns key, column, value (examples/sample_values.csv)."""
-    with path.open(encoding="utf-8") as handle:
+SAMPLE_VALUES = "indicator_kit.examples"  # the repository's examples/, installed as package data
+
+
+def load_values(path: Path | None = None) -> dict[tuple[str, str], float]:
+    """Sample values from a CSV with columns key, column, value; without a path, the ones shipped
+    with the package (examples/sample_values.csv: published figures where they exist, plausible
+    values elsewhere), the same from a wheel as from the checkout."""
+    source = path or files(SAMPLE_VALUES) / "sample_values.csv"
+    with source.open(encoding="utf-8") as handle:
         return {(r["key"], r["column"]): float(r["value"]) for r in csv.DictReader(handle)}
 
 
@@ -99,7 +105,7 @@ def save_with_libreoffice(path: Path, fmt: str) -> Path | None:
 
 
 def simulate_returns(
-    spec: Spec, templates: Path, inbox: Path, values: Mapping[tuple[str, str], float] | None = None
+    spec: Spec, templates: Path, inbox: Path, values: Mapping[tuple[str, str], float]
 ) -> tuple[list[Path], list[str]]:
     """The returns of a realistic campaign (scenarios listed in the README): most agencies fill
     correctly; one types numbers as Vietnamese text, one makes a totals error and changes a unit to
@@ -108,7 +114,6 @@ def simulate_returns(
     agencies disagree on a cell, two save as .xls and .ods with LibreOffice, and three returns
     come as e-mails (an Outlook .msg, a forwarded message, a zipped attachment). Returns the files
     and notes on what could not be simulated here."""
-    values = values or consistent_values(spec)
     slugs = [a.slug for a in spec.agencies]
     notes: list[str] = []
     missing, late = slugs[-2], slugs[-1]

@@ -4,6 +4,7 @@ and usage errors read in Vietnamese with exit code 2."""
 from __future__ import annotations
 
 import ast
+import re
 import string
 import unicodedata
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_translations_use_only_the_values_click_gives(message: str) -> None:
     [
         (
             ["collect", "khong_co_thu_muc"],
-            "Giá trị của '[INBOX]' không hợp lệ: không tìm thấy 'khong_co_thu_muc'.",
+            "Giá trị của '[THƯ MỤC NHẬN]' không hợp lệ: không tìm thấy 'khong_co_thu_muc'.",
         ),
         (["collect", "--bogus", "x"], "Không có tùy chọn '--bogus'."),
         (["collect", ".", "--fromat", "json"], "(Có phải ý bạn là một trong: '--format', '--out'?)"),
@@ -93,7 +94,7 @@ def test_usage_errors_are_vietnamese(argv: list[str], expected: str) -> None:
 def test_help_is_vietnamese_around_the_options() -> None:
     result = CliRunner().invoke(main, ["collect", "--help"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert "Cách dùng: " in result.output and "[TÙY CHỌN] [INBOX]" in result.output
+    assert "Cách dùng: " in result.output and "[TÙY CHỌN] [THƯ MỤC NHẬN]" in result.output
     assert "Tùy chọn:" in result.output and "Xem hướng dẫn này rồi thoát." in result.output
     assert "định: text]" in result.output  # (wrapped after "mặc")
 
@@ -111,3 +112,53 @@ def test_a_bare_command_shows_its_help_not_an_error(argv: list[str]) -> None:
     result = CliRunner().invoke(main, argv, catch_exceptions=False)
     assert result.exit_code == ExitCode.OK, result.output
     assert "Lỗi" not in result.output and "LỆNH" in result.output
+
+
+def every_command(group: click.Group = main, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The words that run each command and group, hidden ones included (anyone can type them)."""
+    found = [path]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += every_command(command, (*path, name))
+        else:
+            found.append((*path, name))
+    return found
+
+
+# Words of English prose that are no Vietnamese word, no option value and no file or key name.
+ENGLISH = {
+    *("the", "of", "and", "or", "with", "for", "is", "are", "this", "that", "from", "default", "when"),
+    *("only", "every", "each", "by", "its", "be", "not", "without", "into", "here", "also", "after"),
+    *("before", "than", "which", "what", "who", "output", "outputs", "file", "files", "agency"),
+    *("agencies", "returned", "workbook", "workbooks", "read", "write", "writes", "sent", "list"),
+    *("build", "print", "prints", "used", "use", "see", "made", "repeatable", "slug"),
+}
+
+
+def english_words(text: str) -> set[str]:
+    words = set()
+    for token in text.split():
+        if any(c in token for c in "/_.=-@<>0123456789") or any(c.isupper() for c in token):
+            continue  # file and folder names, options, examples, environment variables, metavars
+        words.add(token.strip(",;:()[]'\"…—").lower())
+    return words & ENGLISH
+
+
+@pytest.mark.parametrize("path", every_command(), ids=lambda p: " ".join(p) or "indicator-kit")
+def test_every_help_is_vietnamese(path: tuple[str, ...]) -> None:
+    """What `indicator-kit … --help` shows is Vietnamese: the command's text and every option's,
+    each with Vietnamese letters, in NFC, without English prose."""
+    command: click.Command = main
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    result = CliRunner().invoke(main, [*path, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert unicodedata.is_normalized("NFC", result.output)
+    assert not english_words(result.output), english_words(result.output)
+    texts = {"": command.help or ""} | {
+        param.opts[0]: param.help or "" for param in command.params if isinstance(param, click.Option)
+    }
+    for name, text in texts.items():
+        assert any(not c.isascii() and c.isalpha() for c in text), f"{name or 'the command'}: {text!r}"
+    assert not re.search(r"\b(FILE|TEXT|INBOX|FOLDER|DIRECTORY|PATH|INTEGER)\b", result.output)  # metavars

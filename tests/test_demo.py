@@ -124,6 +124,42 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
     ]
 
 
+# The demo's deliberate mistakes (indicator_kit.simulate.simulate_returns) and what the collector
+# says about each; every other return is honest and draws no warning.
+DELIBERATE = {
+    ("cuc_thong_ke", "sum-mismatch"),  # a part of the investment total typed wrong in 2021 …
+    ("cuc_thong_ke", "period-mismatch"),  # … so that part's 2019–2023 column no longer adds up either
+    ("cuc_thong_ke", "unit-converted"),  # tỷ.đ changed to triệu đồng, the numbers typed to match
+    ("so_ke_hoach_dau_tu", "value-invalid"),  # "đang cập nhật" in its first submission
+    ("so_ke_hoach_dau_tu", "agencies-disagree"),  # a co-reported cell the two agencies
+    ("ban_quan_ly_kkt", "agencies-disagree"),  # report differently
+}
+# What the sample values must never draw: they are published figures or plausible ones.
+PLAUSIBILITY = {
+    "implausible-value",
+    "implausible-change",
+    "reference-mismatch",
+    "scale-slip",
+    "growth-mismatch",
+    "percent-as-fraction",
+    "row-as-fractions",
+    "out-of-range",
+}
+
+
+def test_only_the_deliberate_mistakes_are_found(demo: tuple[Path, str]) -> None:
+    """The demo's own values (examples/sample_values.csv, shipped with the package) raise no false
+    alarm: the warnings and errors are exactly the scenarios' mistakes, and no plausibility check
+    fires on any return, not even as information."""
+    out, _ = demo
+    findings = json.loads((out / "collect" / "findings.json").read_text(encoding="utf-8"))
+    raised = {(f["agency"], f["code"]) for f in findings if f["severity"] != "info"}
+    assert raised == DELIBERATE
+    assert not [f for f in findings if f["code"] in PLAUSIBILITY]
+    deliberate_cells = [f for f in findings if f["severity"] != "info" and f["code"] != "unit-converted"]
+    assert len(deliberate_cells) == 5  # one cell each (the disagreement: one cell, on both files)
+
+
 def test_status_is_as_of_a_day_every_return_had_arrived_by(demo: tuple[Path, str]) -> None:
     out, stdout = demo
     day, month, year = map(int, re.search(r"tình hình nộp ngày (\d\d)/(\d\d?)/(\d{4})", stdout).groups())

@@ -67,9 +67,41 @@ def test_readme_commands_use_real_options() -> None:
             else:
                 break
         assert not isinstance(command, click.Group), text
-        known = {opt for param in command.params for opt in param.opts}
+        known = {opt for param in command.params for opt in param.opts} | {"--help"}
         used = {w.split("=")[0] for w in words if w.startswith("--")}
         assert used <= known, (text, used - known)
+
+
+def test_the_readme_table_lists_every_option_of_every_command() -> None:
+    """The engineers' table in the README names each command once with exactly its options: an
+    option added to a command, or one the table names that the command no longer has, fails here."""
+    import itertools
+    import re
+
+    from indicator_kit.cli_reference import commands
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table: dict[str, set[str]] = {}
+    for code in re.findall(r"^\| `(indicator-kit [^`]+)` \|", readme, flags=re.M):
+        words = code.split()
+        path = " ".join(
+            itertools.takewhile(lambda w: w == "indicator-kit" or (w.isalpha() and w.islower()), words)
+        )
+        table[path] = {w.strip("[]") for w in words if w.lstrip("[").startswith("--")}
+    cli = {
+        ctx.command_path: {o for p in command.params if isinstance(p, click.Option) for o in p.opts}
+        for ctx, command in commands()
+        if not isinstance(command, click.Group)
+    }
+    assert table == cli
+
+
+def test_cli_reference_is_generated_from_the_commands() -> None:
+    from indicator_kit.cli_reference import reference
+
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == reference(), (
+        "run: python -m indicator_kit.cli_reference > docs/cli.md"
+    )
 
 
 def test_master_format_doc_matches_the_long_csv(spec: Spec, plan: Plan) -> None:

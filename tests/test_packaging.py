@@ -39,7 +39,7 @@ def test_every_package_is_listed_in_pyproject() -> None:
         for p in [ROOT / "workbook_specs", *(ROOT / "workbook_specs").rglob("*")]
         if p.is_dir() and p.name != "__pycache__"
     }
-    assert listed == code | campaign
+    assert listed == code | campaign | {"indicator_kit.examples"}  # the demo's sample values
 
 
 def run(args: list[str | Path], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)) -> str:
@@ -93,23 +93,42 @@ def test_the_wheel_holds_the_whole_default_campaign(wheel: Path) -> None:
     missing = [c for c in campaign if f"indicator_kit/default_campaign/{c}" not in names]
     assert not missing
     assert "indicator_kit/HUONG_DAN.md" in names and "indicator_kit/merge/status.html.j2" in names
+    shipped = zipfile.ZipFile(wheel).read("indicator_kit/examples/sample_values.csv")
+    assert shipped == (ROOT / "examples" / "sample_values.csv").read_bytes()  # one copy, the demo's
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     assert "License-Expression: MIT" in zipfile.ZipFile(wheel).read(metadata).decode()
 
 
-def test_a_campaign_from_the_wheel_in_a_fresh_virtualenv(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
-    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+def clean_env(bin_dir: Path | None = None) -> dict[str, str]:
+    """The environment without the tests' office key, workspace or virtualenv; `bin_dir` first on PATH."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("INDICATOR_KIT_", "PYTHON", "VIRTUAL_ENV"))
     }
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-    run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], tmp_path, env)
+    if bin_dir is not None:
+        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin folder of a fresh virtualenv outside the checkout with the wheel installed."""
+    venv = tmp_path_factory.mktemp("venv") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    env = clean_env(bin_dir)
+    run([bin_dir / "python", "-m", "pip", "install", "--quiet", wheel], venv.parent, env)
+    where = run(
+        [bin_dir / "python", "-c", "import indicator_kit; print(indicator_kit.__file__)"], venv.parent, env
+    )
+    assert Path(where.strip()).is_relative_to(venv), where  # the installed copy, not the checkout
+    return bin_dir
+
+
+def test_a_campaign_from_the_wheel_in_a_fresh_virtualenv(installed: Path, tmp_path: Path) -> None:
+    bin_dir = installed
+    env = clean_env(bin_dir)
     work = tmp_path / "Thư mục trống"
     work.mkdir()
-    where = run([bin_dir / "python", "-c", "import indicator_kit; print(indicator_kit.__file__)"], work, env)
-    assert Path(where.strip()).is_relative_to(venv), where  # the installed copy, not the checkout
 
     ik = bin_dir / "indicator-kit"
     run([ik, "init", "Thu thập PL2"], work, env)
@@ -142,3 +161,28 @@ def test_a_campaign_from_the_wheel_in_a_fresh_virtualenv(wheel: Path, tmp_path: 
     assert all(float(r["value"]) == simulated[(r["key"], r["column"])] for r in clean)
     same = sum(float(r["value"]) == simulated[(r["key"], r["column"])] for r in master)
     assert len(master) > 1000 and same >= 0.98 * len(master)
+
+
+def demo_master(command: list[str | Path], folder: Path, env: dict[str, str]) -> list[dict[str, str]]:
+    """`indicator-kit demo FOLDER` without --values: its master, without what depends on the
+    workspace (each demo signs its templates with a key of its own, so the files' hashes differ)."""
+    run([*command, "demo", folder], folder.parent, env)
+    with open(folder / "ket_qua" / "master" / "master_long.csv", encoding="utf-8-sig") as handle:
+        return [{k: v for k, v in row.items() if k != "source_sha256"} for row in csv.DictReader(handle)]
+
+
+def test_the_demo_from_the_wheel_is_the_demo_from_the_checkout(installed: Path, tmp_path: Path) -> None:
+    """The wheel ships the sample values (examples/sample_values.csv as indicator_kit.examples):
+    the demo an officer runs after `pipx install` fills the same values into the same returns as
+    `make demo` in the repository, and builds the same master."""
+    from_wheel = demo_master([installed / "indicator-kit"], tmp_path / "từ bản cài", clean_env(installed))
+    from_checkout = demo_master(
+        [sys.executable, "-m", "indicator_kit"],
+        tmp_path / "từ mã nguồn",
+        {**clean_env(), "PYTHONPATH": str(ROOT)},
+    )
+    assert len(from_wheel) > 1000 and from_wheel == from_checkout
+    with open(ROOT / "examples" / "sample_values.csv", encoding="utf-8") as handle:
+        sample = {(r["key"], r["column"]): float(r["value"]) for r in csv.DictReader(handle)}
+    reported = [r for r in from_wheel if r["status"] == "reported" and r["agency"] == "so_tai_chinh"]
+    assert reported and all(float(r["value"]) == sample[(r["key"], r["column"])] for r in reported)

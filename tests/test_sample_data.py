@@ -82,3 +82,37 @@ def test_country_and_region_are_their_own_figures(spec: Spec) -> None:
     assert values[("kt.grdp_dau_nguoi.muc.gia_hh", "gd2019_2023_cn")] == 101.9
     assert values[("kt.grdp_dau_nguoi.muc.gia_hh", "gd2019_2023_dbsh")] == 131.9
     assert sample()[("kt.tang_truong_grdp", "gd2019_2023_dbsh")] == (6.28, "công bố")
+
+
+# Where Hải Phòng's figures lie, from its statistics (independent of the build script): a city of
+# about 2 million people, urbanisation under half, poverty and unemployment a few per cent, a few
+# dozen state enterprises, co-operatives a sliver of GRDP. The sample once had urbanisation at
+# 90 % and poverty at 85 %.
+BOUNDS = {
+    "kt.do_thi_hoa": (40, 60),
+    "xh.giam_ngheo.ty_le_ngheo": (0, 5),
+    "xh.that_nghiep": (1, 6),
+    "xh.lao_dong_qua_dao_tao.co_bang_cap": (20, 45),
+    "tpkt.htx.ty_trong_grdp": (0, 5),
+    "tpkt.dn.so_luong.nha_nuoc": (20, 300),
+    "kt.khu_kinh_te": (1, 3),
+    "mt.che_phu_rung": (5, 20),
+    "xh.bac_si_van_dan": (8, 20),  # 11,7 published for 2019
+    "cchc.par_index": (70, 100),
+    "kt.thu_ns.co_cau.vien_tro": (0, 1000),
+}
+
+
+def test_hai_phong_is_where_its_statistics_put_it() -> None:
+    values = sample()
+    for key, (low, high) in BOUNDS.items():
+        years = [values[(key, f"y{y}")][0] for y in range(2018, 2024)]
+        assert all(low <= v <= high for v in years), (key, years)
+    for y in range(2018, 2024):  # GRDP per head is GRDP over a population of about 2 million
+        grdp, per_head = (
+            values[("kt.grdp.gia_hh", f"y{y}")][0],
+            values[("kt.grdp_dau_nguoi.muc.gia_hh", f"y{y}")][0],
+        )
+        assert 1.9 <= grdp / per_head / 1000 <= 2.2, y
+    industry = values[("kt.nganh.cong_nghiep_xay_dung.quy_mo.gia_hh", "y2023")][0]
+    assert 0.45 <= industry / values[("kt.grdp.gia_hh", "y2023")][0] <= 0.6  # its share is 53,34 %

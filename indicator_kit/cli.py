@@ -33,6 +33,7 @@ from indicator_kit.collect.report import findings_json
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.faults import os_fault
+from indicator_kit.findings import Severity
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
 from indicator_kit.pipeline import (
     Returns,
@@ -643,8 +644,11 @@ def print_collect_summary(loaded: Spec, run: Returns, out_dir: Path, feedback: l
     if lines:
         click.echo("\n".join(lines))
     submissions = run.submissions
-    errors = sum(s.errors for s in submissions)
-    warnings = sum(s.warnings for s in submissions)
+    merged = run.master.findings  # agencies disagreeing, cross-agency rules: on the files concerned
+    errors = sum(s.errors for s in submissions) + sum(1 for f in merged if f.severity is Severity.ERROR)
+    warnings = sum(s.warnings for s in submissions) + sum(
+        1 for f in merged if f.severity is Severity.WARNING and not f.justification
+    )
     refused = sum(1 for s in submissions if s.refused)
     opened = sum(1 for s in submissions if s.opened)  # an e-mail or zip: counted by the workbooks inside
     mail = f", lấy từ {opened} thư/tệp nén" if opened else ""

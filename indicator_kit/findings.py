@@ -834,6 +834,10 @@ class Message:
     def finding(self, *, severity: Severity | None = None, **where: str) -> Finding:
         return finding(self.code, self.variant, severity=severity, **where, **self.fields)  # type: ignore[misc]
 
+    def text(self) -> str:
+        """The message alone, without the fix (as the master's "Chênh lệch" sheet shows it)."""
+        return CODES[self.code].render(self.variant, self.fields)
+
 
 # What a file is that is not a spreadsheet (`reader.sniff`'s detail), for {kind_name}.
 FILE_KINDS = {

@@ -9,7 +9,6 @@ later one is "đã được thay bằng <tệp>", not an error.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -134,6 +133,9 @@ class AgencyVerdict:
     warnings: int
     missing: tuple[MissingColumn, ...]  # blank cells of the current file, by column
     explained: int = 0  # warnings the agency explained in the row's "Ghi chú" (not in `warnings`)
+    # the merge's findings on the current file (agencies disagreeing, cross-agency rules): in
+    # `errors`, `warnings` and `explained` like the file's own, on its feedback and correction letter
+    merged: tuple[Finding, ...] = ()
 
     @property
     def superseded(self) -> tuple[FileVerdict, ...]:
@@ -161,13 +163,6 @@ class AgencyVerdict:
     @property
     def blank_cells(self) -> int:
         return sum(m.cells for m in self.missing)
-
-    @property
-    def problems(self) -> tuple[Finding, ...]:
-        """The errors of the current file, for a correction request."""
-        if self.current is None:
-            return ()
-        return tuple(f for f in self.current.findings if f.severity is Severity.ERROR)
 
     @property
     def reasons(self) -> tuple[str, ...]:
@@ -272,21 +267,33 @@ def _blank_required(spec: Spec, sub: Submission, expected: int) -> bool:
     return blank > left
 
 
-def _missing(spec: Spec, sub: Submission) -> tuple[MissingColumn, ...]:
-    blank: Counter[str] = Counter()
+def blank_cells(spec: Spec, sub: Submission) -> dict[str, list[str]]:
+    """The cells the agency left blank and must fill (a period cell the office computes may stay
+    blank; a cell holding what is not a number is an error of its own, not a blank):
+    column id → row keys, in the campaign's and the catalog's order."""
+    blank: dict[str, list[str]] = {}
     computed = office_computes(spec, sub.agency or "")
-    for row in spec.rows_for(sub.agency or ""):
-        for column in spec.campaign.columns:
+    rows = spec.rows_for(sub.agency or "")
+    for column in spec.campaign.columns:
+        for row in rows:
             if (row.key, column.id) in computed:
                 continue
             cell = sub.cells.get((row.key, column.id))
-            if cell is None or cell.status not in (Status.NUMBER, Status.NO_DATA):
-                blank[column.id] += 1
-    return tuple(MissingColumn(c.title, blank[c.id]) for c in spec.campaign.columns if blank[c.id])
+            if cell is None or cell.status is Status.BLANK:
+                blank.setdefault(column.id, []).append(row.key)
+    return blank
+
+
+def _missing(spec: Spec, sub: Submission) -> tuple[MissingColumn, ...]:
+    blank = blank_cells(spec, sub)
+    return tuple(MissingColumn(c.title, len(blank[c.id])) for c in spec.campaign.columns if c.id in blank)
 
 
 def _file_verdicts(
-    spec: Spec, submissions: Iterable[Submission], statuses: dict[str, AgencyStatus]
+    spec: Spec,
+    submissions: Iterable[Submission],
+    statuses: dict[str, AgencyStatus],
+    merged: dict[str, tuple[Finding, ...]],
 ) -> list[FileVerdict]:
     current = {s.current.file: s for s in statuses.values() if s.current}
     replaced = {o.file: s.current.file for s in statuses.values() if s.current for o in s.older}
@@ -298,7 +305,8 @@ def _file_verdicts(
     for sub in submissions:
         agency = sub.agency if sub.agency in spec.agency_by_slug else ""
         expected = len(spec.rows_for(agency)) * len(spec.campaign.columns) if agency else 0
-        counts = (sub.answered, expected, sub.errors, sub.warnings)
+        count = _counts(sub, merged.get(sub.sha256, ()))
+        counts = (sub.answered, expected, count.errors, count.warnings)
         role, replaced_by, reason = FileRole.UNUSABLE, "", ""
         if sub.opened:
             role = FileRole.ZIP if sub.kind == "zip" else FileRole.MAIL
@@ -325,19 +333,37 @@ def _file_verdicts(
             first_copy.setdefault(sub.sha256, sub.file)
         state = State.NEEDS_FIX
         if role is FileRole.CURRENT:
-            state = _state_of(sub, expected, spec)
+            state = _state_of(sub, count, expected, spec)
         verdicts.append(
             FileVerdict(
-                sub.file, sub.sha256, agency, role, state, *counts, replaced_by, reason, sub.explained
+                sub.file, sub.sha256, agency, role, state, *counts, replaced_by, reason, count.explained
             )
         )
     return verdicts
 
 
-def _state_of(sub: Submission, expected: int, spec: Spec) -> State:
-    if sub.errors or _blank_required(spec, sub, expected):
+@dataclass(frozen=True)
+class _Counts:
+    errors: int
+    warnings: int  # still to look at
+    explained: int
+
+
+def _counts(sub: Submission, merged: Iterable[Finding]) -> _Counts:
+    """The file's findings and the merge's on it (a disagreement with another agency is a
+    warning of both files), counted alike."""
+    merged = tuple(merged)
+    return _Counts(
+        sub.errors + sum(1 for f in merged if f.severity is Severity.ERROR),
+        sub.warnings + sum(1 for f in merged if f.severity is Severity.WARNING and not f.justification),
+        sub.explained + sum(1 for f in merged if f.explained),
+    )
+
+
+def _state_of(sub: Submission, count: _Counts, expected: int, spec: Spec) -> State:
+    if count.errors or _blank_required(spec, sub, expected):
         return State.NEEDS_FIX
-    return State.WARNINGS if sub.warnings else State.ACCEPTED
+    return State.WARNINGS if count.warnings else State.ACCEPTED
 
 
 def judge(
@@ -351,7 +377,11 @@ def judge(
     """Every agency's state from the merged master and the run's files (those `merge` was given:
     the ones arrived by `as_of`). `arrivals` is the ledger's first arrival per sha256."""
     statuses = {s.agency: s for s in master.statuses}
-    files = _file_verdicts(spec, submissions, statuses)
+    merged: dict[str, tuple[Finding, ...]] = {}
+    for f in master.findings:
+        if f.sha256:
+            merged[f.sha256] = (*merged.get(f.sha256, ()), f)
+    files = _file_verdicts(spec, submissions, statuses, merged)
     subs_by_file = {s.file: s for s in submissions}
     by_agency: dict[str, list[FileVerdict]] = {}
     for f in files:
@@ -367,8 +397,10 @@ def judge(
         expected = len(spec.rows_for(agency.slug)) * len(spec.campaign.columns)
         unusable = [f for f in mine if f.role in (FileRole.UNUSABLE, FileRole.UNREADABLE)]
         received_at: datetime | None = None
+        on_current = merged.get(current.sha256, ()) if current is not None else ()
+        count = _counts(current, on_current) if current is not None else _Counts(0, 0, 0)
         if current is not None:
-            state = _state_of(current, expected, spec)
+            state = _state_of(current, count, expected, spec)
             received_at = status.received_at if status else None
         elif unusable:
             state = State.NEEDS_FIX
@@ -390,10 +422,11 @@ def judge(
                 tuple(mine),
                 expected,
                 current.answered if current else 0,
-                current.errors if current else 0,
-                current.warnings if current else 0,
+                count.errors,
+                count.warnings,
                 _missing(spec, current) if current else (),
-                status.explained if status else 0,
+                count.explained,
+                on_current,
             )
         )
     return Verdicts(

@@ -206,8 +206,8 @@ def test_blank_periods_are_asked_for(spec: Spec, campaign: Path, four_views: dic
     recent = sum(1 for r in mine if r.period is PeriodAggregate.NONE)
     earlier = sum(1 for r in mine if r.period is not PeriodAggregate.LAST)
     assert 0 < recent < len(mine)
-    assert f'Cột "Giai đoạn 2019–2023 – Hải Phòng": {recent} ô chưa có số liệu' in body
-    assert f'Cột "Giai đoạn 2014–2018": {earlier} ô chưa có số liệu' in body
+    assert f"{recent} ô của cột Giai đoạn 2019–2023 – Hải Phòng chưa có số liệu" in body
+    assert f"{earlier} ô của cột Giai đoạn 2014–2018 chưa có số liệu" in body
     assert attachments == ["Phụ lục 2 - Sở Tài chính - cần sửa.xlsx"]
 
 
@@ -344,6 +344,7 @@ def test_findings_workbook_for_people(spec: Spec, campaign: Path, tmp_path: Path
         "Chỉ tiêu",
         "Cột",
         "Mức độ",
+        "Loại",
         "Nội dung",
     ]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
@@ -352,7 +353,12 @@ def test_findings_workbook_for_people(spec: Spec, campaign: Path, tmp_path: Path
     ]
     assert {r["Mức độ"] for r in rows} <= {"Lỗi", "Cảnh báo"} and "Lỗi" in {r["Mức độ"] for r in rows}
     bad = next(r for r in rows if r["Tệp"] == "xay_dung.xlsx")
-    assert (bad["Đơn vị"], bad["Cột"], bad["Mức độ"]) == ("Sở Xây dựng", "Năm 2019", "Lỗi")
+    assert (bad["Đơn vị"], bad["Cột"], bad["Mức độ"], bad["Loại"]) == (
+        "Sở Xây dựng",
+        "Năm 2019",
+        "Lỗi",
+        "Không phải số",
+    )
     assert bad["Chỉ tiêu"] == spec.row_by_key["kt.do_thi_hoa"].label
     typed = [r for r in rows if r["Tệp"] == "so_cong_thuong.xlsx"]
     assert len(typed) == 1, typed  # six numbers typed as text in one row: one problem

@@ -562,7 +562,8 @@ def test_feedback_workbook(spec: Spec, plan: Plan, templates: Path, values: dict
     issues = wb["Lỗi cần sửa"]
     rows = [[c.value for c in r] for r in issues.iter_rows(min_row=5)]
     assert (
-        rows == [[cell(spec, "so_xay_dung", *key), "Tỷ lệ đô thị hóa", "2019", "Lỗi", next(iter(rows))[4]]]
+        rows
+        == [[cell(spec, "so_xay_dung", *key), "Tỷ lệ đô thị hóa", "Năm 2019", "Lỗi", next(iter(rows))[4]]]
         and "khoảng 40" in rows[0][4]
     )
     assert ws.protection.sheet and issues.protection.sheet

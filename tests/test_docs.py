@@ -37,6 +37,17 @@ def test_findings_doc_is_generated_from_the_registry() -> None:
     )
 
 
+def test_every_finding_code_has_a_vietnamese_label() -> None:
+    import unicodedata
+
+    import indicator_kit.rules  # noqa: F401  (the rule kinds register their codes)
+    from indicator_kit.finding_labels import CODE_LABELS
+    from indicator_kit.findings import CODES
+
+    assert set(CODE_LABELS) == set(CODES)  # none missing, none left over from a removed code
+    assert all(label and unicodedata.is_normalized("NFC", label) for label in CODE_LABELS.values())
+
+
 def test_readme_commands_use_real_options() -> None:
     """Every `indicator-kit …` in the README names a real command and only its real options."""
     import re

@@ -103,7 +103,9 @@ def test_duplicates_count_once_and_blank_returns_supersede_nothing(
     import openpyxl
 
     errors = openpyxl.load_workbook(state / "master" / "PL2_tong_hop.xlsx")["Lỗi"]
-    noted = {(r[7].value, r[0].value) for r in errors.iter_rows(min_row=2)}
+    header = [c.value for c in errors[1]]
+    code, file = header.index("Mã lỗi"), header.index("Tệp")
+    noted = {(r[code].value, r[file].value) for r in errors.iter_rows(min_row=2)}
     assert ("duplicate-file", "Bản sao của so_y_te.xlsx") in noted
     assert ("return-empty", "noi_vu_moi.xlsx") in noted
     assert os.path.exists(workspace.state_dir / "ledger.sqlite")

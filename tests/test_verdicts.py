@@ -11,7 +11,12 @@ import csv
 import io
 import json
 import math
+import os
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import openpyxl
@@ -139,7 +144,7 @@ def test_a_literal_percent_sign_in_a_number_format_is_not_a_percentage(
 
 
 @needs_libreoffice
-@pytest.mark.parametrize("target", ["ods", "xlsx:Calc MS Excel 2007 XML"])
+@pytest.mark.parametrize("target", ["ods", "xls", "xlsx:Calc MS Excel 2007 XML"])
 def test_percent_formatted_cell_saved_by_libreoffice(
     published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path, target: str
 ) -> None:
@@ -164,6 +169,44 @@ def test_percent_formatted_cell_saved_by_libreoffice(
     sub = collect_file(saved, saved.parent, published_plan)
     assert flagged(sub) == {("percent-formatted", "warning", cell(published_spec, slug, key, "y2020"))}
     assert sub.cells[(key, "y2020")].value == pytest.approx(87.53)
+
+
+@needs_libreoffice
+def test_percent_formatted_share_row_in_an_xls_saved_by_libreoffice(
+    published_spec: Spec, published_plan: Plan, templates: Path, sample: dict, tmp_path: Path
+) -> None:
+    """The clerk formats the whole share row as percent and types 86,8% … 88,63%: a BIFF8 file
+    stores 0,868 … 0,8863 and only its XF/FORMAT records say the cells show percentages."""
+    slug, key = "ban_quan_ly_kkt", "kt.kcn.ty_le_lap_day"
+    layout = build_layout(published_spec, slug)
+
+    def percent_row(ws: Worksheet) -> None:
+        for column in HOME_COLUMNS:
+            row, col = layout.cell(key, column)
+            target_cell = ws.cell(row + 1, col + 1)
+            target_cell.value = sample[(key, column)] / 100
+            target_cell.number_format = "0.0%" if column.startswith("gd") else "0.00%"
+
+    typed = fill_return(
+        published_spec,
+        templates / template_file_name(slug),
+        tmp_path / "r.xlsx",
+        sample,
+        slug,
+        None,
+        percent_row,
+    )
+    [saved] = libreoffice_convert([typed], "xls", tmp_path / "inbox")
+    assert saved.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")  # a real BIFF8 (OLE) file
+    sub = collect_file(saved, saved.parent, published_plan)
+    assert flagged(sub) == {
+        ("percent-formatted", "warning", cell(published_spec, slug, key, column)) for column in HOME_COLUMNS
+    }
+    for column in HOME_COLUMNS:
+        assert sub.cells[(key, column)].value == pytest.approx(sample[(key, column)])  # read as shown
+    by_cell = {f.cell: f.message for f in sub.findings}
+    assert '"0.00%"' in by_cell[cell(published_spec, slug, key, "y2018")]
+    assert '"0.0%"' in by_cell[cell(published_spec, slug, key, "gd2014_2018")]
 
 
 def test_whole_row_in_the_wrong_thousand_against_the_reference(
@@ -315,6 +358,16 @@ def test_explained_warnings_reach_findings_feedback_master_and_status(
     header = [c.value for c in status[1]]
     line = next(r for r in status.iter_rows(min_row=2, values_only=True) if r[1] == slug)
     assert line[header.index("Cảnh báo")] == 1 and line[header.index("Cảnh báo đã giải trình")] == 1
+    problems = master["Lỗi"]
+    header = [c.value for c in problems[1]]
+    explained = [r for r in problems.iter_rows(min_row=2, values_only=True) if r[header.index("Giải trình")]]
+    assert [(r[header.index("Mã dòng")], r[header.index("Giải trình")]) for r in explained] == [(key, note)]
+    html = out / "status.html"
+    shown = CliRunner().invoke(main, ["status", str(inbox), "--html", str(html)], catch_exceptions=False)
+    line = next(x for x in shown.output.splitlines() if x.startswith("Sở Công Thương"))
+    assert re.search(r"\s0\s+1\s+1\s+xem lại cảnh báo", line)  # errors, warnings, explained
+    row = next(r for r in html.read_text(encoding="utf-8").split("<tr") if "<td>Sở Công Thương</td>" in r)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["0", "1", "1"]
 
 
 # --- agencies disagreeing ----------------------------------------------------------------------
@@ -351,7 +404,10 @@ def test_lead_and_co_agency_disagreeing_is_a_finding_on_both_files(
         texts = [str(c.value) for ws in feedback.worksheets for row in ws.iter_rows() for c in row if c.value]
         assert any("bql.xlsx" in t and "skhdt.xlsx" in t for t in texts), slug
     sheet = openpyxl.load_workbook(out / "master" / "PL2_tong_hop.xlsx")["Chênh lệch"]
-    assert any(r[0] == key[0] for r in sheet.iter_rows(min_row=2, values_only=True))
+    header = [c.value for c in sheet[1]]
+    [gap] = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[header.index("Mã dòng")] == key[0]]
+    said = gap[header.index("Nội dung")]  # what the warning on each file says: files, values, kept
+    assert "skhdt.xlsx" in said and "bql.xlsx" in said and f"bảng tổng hợp giữ {lead}" in said
 
 
 def test_two_rows_declared_the_same_quantity_disagreeing(
@@ -397,3 +453,149 @@ def test_two_rows_declared_the_same_quantity_disagreeing(
         ("ctk.xlsx", cell(published_spec, "cuc_thong_ke", *sector)),
         ("snn.xlsx", cell(published_spec, slug, *sector)),
     }
+
+
+def test_disagreement_counts_in_every_verdict_and_rounding_is_no_disagreement(
+    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path
+) -> None:
+    """The lead (Sở Kế hoạch và Đầu tư) and the co-reporting Ban Quản lý KKT: FDI projects 2019
+    differ by 7 (a finding on both files, counted in both agencies' warnings wherever a verdict is
+    shown); FDI capital 2019, 2 453,1 against 2 453 rounded to a whole number, agrees."""
+    lead, co = "so_ke_hoach_dau_tu", "ban_quan_ly_kkt"
+    differing, rounded = ("kt.fdi.so_du_an", "y2019"), ("kt.fdi.so_von", "y2019")
+    blank = ("kt.kcn.ty_le_lap_day", "y2023")  # the co-agency must also fill a cell: a correction letter
+    assert sample[rounded] == 2453.1
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    fill_return(published_spec, templates / template_file_name(lead), inbox / "skhdt.xlsx", sample, lead)
+    changes = {differing: sample[differing] + 7, rounded: 2453, blank: None}
+    fill_return(published_spec, templates / template_file_name(co), inbox / "bql.xlsx", sample, co, changes)
+    for path in inbox.iterdir():  # both arrived before the deadline
+        os.utime(path, (datetime(2024, 5, 2, 9, tzinfo=UTC).timestamp(),) * 2)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code in (0, 1), result.output
+        return result.output
+
+    collected = run("collect", str(inbox), "--out", str(out / "collect"), "--master-out", str(out / "master"))
+    records = json.loads((out / "collect" / "findings.json").read_text(encoding="utf-8"))
+    assert {(r["file"], r["code"], r["severity"], r["cell"]) for r in records if r["severity"] != "info"} == {
+        ("skhdt.xlsx", "agencies-disagree", "warning", cell(published_spec, lead, *differing)),
+        ("bql.xlsx", "agencies-disagree", "warning", cell(published_spec, co, *differing)),
+    }  # nothing on the rounded capital
+    rows = list(
+        csv.DictReader(io.StringIO((out / "collect" / "findings.csv").read_text(encoding="utf-8-sig")))
+    )
+    assert sorted(r["file"] for r in rows if r["code"] == "agencies-disagree") == ["bql.xlsx", "skhdt.xlsx"]
+    assert "Tổng cộng: 2 tệp (0 không đọc được), 0 lỗi, 2 cảnh báo." in collected
+    master = openpyxl.load_workbook(out / "master" / "PL2_tong_hop.xlsx")
+    gaps = [r[-1] for r in master["Chênh lệch"].iter_rows(min_row=2, values_only=True)]  # "Mã dòng"
+    assert gaps == [differing[0]]
+    sheet = master["Tình trạng nộp"]
+    header = [c.value for c in sheet[1]]
+    states = {
+        r[1]: (r[header.index("Tình trạng")], r[header.index("Lỗi")], r[header.index("Cảnh báo")])
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    assert states[lead] == ("đã nộp – có cảnh báo", 0, 1)
+    assert states[co] == ("đã nộp – cần sửa", 0, 1)  # its blank cell; the warning counted too
+
+    html = out / "status.html"
+    status = run("status", str(inbox), "--as-of", "2024-05-03", "--html", str(html))
+    line = next(x for x in status.splitlines() if x.startswith("Sở Kế hoạch và Đầu tư"))
+    assert "đã nộp – có cảnh báo" in line and re.search(
+        r"\s0\s+1\s+0\s+xem lại cảnh báo \(1 cảnh báo\)", line
+    )
+    line = next(x for x in status.splitlines() if x.startswith("Ban Quản lý Khu kinh tế"))
+    assert "đã nộp – cần sửa" in line and re.search(r"\s0\s+1\s+0\s+đề nghị sửa", line)
+    page = html.read_text(encoding="utf-8")
+    row = next(r for r in page.split("<tr") if "<td>Sở Kế hoạch và Đầu tư</td>" in r)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["0", "1", "0"]  # errors, warnings, explained
+    assert "đã nộp – có cảnh báo" in row
+
+    letters = out / "reminders"
+    run("mail", "reminders", str(inbox), "--as-of", "2024-05-03", "--out", str(letters), "--templates",
+        str(templates))  # fmt: skip
+    assert not (letters / f"{lead}.eml").exists()  # warnings only: the officer looks, no letter
+    message = message_from_bytes((letters / f"{co}.eml").read_bytes(), policy=default)
+    [attachment] = list(message.iter_attachments())
+    feedback = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))
+    issues = [r for r in feedback["Lỗi cần sửa"].iter_rows(min_row=5, values_only=True) if any(r)]
+    assert any(r[0] == cell(published_spec, co, *differing) and "skhdt.xlsx" in r[4] for r in issues)
+
+
+# --- the correction letter --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("note", ["", "Số liệu của Sở tính bằng triệu đồng"])
+def test_correction_letter_counts_what_its_attachment_lists_and_every_row_names_its_cell(
+    published_spec: Spec, templates: Path, sample: dict, tmp_path: Path, note: str
+) -> None:
+    """One error, one blank cell and one unit typed in another (convertible) unit: the letter asks
+    for 2 corrections and 1 look (or, the unit explained in "Ghi chú", says it is explained), and
+    the attached "Lỗi cần sửa" sheet lists those 3, each at its cell (the unit's own for the unit)."""
+    slug, converted = "so_tai_chinh", "kt.thu_ns.nsnn_dia_ban"
+    invalid, blank = ("kt.chi_ns.tong_chi", "y2020"), ("kt.can_doi_ns.tu_can_doi", "y2021")
+    layout = build_layout(published_spec, slug)
+    changes: dict[tuple[str, str], object] = {
+        (converted, c.id): sample[(converted, c.id)] * 1000
+        for c in published_spec.campaign.columns
+        if (converted, c.id) in sample
+    }
+    changes |= {invalid: "khoảng 7", blank: None}
+
+    def in_millions(ws: Worksheet) -> None:  # the clerk types millions and says so in the ĐVT cell
+        ws.cell(layout.row_of[converted] + 1, layout.col["unit"] + 1).value = "triệu đồng"
+        if note:
+            ws.cell(layout.row_of[converted] + 1, layout.col["note"] + 1).value = note
+
+    inbox = tmp_path / "inbox"
+    fill_return(
+        published_spec,
+        templates / template_file_name(slug),
+        inbox / "stc.xlsx",
+        sample,
+        slug,
+        changes,
+        in_millions,
+    )
+    os.utime(inbox / "stc.xlsx", (datetime(2024, 5, 2, 9, tzinfo=UTC).timestamp(),) * 2)
+    letters = tmp_path / "reminders"
+    result = CliRunner().invoke(
+        main,
+        [
+            "mail",
+            "reminders",
+            str(inbox),
+            "--as-of",
+            "2024-05-03",
+            "--out",
+            str(letters),
+            "--templates",
+            str(templates),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    message = message_from_bytes((letters / f"{slug}.eml").read_bytes(), policy=default)
+    body = message.get_body(("plain",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    sheet = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))["Lỗi cần sửa"]
+    rows = [r for r in sheet.iter_rows(min_row=5, values_only=True) if any(r)]
+    unit_cell = xl_rowcol_to_cell(layout.row_of[converted], layout.col["unit"])
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (cell(published_spec, slug, *invalid), "Năm 2020", "Lỗi"),
+        (cell(published_spec, slug, *blank), "Năm 2021", "Lỗi"),
+        (unit_cell, "ĐVT", "Cảnh báo"),
+    ]
+    assert "triệu đồng" in rows[2][4] and "chưa có số liệu" in rows[1][4]
+    assert "biểu còn 2 điểm cần sửa:" in body
+    if note:
+        assert "điểm cần xem lại" not in body and "Biểu có 1 cảnh báo đã có giải trình." in body
+        assert f"Đã giải trình: {note}" in rows[2][4]
+    else:
+        assert "biểu có 1 điểm cần xem lại (cảnh báo)" in body and "giải trình vào cột" in body
+    assert 'sheet "Lỗi cần sửa" liệt kê chi tiết 3 điểm nêu trên' in body
+    listed = [line for line in body.splitlines() if line.startswith("- ")]
+    assert [re.match(r"- Ô ([A-Z]+\d+)", line).group(1) for line in listed] == [rows[0][0], rows[1][0]]  # type: ignore[union-attr]

@@ -1,7 +1,8 @@
 """Returned files → `RawWorkbook`: format detected from content, values read with calamine.
 
 python-calamine reads xlsx, xls and ods quickly; what it cannot see (custom properties, the
-saved time, formulas without a cached value) is read straight from the xlsx/ods zip.
+saved time, formulas without a cached value, number formats) is read straight from the xlsx/ods
+zip, and an .xls file's number formats with xlrd, only when a question needs them.
 """
 
 from __future__ import annotations
@@ -170,8 +171,8 @@ class RawWorkbook:
         """(row, col) → the cell's number format code when it shows the value as a percentage
         ("0.0%"), else None. calamine gives values, not formats: the xlsx styles are read on the
         first question and the sheet's XML is scanned only when some style is a percentage; an
-        .ods sheet's cells say `office:value-type="percentage"` themselves. .xls answers None:
-        its formats are not read."""
+        .ods sheet's cells say `office:value-type="percentage"` themselves; an .xls file's
+        BIFF8 formats are read with xlrd (see `_xls_percent_cells`)."""
 
         def format_of(row: int, col: int) -> str | None:
             found = self._percent.get(sheet_name)
@@ -241,6 +242,8 @@ def read_workbook(
             _read_xlsx_extras(package, workbook)  # type: ignore[arg-type]
         elif kind is Kind.ODS:
             _read_ods_extras(package, workbook)  # type: ignore[arg-type]
+        elif kind is Kind.XLS:
+            workbook.percent_cells = _xls_percent_cells(data)
     except DefusedXmlException:
         raise ReadError(Message("file-unreadable", "unsafe-xml")) from None
     except (ElementTree.ParseError, PlainElementTree.ParseError, KeyError, zipfile.BadZipFile, ValueError):
@@ -357,7 +360,7 @@ def _percent_styles(styles_xml: bytes) -> dict[int, str]:
     codes = dict(PERCENT_BUILTIN_FORMATS)
     for fmt in root.iterfind("main:numFmts/main:numFmt", _NS):
         code = fmt.get("formatCode", "")
-        if "%" in _QUOTED.sub("", code):  # a % inside quotes or escaped is literal text
+        if _is_percent_code(code):
             codes[int(fmt.get("numFmtId", "-1"))] = code
         else:
             codes.pop(int(fmt.get("numFmtId", "-1")), None)
@@ -382,6 +385,51 @@ def _percent_cells(
         rb'<c r="([A-Z]+[0-9]+)"[^>]*?\ss="(' + b"|".join(str(i).encode() for i in styles) + rb')"'
     )
     return {_cell_index(m.group(1).decode()): styles[int(m.group(2))] for m in pattern.finditer(xml)}
+
+
+def _is_percent_code(code: str) -> bool:
+    return "%" in _QUOTED.sub("", code)  # a % inside quotes or escaped is literal text
+
+
+def _xls_percent_cells(data: bytes) -> Callable[[str], dict[tuple[int, int], str]]:
+    """An .xls file's percentage-formatted cells, sheet by sheet. calamine does not expose
+    number formats; xlrd (BSD) reads the BIFF8 FORMAT and XF records with formatting_info.
+    It is imported and run only when a small value in a % row asks (a few ms for a return);
+    the sheet is not loaded when no cell style of the file is a percentage."""
+    opened: list[object] = []  # the xlrd book, opened on the first question
+
+    def cells(sheet_name: str) -> dict[tuple[int, int], str]:
+        import xlrd  # here: only the files that ask pay for the import
+
+        try:
+            if not opened:
+                opened.append(
+                    xlrd.open_workbook(
+                        file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO()
+                    )
+                )
+            book = opened[0]
+            codes = {
+                index: book.format_map[xf.format_key].format_str  # type: ignore[attr-defined]
+                for index, xf in enumerate(book.xf_list)  # type: ignore[attr-defined]
+                if not xf.is_style and xf.format_key in book.format_map  # type: ignore[attr-defined]
+            }
+            percent = {index: code for index, code in codes.items() if _is_percent_code(code)}
+            if not percent or sheet_name not in book.sheet_names():  # type: ignore[attr-defined]
+                return {}
+            sheet = book.sheet_by_name(sheet_name)  # type: ignore[attr-defined]
+            return {
+                (r, c): percent[sheet.cell_xf_index(r, c)]
+                for r in range(sheet.nrows)
+                for c in range(sheet.row_len(r))
+                if sheet.cell_xf_index(r, c) in percent
+            }
+        except Exception:  # calamine read the file; its formats are then unknown, as if none
+            # An .xls xlrd cannot parse has its values read all the same: its small values in
+            # % rows then meet the row's fraction checks, as in a file without percent styles.
+            return {}
+
+    return cells
 
 
 _ODS_PERCENT = b'office:value-type="percentage"'

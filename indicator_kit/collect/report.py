@@ -15,12 +15,13 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import Submission
 from indicator_kit.collect.numbers import Status
+from indicator_kit.finding_labels import code_label
 from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
-from indicator_kit.rules import column_name
+from indicator_kit.template.layout import COLUMN_TITLES
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
-from indicator_kit.verdict import FileRole
+from indicator_kit.verdict import FileRole, blank_cells
 
 if TYPE_CHECKING:
     from indicator_kit.plan import Plan
@@ -54,8 +55,18 @@ def findings_csv(findings: list[Finding]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def feedback_workbook(plan: Plan, sub: Submission, merged: Iterable[Finding] = ()) -> bytes:
-    """`merged`: findings of the merge on this file (agencies disagreeing, cross-agency rules)."""
+# A finding on a row, not on one of its value cells, points at the cell it is about
+ROW_CELL = {"unit-edited": "unit", "unit-converted": "unit", "unit-unknown": "unit", "tt-edited": "tt"}
+BLANK_MARK = "Chưa có số liệu: nhập số, hoặc gõ x nếu không có số liệu."
+LISTED_CELLS = 8  # a blank column names this many cells, then says how many more
+
+
+def feedback_of(plan: Plan, sub: Submission, merged: Iterable[Finding] = ()) -> Feedback:
+    """What a feedback workbook shows: the values returned, a mark on each cell to look at, and
+    one issue per line of its "Lỗi cần sửa" sheet, errors first (each finding of the file, the
+    merge's on it, and the blank cells the agency must fill, by column), warnings after; each
+    names its cell. The correction letter lists the same errors and counts the same warnings.
+    `merged`: findings of the merge on this file (agencies disagreeing, cross-agency rules)."""
     assert sub.agency is not None
     spec, layout = plan.spec, plan.layout(sub.agency)
     values: dict[tuple[str, str], object] = {}
@@ -65,21 +76,45 @@ def feedback_workbook(plan: Plan, sub: Submission, merged: Iterable[Finding] = (
         elif cell.text is not None:
             values[key_col] = cell.text
     marks: dict[tuple[str, str], str] = {}
-    issues = []
-    columns = {c.id: column_name(c) for c in spec.campaign.columns}
+    issues: list[tuple[Severity, tuple[str, str, str, str, str]]] = []
+    columns = {c.id: c.title for c in spec.campaign.columns}
     for f in [*sub.findings, *(m for m in merged if m.sha256 == sub.sha256)]:
-        if f.severity.value == "info":
+        if f.severity is Severity.INFO:
             continue
-        address = ""
+        address, column = "", columns.get(f.column, "")
         if f.row_key in layout.row_of and f.column in layout.col:
             row, col = layout.cell(f.row_key, f.column)
             address = xl_rowcol_to_cell(row, col)
             previous = marks.get((f.row_key, f.column))
             marks[(f.row_key, f.column)] = f"{previous}\n{f.shown}" if previous else f.shown
+        elif f.row_key in layout.row_of:
+            fixed = ROW_CELL.get(f.code, "label")
+            address = xl_rowcol_to_cell(layout.row_of[f.row_key], layout.col[fixed])
+            column = COLUMN_TITLES[fixed]
         label = spec.row_by_key[f.row_key].label if f.row_key in spec.row_by_key else ""
-        issues.append((address, label, columns.get(f.column, ""), f.severity.value, f.shown))
-    feedback = Feedback(values, sub.notes, marks, issues)
-    return render_template(layout, identity_for(spec, sub.agency), feedback)
+        issues.append((f.severity, (address, label, column, f.severity.value, f.shown)))
+    for column, keys in blank_cells(spec, sub).items():
+        cells = [xl_rowcol_to_cell(*layout.cell(key, column)) for key in keys]
+        for key in keys:
+            marks.setdefault((key, column), BLANK_MARK)
+        shown = ", ".join(cells[:LISTED_CELLS]) + (
+            f" và {len(cells) - LISTED_CELLS} ô khác" if len(cells) > LISTED_CELLS else ""
+        )
+        label = spec.row_by_key[keys[0]].label if len(keys) == 1 else f"{len(keys)} dòng"
+        message = (
+            f"{len(keys)} ô của cột {columns[column]} chưa có số liệu "
+            "(nhập số, hoặc gõ x nếu không có số liệu)."
+        )
+        issues.append((Severity.ERROR, (shown, label, columns[column], Severity.ERROR.value, message)))
+    issues.sort(key=lambda issue: issue[0] is not Severity.ERROR)  # stable: errors first, in order
+    return Feedback(values, sub.notes, marks, [line for _, line in issues])
+
+
+def feedback_workbook(plan: Plan, sub: Submission, merged: Iterable[Finding] = ()) -> bytes:
+    """The agency's template filled with what it sent, marked where to look (`feedback_of`)."""
+    assert sub.agency is not None
+    feedback = feedback_of(plan, sub, merged)
+    return render_template(plan.layout(sub.agency), identity_for(plan.spec, sub.agency), feedback)
 
 
 SEVERITY_TEXT = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Ghi nhận"}
@@ -145,14 +180,15 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
                     label,
                     ", ".join(columns),
                     SEVERITY_TEXT[f.severity],
+                    code_label(f.code),
                     message,
                 ],
             )
         )
     _sheet(
         wb.add_worksheet("Cần xử lý"),
-        ["Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung"],
-        [22, 28, 11, 12, 36, 26, 9, 80],
+        ["Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Loại", "Nội dung"],
+        [22, 28, 11, 12, 36, 26, 9, 24, 80],
         [(error if sev is Severity.ERROR else body, values) for sev, values in rows],
         header,
     )

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from indicator_kit.catalog.loader import read_yaml
 from indicator_kit.catalog.spec import Spec
-from indicator_kit.collect.report import feedback_workbook
+from indicator_kit.collect.report import feedback_of, feedback_workbook
 from indicator_kit.dates import campaign_date
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.files import write_atomic
+from indicator_kit.findings import Severity
 from indicator_kit.generate import template_file_name
 from indicator_kit.mail.compose import (
     KIND_HEADER,
@@ -75,19 +76,20 @@ def write_drafts(spec: Spec, spec_dir: Path, templates: Path, out_dir: Path, slu
     return written
 
 
-def _problems(spec: Spec, verdict: AgencyVerdict) -> list[dict[str, str]]:
-    """What the agency must do, one line each: the unusable file, each error, the blank cells."""
-    found = []
+def _problems(plan: Plan, verdict: AgencyVerdict) -> tuple[list[dict[str, str]], int]:
+    """What the agency must do, one line each — the unusable file, or the error lines of the
+    attached feedback's "Lỗi cần sửa" sheet (each error, the blank cells by column), in its order
+    — and how many warnings that sheet lists after them, so letter and sheet count alike."""
     if verdict.current is None:
-        found += [{"text": f"Tệp {f.file}: {f.reason}."} for f in verdict.unusable[-1:]]
-    for f in verdict.problems:
-        text = f.message if not f.cell or f.message.startswith(f"Ô {f.cell}") else f"Ô {f.cell}: {f.message}"
+        return [{"text": f"Tệp {f.file}: {f.reason}."} for f in verdict.unusable[-1:]], 0
+    found, warnings = [], 0
+    for cell, _, _, severity, message in feedback_of(plan, verdict.current, verdict.merged).issues:
+        if severity != Severity.ERROR.value:
+            warnings += 1
+            continue
+        text = message if not cell or message.startswith(f"Ô {cell}") else f"Ô {cell}: {message}"
         found.append({"text": text})
-    found += [
-        {"text": f'Cột "{m.title}": {m.cells} ô chưa có số liệu (gõ x nếu không có số liệu).'}
-        for m in verdict.missing
-    ]
-    return found
+    return found, warnings
 
 
 def reminder_files(
@@ -112,11 +114,16 @@ def reminder_files(
         sub = verdict.current
         received = verdict.state is State.NEEDS_FIX
         file = sub.file if sub else (verdict.unusable[-1].file if verdict.unusable else "")
-        context = reminder_context(spec, agency, dates, received, file, _problems(spec, verdict))
+        problems, warnings = _problems(plan, verdict)
+        context = reminder_context(spec, agency, dates, received, file, problems)
         context["attached_feedback"] = sub is not None
+        # the warnings the attached sheet lists after the errors: to look at, and already explained
+        context["warnings"], context["explained"] = warnings - verdict.explained, verdict.explained
         subject, body = render(spec_dir, "reminder", **context)
         if sub is not None:
-            attachment = Attachment(attachment_name(spec, agency, " - cần sửa"), feedback_workbook(plan, sub))
+            attachment = Attachment(
+                attachment_name(spec, agency, " - cần sửa"), feedback_workbook(plan, sub, verdict.merged)
+            )
         else:
             attachment = Attachment(
                 attachment_name(spec, agency), _template(templates, agency.slug).read_bytes()

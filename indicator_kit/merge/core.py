@@ -17,7 +17,7 @@ from indicator_kit.catalog.model import Column
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.model import CellResult, Submission
 from indicator_kit.collect.numbers import Status, ValueFlag, flag_of, format_number
-from indicator_kit.findings import Finding, Severity, finding, part
+from indicator_kit.findings import Finding, Message, Severity, finding, part
 from indicator_kit.merge.periods import fill_blank_periods
 from indicator_kit.plan import Plan
 from indicator_kit.rules import Ref, column_name, half_unit, run_check
@@ -246,18 +246,9 @@ def merge(
                 if _usable_value(s, read[a]) and read[a].status is Status.NUMBER
             }
             if len(numbers) > 1 and _differ(list(numbers.values())):
-                listed = "; ".join(
-                    f"{spec.agency_by_slug[a].short_name}: {format_number(v or 0)}"
-                    for a, v in numbers.items()
-                )
-                disagreements.append(
-                    Disagreement(
-                        row.key, column.id, numbers, f'"{row.label}" cột {column_name(column)}: {listed}.'
-                    )
-                )
-                extra_findings.extend(
-                    _disagreement_findings(spec, row.label, column, numbers, reports, chosen)
-                )
+                said = _disagreement(spec, row.label, column, numbers, reports, chosen)
+                disagreements.append(Disagreement(row.key, column.id, numbers, said.text()))
+                extra_findings.extend(_disagreement_findings(said, numbers, reports, chosen))
 
     _fill_periods(spec, cells)
     master = Master(cells, [], disagreements, changes, extra_findings)
@@ -276,7 +267,7 @@ def merge(
                 None if arrived is None else arrived.date() < deadline,
                 expected,
                 sub.answered if sub else 0,
-                sub.errors if sub else 0,
+                _errors(sub, master.findings),
                 _warnings(sub, master.findings, explained=False),
                 _warnings(sub, master.findings, explained=True),
             )
@@ -298,6 +289,13 @@ def _fill_periods(spec: Spec, cells: dict[tuple[str, str], MasterCell]) -> None:
         cells[(key, column)] = MasterCell(key, column, CellStatus.COMPUTED, value, flag=flag, derivation=how)
 
 
+def _errors(sub: Submission | None, merged: list[Finding]) -> int:
+    """The file's errors and the merge's errors on it (a cross-agency rule)."""
+    if sub is None:
+        return 0
+    return sub.errors + sum(1 for f in merged if f.sha256 == sub.sha256 and f.severity is Severity.ERROR)
+
+
 def _warnings(sub: Submission | None, merged: list[Finding], explained: bool) -> int:
     """The file's warnings and the merge's warnings on it, explained ones or the others."""
     if sub is None:
@@ -310,16 +308,16 @@ def _warnings(sub: Submission | None, merged: list[Finding], explained: bool) ->
     )
 
 
-def _disagreement_findings(
+def _disagreement(
     spec: Spec,
     label: str,
     column: Column,
     numbers: dict[str, float | None],
     reports: dict[str, Submission],
     kept: MasterCell,
-) -> list[Finding]:
-    """One warning on each agency's file: both files, both values, and what the master keeps."""
-    key = kept.key
+) -> Message:
+    """Both files, both values, and what the master keeps (the "Chênh lệch" sheet and the
+    warning on each file say the same)."""
     told = "; ".join(
         part(
             "agency-reported",
@@ -335,22 +333,27 @@ def _disagreement_findings(
         variant = "cell-kept-lead" if kept.status is CellStatus.REPORTED else "cell-kept"
     else:
         variant = "cell-none"
+    return Message("agencies-disagree", variant, fields)
+
+
+def _disagreement_findings(
+    said: Message, numbers: dict[str, float | None], reports: dict[str, Submission], kept: MasterCell
+) -> list[Finding]:
+    """One warning on each agency's file."""
+    key, column = kept.key, kept.column
     found = []
     for agency in numbers:
         sub = reports[agency]
         found.append(
-            finding(
-                "agencies-disagree",
-                variant,
+            said.finding(
                 file=sub.file,
                 sha256=sub.sha256,
                 agency=agency,
                 sheet=sub.sheet,
-                cell=sub.cells.address((key, column.id)),
+                cell=sub.cells.address((key, column)),
                 row_key=key,
-                column=column.id,
+                column=column,
                 justification=sub.notes.get(key, ""),
-                **fields,
             )
         )
     return found

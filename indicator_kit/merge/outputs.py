@@ -13,12 +13,12 @@ from xlsxwriter.worksheet import Worksheet
 
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.numbers import ValueFlag, format_number
-from indicator_kit.collect.report import neutralise
+from indicator_kit.collect.report import SEVERITY_TEXT, neutralise
 from indicator_kit.files import ensure_replaceable, write_atomic
+from indicator_kit.finding_labels import code_label
 from indicator_kit.findings import Finding
 from indicator_kit.merge.annex import ANNEX_SHEET, build_annex, draw_annex_sheet
 from indicator_kit.merge.core import CellStatus, Master, MasterCell
-from indicator_kit.rules import column_name
 from indicator_kit.template.layout import build_master_layout
 from indicator_kit.template.xlsx import (
     FONT,
@@ -130,7 +130,9 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
         }
     )
     f = Formats(wb)
-    names = {column.id: column_name(column) for column in c.columns}
+    names = {column.id: column.title for column in c.columns}  # as printed: "Năm 2021"
+    agency_name = {a.slug: a.short_name for a in spec.agencies}
+    row_label = {key: row.label for key, row in spec.row_by_key.items()}
     draw_annex_sheet(wb, wb.add_worksheet(ANNEX_SHEET), build_annex(spec, master.cells), c.recipient.name)
     _main_sheet(wb.add_worksheet("Phụ lục 2"), spec, master, f, wb)
     _table(
@@ -161,7 +163,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
                 cell.value,
                 STATUS_TEXT[cell.status],
                 FLAG_TEXT[cell.flag],
-                cell.agency,
+                agency_name.get(cell.agency, cell.agency),
                 cell.derivation or cell.source_file,
                 cell.source_sha256,
                 _time(cell.saved_at),
@@ -172,83 +174,113 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
         [32, 6, 40, 9, 22, 12, 20, 12, 24, 34, 20, 17, 40],
     )
     _status_sheet(wb.add_worksheet("Tình trạng nộp"), f, spec, verdicts)
+    # people's columns first (names, titles, words); the machine codes after, for filtering
     _table(
         wb.add_worksheet("Lỗi"),
         f,
         [
-            "Tệp",
             "Đơn vị",
+            "Tệp",
             "Sheet",
             "Ô",
-            "Mã dòng",
+            "Chỉ tiêu",
             "Cột",
             "Mức độ",
-            "Mã lỗi",
-            "Quy tắc",
+            "Loại",
             "Nội dung",
             "Giải trình",
+            "Mã lỗi",
+            "Quy tắc",
+            "Mã dòng",
+            "Mã đơn vị",
         ],
         [
             [
+                agency_name.get(x.agency, x.agency),
                 x.file,
-                x.agency,
                 x.sheet,
                 x.cell,
-                x.row_key,
-                x.column,
-                x.severity.value,
-                x.code,
-                x.rule,
+                row_label.get(x.row_key, ""),
+                names.get(x.column, x.column),
+                SEVERITY_TEXT[x.severity],
+                code_label(x.code),
                 x.message,
                 x.justification,
+                x.code,
+                x.rule,
+                x.row_key,
+                x.agency,
             ]
             for x in findings
         ],
-        [30, 22, 12, 7, 32, 14, 9, 20, 22, 90, 40],
+        [22, 30, 12, 7, 40, 22, 9, 26, 90, 40, 20, 22, 32, 22],
+        printed=10,
     )
     _table(
         wb.add_worksheet("Chênh lệch"),
         f,
-        ["Mã dòng", "Chỉ tiêu", "Cột", "Số của các đơn vị", "Quy tắc", "Nội dung"],
+        ["Chỉ tiêu", "Cột", "Số của các đơn vị", "Nội dung", "Quy tắc", "Mã dòng"],
         [
             [
-                d.key,
-                spec.row_by_key[d.key].label,
+                row_label[d.key],
                 names[d.column],
-                "; ".join(f"{a}: {'' if v is None else format_number(v)}" for a, v in d.values.items()),
-                d.rule,
+                "; ".join(
+                    f"{agency_name.get(a, a)}: {'' if v is None else format_number(v)}"
+                    for a, v in d.values.items()
+                ),
                 d.message,
+                d.rule,
+                d.key,
             ]
             for d in master.disagreements
         ],
-        [32, 40, 22, 40, 28, 90],
+        [40, 22, 50, 90, 28, 32],
+        printed=4,
     )
     _table(
         wb.add_worksheet("Nộp lại"),
         f,
-        ["Đơn vị", "Mã dòng", "Chỉ tiêu", "Cột", "Giá trị cũ", "Giá trị mới", "Tệp cũ", "Tệp mới"],
+        [
+            "Đơn vị",
+            "Chỉ tiêu",
+            "Cột",
+            "Giá trị cũ",
+            "Giá trị mới",
+            "Tệp cũ",
+            "Tệp mới",
+            "Mã dòng",
+            "Mã đơn vị",
+        ],
         [
             [
-                ch.agency,
-                ch.key,
-                spec.row_by_key[ch.key].label,
+                agency_name.get(ch.agency, ch.agency),
+                row_label[ch.key],
                 names[ch.column],
                 ch.old,
                 ch.new,
                 ch.old_file,
                 ch.new_file,
+                ch.key,
+                ch.agency,
             ]
             for ch in master.changes
         ],
-        [22, 32, 40, 22, 14, 14, 30, 30],
+        [22, 40, 22, 14, 14, 30, 30, 32, 22],
+        printed=7,
     )
     wb.close()
     return buffer.getvalue()
 
 
 def _table(
-    ws: Worksheet, f: Formats, headers: list[str], rows: list[list[object]], widths: list[int]
+    ws: Worksheet,
+    f: Formats,
+    headers: list[str],
+    rows: list[list[object]],
+    widths: list[int],
+    printed: int | None = None,
 ) -> None:
+    """`printed`: how many leading columns print (the codes after them are for filtering on screen)."""
     for col, title in enumerate(headers):
         ws.write_string(0, col, title, f.header)
         ws.set_column(col, col, widths[col])
@@ -268,6 +300,8 @@ def _table(
     if rows:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
     print_setup(ws, repeat=(0, 0))
+    if printed is not None:
+        ws.print_area(0, 0, max(len(rows), 1), printed - 1)
 
 
 def _main_sheet(ws: Worksheet, spec: Spec, master: Master, f: Formats, wb: xlsxwriter.Workbook) -> None:

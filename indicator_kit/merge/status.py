@@ -20,14 +20,14 @@ def status_table(verdicts: Verdicts) -> str:
     state_width = max(len(s) for s in State)
     lines = [
         f"{'Đơn vị':<{width}}  {'Tình trạng':<{state_width}}  {'Thời hạn':<12}  {'Đã nhập':>11}  "
-        f"{'Lỗi':>4}  Việc cần làm"
+        f"{'Lỗi':>4}  {'Cảnh báo':>8}  {'Đã giải trình':>13}  Việc cần làm"
     ]
     for a in verdicts.agencies:
         why = f" ({'; '.join(a.reasons)})" if a.reasons and a.state is not State.ACCEPTED else ""
         sender = f" ({a.sender_note})" if a.sender_note else ""
         lines.append(
             f"{a.name:<{width}}  {a.state:<{state_width}}  {a.timing:<12}  {a.answered:>5}/{a.expected:<5}  "
-            f"{a.errors:>4}  {a.action}{why}{sender}"
+            f"{a.errors:>4}  {a.warnings:>8}  {a.explained:>13}  {a.action}{why}{sender}"
         )
     lines.append(verdicts.deadline_sentence)
     return "\n".join(lines)

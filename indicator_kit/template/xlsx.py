@@ -439,10 +439,17 @@ def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: Formats, feedback: Fe
         ws.write_string(3, c, title, f.header)
     severity_text = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
     body = f.cell("issue", wrap=True)
+    widths = [10, 40, 22, 10, 90]
     for r, (cell, label, column, severity, message) in enumerate(feedback.issues, start=4):
-        for c, text in enumerate([cell, label, column, severity_text.get(severity, severity), message]):
+        texts = [cell, label, column, severity_text.get(severity, severity), message]
+        for c, text in enumerate(texts):
             ws.write_string(r, c, text, body)
-    for c, width in enumerate([8, 40, 22, 10, 90]):
+        # wrapped text needs its height set: spreadsheet programs do not grow the row on opening
+        # (a column of width w holds about 1,2 × w characters of this font)
+        lines = max(-(-len(text) * 10 // (width * 12)) for text, width in zip(texts, widths, strict=True))
+        if lines > 1:
+            ws.set_row(r, 15 * lines)
+    for c, width in enumerate(widths):
         ws.set_column(c, c, width)
     ws.set_landscape()
     ws.set_paper(9)

@@ -18,7 +18,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -185,16 +185,25 @@ inbox_argument = click.argument(
 )
 
 
+def reading_options(command: F) -> F:
+    """The options of every command that reads returns (collect, merge, status, mail reminders),
+    given in one place so that the commands cannot drift apart."""
+    for option in reversed((as_of_option, accept_option, arrival_option, spec_dir_option)):
+        command = option(command)
+    return command
+
+
 def returns_options(
     ws: Workspace,
     accepted: tuple[str, ...],
-    as_of: date | None = None,
-    arrival: str = Arrival.INBOX.value,
+    as_of: datetime | None,
+    arrival: str,
     on_file: Callable[[Submission], None] | None = None,
 ) -> ReturnsOptions:
     """How every command that reads returns reads them: in the workspace's state, with the files
-    the officer accepted."""
-    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file, as_of, on_file, Arrival(arrival))
+    the officer accepted, as of the day given."""
+    day = as_of.date() if as_of else None
+    return ReturnsOptions(ws.state_dir, frozenset(accepted), ws.key_file, day, on_file, Arrival(arrival))
 
 
 @contextmanager
@@ -468,15 +477,14 @@ def generate_command(slugs: tuple[str, ...], out_dir: Path | None, spec_dir: Pat
     help="text: in cho người đọc; json: in các lỗi, cảnh báo dạng JSON cho script.",
 )
 @master_out_option
-@accept_option
-@arrival_option
-@spec_dir_option
+@reading_options
 @reports_errors
 def collect_command(
     inbox: Path | None,
     out_dir: Path | None,
     output_format: str,
     master_out: Path | None,
+    as_of: datetime | None,
     accepted: tuple[str, ...],
     arrival: str,
     spec_dir: Path | None,
@@ -490,7 +498,7 @@ def collect_command(
     master_out = master_out or out_dir or ws.master_dir
     out_dir = out_dir or ws.collect_dir
     with reading_progress(inbox, output_format == "text") as on_file:
-        options = returns_options(ws, accepted, arrival=arrival, on_file=on_file)
+        options = returns_options(ws, accepted, as_of, arrival, on_file)
         result = collect_campaign(plan, inbox, options, out_dir, master_out)
     run = result.returns
     print_upkeep(run, accepted)
@@ -507,13 +515,12 @@ def collect_command(
 @main.command("merge")
 @inbox_argument
 @folder_option("--out", "master_out", "Thư mục ghi bảng tổng hợp (mặc định: ket_qua/master).")
-@accept_option
-@arrival_option
-@spec_dir_option
+@reading_options
 @reports_errors
 def merge_command(
     inbox: Path | None,
     master_out: Path | None,
+    as_of: datetime | None,
     accepted: tuple[str, ...],
     arrival: str,
     spec_dir: Path | None,
@@ -526,9 +533,10 @@ def merge_command(
     master_out = master_out or ws.master_dir
     with reading_progress(inbox, True) as on_file:
         result = merge_campaign(
-            plan, inbox, returns_options(ws, accepted, arrival=arrival, on_file=on_file), master_out
+            plan, inbox, returns_options(ws, accepted, as_of, arrival, on_file), master_out
         )
     print_upkeep(result.returns, accepted)
+    print_run_notes(result.returns)
     master = result.returns.master
     counts = Counter(cell.status.value for cell in master.cells.values())
     click.echo(f"Bảng tổng hợp: {result.master.xlsx}")
@@ -542,21 +550,18 @@ def merge_command(
 
 @main.command("status")
 @inbox_argument
-@as_of_option
 @click.option(
     "--html",
     "html_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Nơi ghi trang tình hình nộp (mặc định: ket_qua/status.html).",
 )
-@accept_option
-@arrival_option
-@spec_dir_option
+@reading_options
 @reports_errors
 def status_command(
     inbox: Path | None,
-    as_of: datetime | None,
     html_path: Path | None,
+    as_of: datetime | None,
     accepted: tuple[str, ...],
     arrival: str,
     spec_dir: Path | None,
@@ -570,9 +575,8 @@ def status_command(
 
     ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     html_path = html_path or ws.status_html
-    day = as_of.date() if as_of else None
     with reading_progress(inbox, True) as on_file:
-        options = returns_options(ws, accepted, day, arrival, on_file)
+        options = returns_options(ws, accepted, as_of, arrival, on_file)
         result = campaign_status(plan, inbox, options, html_path)
     run = result.returns
     print_upkeep(run, accepted)
@@ -788,7 +792,6 @@ def mail_drafts(
 
 @mail.command("reminders")
 @inbox_argument
-@as_of_option
 @click.option(
     "--reply-by",
     "reply_by",
@@ -804,16 +807,16 @@ def mail_drafts(
     help="Thư mục biểu mẫu để đính kèm lại cho đơn vị chưa nộp (mặc định: ket_qua/templates).",
 )
 @folder_option("--out", "out_dir", "Thư mục ghi thư (mặc định: ket_qua/mail/reminders).")
-@accept_option
-@spec_dir_option
+@reading_options
 @reports_errors
 def mail_reminders(
     inbox: Path | None,
-    as_of: datetime | None,
     reply_by: datetime | None,
     templates: Path | None,
     out_dir: Path | None,
+    as_of: datetime | None,
     accepted: tuple[str, ...],
+    arrival: str,
     spec_dir: Path | None,
 ) -> None:
     """Thư nhắc nộp và thư đề nghị sửa.
@@ -824,9 +827,8 @@ def mail_reminders(
     ws, inbox, spec_dir, plan = reading_returns(inbox, spec_dir)
     out_dir = out_dir or ws.mail_dir / "reminders"
     templates = templates or ws.templates_dir
-    day = as_of.date() if as_of else None
     with reading_progress(inbox, True) as on_file:
-        options = returns_options(ws, accepted, day, on_file=on_file)
+        options = returns_options(ws, accepted, as_of, arrival, on_file)
         reply = reply_by.date() if reply_by else None
         result = remind_campaign(plan, spec_dir, inbox, options, out_dir, templates, reply)
     print_upkeep(result.returns, accepted)

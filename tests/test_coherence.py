@@ -446,3 +446,38 @@ def test_feedback_for_every_agency_that_must_act(campaign: Path, tmp_path: Path)
         catch_exceptions=False,
     )
     assert {p.stem for p in (out / "feedback").iterdir()} == {PERIODS_BLANK, WITH_ERROR}
+
+
+READING_OPTIONS = {"as_of", "accepted", "arrival", "spec_dir"}
+
+
+@pytest.mark.parametrize("argv", [["collect"], ["merge"], ["status"], ["mail", "reminders"]])
+def test_every_command_that_reads_returns_takes_the_same_options(argv: list[str]) -> None:
+    command = main
+    for name in argv:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    assert {p.name for p in command.params} >= READING_OPTIONS
+
+
+@pytest.mark.parametrize("argv", [["collect"], ["merge"], ["mail", "reminders"]])
+def test_as_of_leaves_out_later_arrivals_in_every_command(
+    argv: list[str], campaign: Path, tmp_path: Path
+) -> None:
+    """The second file of the agency that resubmits arrived on 3 May: as of 2 May, each command
+    says it is not counted (collect and merge as status always did)."""
+    outputs = {
+        "collect": ["--out", str(tmp_path / "collect"), "--master-out", str(tmp_path / "master")],
+        "merge": ["--out", str(tmp_path / "master")],
+        "reminders": ["--out", str(tmp_path / "mail"), "--templates", str(campaign / "templates")],
+    }[argv[-1]]
+    result = CliRunner().invoke(
+        main,
+        [*argv, str(campaign / "inbox"), "--as-of", "2024-05-02", "--arrival", "inbox", *outputs],
+        catch_exceptions=False,
+    )
+    assert "Không tính khdt_lan2.xlsx: nhận ngày 03/5/2024, sau ngày 02/5/2024." in result.output
+    if argv == ["merge"]:
+        import pandas as pd
+
+        frame = pd.read_csv(tmp_path / "master" / "master_long.csv", encoding="utf-8-sig")
+        assert set(frame[frame.agency == RESUBMITS].source_file) == {"khdt_lan1.xlsx"}

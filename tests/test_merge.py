@@ -178,6 +178,9 @@ def test_long_csv_and_workbook(spec: Spec, plan: Plan, master, inbox: Path, tmp_
         "value-invalid",
     )
     assert bad[header.index("Đơn vị")] == "Sở Xây dựng" and bad[header.index("Cột")] == "Năm 2019"
+    message = next(row[header.index("Nội dung")] for row in problems.iter_rows(min_row=2))
+    code = next(row[header.index("Mã lỗi")] for row in problems.iter_rows(min_row=2))
+    assert message.alignment.wrap_text and not code.alignment.wrap_text  # sentences wrap, codes do not
     changes = wb["Nộp lại"]
     header = [c.value for c in changes[1]]
     changed = next(

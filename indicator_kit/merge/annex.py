@@ -171,6 +171,8 @@ def lines_needed(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column `width` wide (word wrapping, estimated; a word
     longer than the column breaks inside it)."""
     room = max(1, int(width * CHARS_PER_WIDTH))
+    if len(text) <= room and "\n" not in text:  # most labels: no need to lay out the words
+        return 1
     lines = 0
     for paragraph in text.split("\n"):
         used, count = 0, 1

@@ -17,7 +17,7 @@ from indicator_kit.collect.report import SEVERITY_TEXT, neutralise
 from indicator_kit.files import ensure_replaceable, write_atomic
 from indicator_kit.finding_labels import code_label
 from indicator_kit.findings import Finding
-from indicator_kit.merge.annex import ANNEX_SHEET, build_annex, draw_annex_sheet
+from indicator_kit.merge.annex import ANNEX_SHEET, LINE_POINTS, build_annex, draw_annex_sheet, lines_needed
 from indicator_kit.merge.core import CellStatus, Master, MasterCell
 from indicator_kit.template.layout import build_master_layout
 from indicator_kit.template.xlsx import (
@@ -272,6 +272,9 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
     return buffer.getvalue()
 
 
+WRAPPED_WIDTH = 40  # characters
+
+
 def _table(
     ws: Worksheet,
     f: Formats,
@@ -284,10 +287,21 @@ def _table(
     for col, title in enumerate(headers):
         ws.write_string(0, col, title, f.header)
         ws.set_column(col, col, widths[col])
-    body = f.cell("table")
+    # Columns this wide hold sentences (messages, labels, notes): they wrap instead of running
+    # into the next column.
+    wrapped = [col for col, width in enumerate(widths) if width >= WRAPPED_WIDTH]
+    bodies = [f.cell("table", wrap=col in wrapped) for col in range(len(widths))]
     write_string, write_number = ws.write_string, ws.write_number  # tens of thousands of cells
     for r, values in enumerate(rows, start=1):
+        # the row as tall as its longest sentence: neither Excel nor LibreOffice sizes it on opening
+        lines = max(
+            (lines_needed(text, widths[col]) for col in wrapped if type(text := values[col]) is str),
+            default=1,
+        )
+        if lines > 1:
+            ws.set_row(r, LINE_POINTS * lines)
         for col, value in enumerate(values):
+            body = bodies[col]
             if type(value) is str:
                 write_string(r, col, value, body)
             elif value is None:

@@ -7,13 +7,15 @@ zip, and an .xls file's number formats with xlrd, only when a question needs the
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from xml.etree import ElementTree as PlainElementTree
 
 from defusedxml import ElementTree
@@ -354,8 +356,19 @@ PERCENT_BUILTIN_FORMATS = {9: "0%", 10: "0.00%"}  # ECMA-376 §18.8.30
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 
 
-def _percent_styles(styles_xml: bytes) -> dict[int, str]:
-    """Cell style index → format code, for the styles whose number format is a percentage."""
+_BUILTIN_PERCENT_ID = re.compile(
+    rb'numFmtId="(?:%s)"' % b"|".join(str(i).encode() for i in PERCENT_BUILTIN_FORMATS)
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _percent_styles(styles_xml: bytes) -> Mapping[int, str]:
+    """Cell style index → format code, for the styles whose number format is a percentage.
+    Returns of one template saved by one program share their styles, so each worker parses a
+    styles part once; most have no percentage format at all, which shows without parsing (a
+    format code with a percent sign has it literally in the XML)."""
+    if b"%" not in styles_xml and _BUILTIN_PERCENT_ID.search(styles_xml) is None:
+        return MappingProxyType({})
     root = _parse_xml(styles_xml)
     codes = dict(PERCENT_BUILTIN_FORMATS)
     for fmt in root.iterfind("main:numFmts/main:numFmt", _NS):
@@ -369,7 +382,7 @@ def _percent_styles(styles_xml: bytes) -> dict[int, str]:
         code = codes.get(int(xf.get("numFmtId", "0")))
         if code is not None:
             found[index] = code
-    return found
+    return MappingProxyType(found)
 
 
 def _percent_cells(

@@ -177,6 +177,14 @@ spec_dir_option = click.option(
     "mặc định: workbook_specs/ của thư mục làm việc.",
 )
 
+agency_option = click.option(
+    "--agency",
+    "slugs",
+    multiple=True,
+    metavar="MÃ",
+    help="Chỉ đơn vị này (mã trong agencies.yaml, ví dụ so_y_te); lặp lại để chọn nhiều đơn vị.",
+)
+
 inbox_argument = click.argument(
     "inbox",
     required=False,
@@ -430,13 +438,7 @@ def spec_show(slug: str, spec_dir: Path | None) -> None:
 
 
 @main.command("generate")
-@click.option(
-    "--agency",
-    "slugs",
-    multiple=True,
-    metavar="MÃ",
-    help="Chỉ đơn vị này (mã trong agencies.yaml, ví dụ so_y_te); lặp lại để chọn nhiều đơn vị.",
-)
+@agency_option
 @folder_option("--out", "out_dir", "Thư mục ghi biểu mẫu (mặc định: ket_qua/templates).")
 @spec_dir_option
 @reports_errors
@@ -745,13 +747,7 @@ def mail() -> None:
 
 
 @mail.command("drafts")
-@click.option(
-    "--agency",
-    "slugs",
-    multiple=True,
-    metavar="MÃ",
-    help="Chỉ đơn vị này (mã trong agencies.yaml, ví dụ so_y_te); lặp lại để chọn nhiều đơn vị.",
-)
+@agency_option
 @click.option(
     "--templates",
     type=click.Path(file_okay=False, path_type=Path),

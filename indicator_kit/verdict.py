@@ -212,6 +212,12 @@ class Verdicts:
     def count(self, state: State) -> int:
         return sum(1 for a in self.agencies if a.state is state)
 
+    def still_open(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings somebody still acts on: not those of a file its agency has replaced, or
+        of a copy of a file already counted (findings.json and findings.csv keep them all)."""
+        replaced = {f.file for f in self.files if f.role in (FileRole.SUPERSEDED, FileRole.DUPLICATE)}
+        return [f for f in findings if f.file not in replaced]
+
     @property
     def all_done(self) -> bool:
         """Nothing is left for an agency to do (warnings are for the officer to look at)."""

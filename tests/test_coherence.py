@@ -481,3 +481,16 @@ def test_as_of_leaves_out_later_arrivals_in_every_command(
 
         frame = pd.read_csv(tmp_path / "master" / "master_long.csv", encoding="utf-8-sig")
         assert set(frame[frame.agency == RESUBMITS].source_file) == {"khdt_lan1.xlsx"}
+
+
+def test_the_master_lists_what_is_still_to_act_on(campaign: Path, four_views: dict) -> None:
+    """The master's Lỗi sheet, like findings.xlsx, leaves out the findings of a file its agency
+    has replaced (khdt_lan1.xlsx had a value that is not a number; khdt_lan2.xlsx replaced it);
+    findings.csv keeps them, for the record."""
+    problems = openpyxl.load_workbook(campaign / "state" / "master" / "PL2_tong_hop.xlsx")["Lỗi"]
+    header = [c.value for c in problems[1]]
+    files = {row[header.index("Tệp")] for row in problems.iter_rows(min_row=2, values_only=True)}
+    assert "xay_dung.xlsx" in files and "khdt_lan1.xlsx" not in files
+    assert "khdt_lan1.xlsx,value-invalid" in (campaign / "state" / "collect" / "findings.csv").read_text(
+        encoding="utf-8-sig"
+    )

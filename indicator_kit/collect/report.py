@@ -21,7 +21,7 @@ from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
 from indicator_kit.template.layout import COLUMN_TITLES
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
-from indicator_kit.verdict import FileRole, blank_cells
+from indicator_kit.verdict import blank_cells
 
 if TYPE_CHECKING:
     from indicator_kit.plan import Plan
@@ -159,10 +159,8 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
     error = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "font_color": "#9C0006"})
     names = {a.slug: a.short_name for a in spec.agencies}
     titles = {c.id: c.title for c in spec.campaign.columns}
-    files = {f.file: f for f in verdicts.files}
-    replaced = {name for name, f in files.items() if f.role in (FileRole.SUPERSEDED, FileRole.DUPLICATE)}
     rows = []
-    for p in problems(f for f in findings if f.severity is not Severity.INFO and f.file not in replaced):
+    for p in problems(f for f in verdicts.still_open(findings) if f.severity is not Severity.INFO):
         f = p.first
         label = spec.row_by_key[f.row_key].label if f.row_key in spec.row_by_key else ""
         columns = list(dict.fromkeys(titles.get(c, c) for c in p.columns if c))

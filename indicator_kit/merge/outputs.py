@@ -211,7 +211,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
                 x.row_key,
                 x.agency,
             ]
-            for x in findings
+            for x in verdicts.still_open(findings)  # as findings.xlsx: a replaced file is history
         ],
         [22, 30, 12, 7, 40, 22, 9, 26, 90, 40, 20, 22, 32, 22],
         printed=10,

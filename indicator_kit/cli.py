@@ -650,17 +650,19 @@ def print_collect_summary(loaded: Spec, run: Returns, out_dir: Path, feedback: l
     if lines:
         click.echo("\n".join(lines))
     submissions = run.submissions
-    merged = run.master.findings  # agencies disagreeing, cross-agency rules: on the files concerned
-    errors = sum(s.errors for s in submissions) + sum(1 for f in merged if f.severity is Severity.ERROR)
-    warnings = sum(s.warnings for s in submissions) + sum(
-        1 for f in merged if f.severity is Severity.WARNING and not f.justification
-    )
+    # what is still to act on, as the agencies' lines and the status say: the merge's findings
+    # (agencies disagreeing, cross-agency rules) counted, a replaced file's not
+    still_open = run.verdicts.still_open(run.findings)
+    errors = sum(1 for f in still_open if f.severity is Severity.ERROR)
+    warnings = sum(1 for f in still_open if f.severity is Severity.WARNING and not f.justification)
     refused = sum(1 for s in submissions if s.refused)
     opened = sum(1 for s in submissions if s.opened)  # an e-mail or zip: counted by the workbooks inside
+    replaced = len(run.verdicts.set_aside)
     mail = f", lấy từ {opened} thư/tệp nén" if opened else ""
+    older = f", {replaced} tệp đã được thay hoặc trùng" if replaced else ""
     click.echo(
-        f"Tổng cộng: {len(submissions) - opened} tệp ({refused} không đọc được{mail}), "
-        f"{errors} lỗi, {warnings} cảnh báo."
+        f"Tổng cộng: {len(submissions) - opened} tệp ({refused} không đọc được{mail}{older}), "
+        f"{errors} lỗi, {warnings} cảnh báo{' trong các tệp đang dùng' if replaced else ''}."
     )
     print_run_notes(run)
     click.echo(agency_summary(run.verdicts))

@@ -212,11 +212,17 @@ class Verdicts:
     def count(self, state: State) -> int:
         return sum(1 for a in self.agencies if a.state is state)
 
+    @property
+    def set_aside(self) -> frozenset[str]:
+        """The files that no longer count: replaced by a later file of their agency, or copies of
+        a file counted already."""
+        return frozenset(f.file for f in self.files if f.role in (FileRole.SUPERSEDED, FileRole.DUPLICATE))
+
     def still_open(self, findings: Iterable[Finding]) -> list[Finding]:
-        """The findings somebody still acts on: not those of a file its agency has replaced, or
-        of a copy of a file already counted (findings.json and findings.csv keep them all)."""
-        replaced = {f.file for f in self.files if f.role in (FileRole.SUPERSEDED, FileRole.DUPLICATE)}
-        return [f for f in findings if f.file not in replaced]
+        """The findings somebody still acts on: not those of a file set aside (findings.json and
+        findings.csv keep them all)."""
+        aside = self.set_aside
+        return [f for f in findings if f.file not in aside]
 
     @property
     def all_done(self) -> bool:

@@ -114,6 +114,9 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
     assert re.search(r"Ngày \d\d/\d\d?/2024: đã quá hạn nộp \d+ ngày \(trước ngày 05/5/2024\)\.", stdout)
     frame = load_master(out / "master" / "master_long.csv")
     assert "lien_minh_htx" not in set(frame.agency)  # never returned: nothing in the master is theirs
+    # every figure as typed (Cục Thống kê's row in triệu đồng converted without binary noise)
+    raw = (out / "master" / "master_long.csv").read_text(encoding="utf-8-sig")
+    assert not re.search(r",-?\d+\.\d{9,},", raw)
     kh = frame[(frame.key == "tpkt.dn.so_luong.nha_nuoc") & (frame.column == "y2020")].iloc[0]
     assert kh.source_file.endswith("_lan2.xlsx") and kh.status == "reported"
     assert (out / "master" / "PL2_tong_hop.xlsx").exists() and (out / "status.html").exists()

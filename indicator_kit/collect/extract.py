@@ -449,7 +449,8 @@ def _input_row(
                 add("count-not-whole", r, c, row.key, column, value=value, **place())
                 usable = False
             if usable and verdict.kind == "convert":
-                value = value * verdict.factor
+                # 15 significant digits: a conversion must not add binary noise (6 555 028,1, not …,100000001)
+                value = float(f"{value * verdict.factor:.15g}")
             if usable:
                 usable_numbers[column] = value
         builder.add(p.status, value, p.text, usable)

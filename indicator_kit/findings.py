@@ -175,11 +175,11 @@ CODES: dict[str, Code] = {
                 "The file vanished or was rewritten while it was read; it was not judged (nothing of it is "
                 "recorded). The other files are unaffected."
             ),
-            "Đợi việc lưu tệp vào hộp thư xong rồi chạy lại lệnh.",
+            "Đợi việc lưu tệp vào thư mục nhận xong.",
             variants={
-                "deleted": "Tệp đã bị xóa hoặc đổi tên khỏi hộp thư trong khi chạy." + _CHANGED,
+                "deleted": "Tệp đã bị xóa hoặc đổi tên khỏi thư mục nhận trong khi chạy." + _CHANGED,
                 "replaced": "Tệp đã được thay bằng một mục không phải tệp trong khi chạy." + _CHANGED,
-                "deleted-after-reading": "Tệp đã bị xóa khỏi hộp thư ngay sau khi đọc." + _CHANGED,
+                "deleted-after-reading": "Tệp đã bị xóa khỏi thư mục nhận trong lúc đang xử lý." + _CHANGED,
                 "rewritten": "Tệp được ghi lại (thay đổi) trong khi đọc." + _CHANGED,
             },
         ),
@@ -513,12 +513,12 @@ CODES: dict[str, Code] = {
                 "thousands-dot": _PLACE
                 + (
                     ' ghi "{text}", có thể hiểu là {reading:n} hoặc {alternative:n}; đã đọc là {value:n} '
-                    "(theo cách viết tiếng Việt (dấu chấm phân cách hàng nghìn))."
+                    "(theo cách viết tiếng Việt: dấu chấm phân cách hàng nghìn)."
                 ),
                 "decimal-comma": _PLACE
                 + (
                     ' ghi "{text}", có thể hiểu là {reading:n} hoặc {alternative:n}; đã đọc là {value:n} '
-                    "(theo cách viết tiếng Việt (dấu phẩy thập phân))."
+                    "(theo cách viết tiếng Việt: dấu phẩy thập phân)."
                 ),
             },
         ),
@@ -563,7 +563,7 @@ CODES: dict[str, Code] = {
                 "date": _PLACE
                 + (
                     ' chứa ngày {date} chứ không phải số: Excel tự đổi số gõ kiểu "{day:d}.{month:d}" hoặc '
-                    '"{day:d}/{month:d}" thành ngày tháng, nên số định gõ (có thể là {day:d},{month:d}) đã '
+                    '"{day:d}/{month:d}" thành ngày tháng, nên số định nhập (có thể là {day:d},{month:d}) đã '
                     "mất."
                 ),
                 "time": _PLACE + " chứa giờ ({time}) chứ không phải số.",
@@ -656,8 +656,10 @@ CODES: dict[str, Code] = {
             variants={
                 "between": _PLACE
                 + " là {value:n}, ngoài khoảng thường gặp của chỉ tiêu ({low:n} – {high:n}).",
-                "at-least": _PLACE + " là {value:n}, ngoài khoảng thường gặp của chỉ tiêu ({low:n} –).",
-                "at-most": _PLACE + " là {value:n}, ngoài khoảng thường gặp của chỉ tiêu (– {high:n}).",
+                "at-least": _PLACE
+                + " là {value:n}, thấp hơn mức thường gặp của chỉ tiêu (thường từ {low:n} trở lên).",
+                "at-most": _PLACE
+                + " là {value:n}, cao hơn mức thường gặp của chỉ tiêu (thường không quá {high:n}).",
             },
         ),
         _C(
@@ -673,7 +675,7 @@ CODES: dict[str, Code] = {
                 ),
                 "points": _PLACE
                 + (
-                    " là {value:n}, năm trước {before:n}: thay đổi {change:n} điểm, lớn hơn mức thường gặp "
+                    " là {value:n}, năm trước {before:n} (chênh {change:n}): thay đổi lớn hơn mức thường gặp "
                     "của chỉ tiêu."
                 ),
             },

@@ -67,7 +67,8 @@ CHANGED_FILL = "#FCE4D6"
 
 
 def _time(value: datetime | None) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else ""
+    """A moment as the sheets show it to people: day/month/year, hours (UTC, as every moment of a run)."""
+    return value.astimezone(UTC).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def long_csv(spec: Spec, master: Master) -> bytes:

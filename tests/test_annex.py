@@ -218,6 +218,10 @@ def test_annex_sheet_values_formats_and_marks(spec: Spec, campaign: Path) -> Non
     count = ws.cell(row_of["kt.kcn.so_luong"], first_value)
     assert count.value is None  # Ban Quản lý did not report: nothing shown
     notes = [t for t in texts if t.startswith("(")]
+    # a rejected value is left out of print, and the legend says a blank may be one
+    assert any(
+        t.startswith("Ô để trống: chưa có số liệu, hoặc số liệu đang đề nghị đơn vị sửa") for t in texts
+    )
     assert "(*) Số liệu sơ bộ." in notes and "(**) Số liệu ước tính." in notes
     assert any(t.startswith("(a) Số tính toán") for t in notes)
 

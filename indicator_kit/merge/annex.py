@@ -33,7 +33,10 @@ FOOTNOTES = {
         "cuối kỳ hoặc tốc độ tăng bình quân); đơn vị báo cáo không nhập."
     ),
 }
-GENERAL_NOTE = f'Ô để trống: chưa có số liệu; dấu "{NO_DATA_TEXT}": không có số liệu.'
+GENERAL_NOTE = (
+    "Ô để trống: chưa có số liệu, hoặc số liệu đang đề nghị đơn vị sửa; "
+    f'dấu "{NO_DATA_TEXT}": không có số liệu.'
+)
 AGENCY_TITLE = "Đơn vị chủ trì, theo dõi, báo cáo"
 SHOWN = (CellStatus.REPORTED, CellStatus.CO_AGENCY, CellStatus.COMPUTED)
 

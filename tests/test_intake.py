@@ -260,6 +260,13 @@ def test_message_archived_and_recorded_in_the_ledger(
         verdict = db.execute("SELECT verdict FROM submissions WHERE sha256 = ?", (message_sha,)).fetchone()
     assert row == (SLUG, message_sha, name, AGENCY_ADDRESS, "Báo cáo Phụ lục 2", SENT.isoformat())
     assert verdict == ("opened",)
+    # findings.xlsx lists the message as opened, pointing to its workbook below, not "no agency"
+    import openpyxl
+
+    received = openpyxl.load_workbook(workspace.collect_dir / "findings.xlsx")["Tệp đã nhận"]
+    rows = list(received.iter_rows(min_row=2, values_only=True))
+    assert rows[0][:3] == (name, "(xem các tệp bên trong, ở các dòng sau)", "thư đã mở")
+    assert rows[1][1] != "(chưa rõ đơn vị)"
 
 
 def test_arrival_from_the_mail_date_when_asked(

@@ -21,7 +21,7 @@ from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
 from indicator_kit.template.layout import COLUMN_TITLES
 from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
-from indicator_kit.verdict import blank_cells
+from indicator_kit.verdict import FileRole, FileVerdict, blank_cells
 
 if TYPE_CHECKING:
     from indicator_kit.plan import Plan
@@ -194,14 +194,18 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
         wb.add_worksheet("Tệp đã nhận"),
         ["Tệp", "Đơn vị", "Tình trạng tệp", "Ghi chú"],
         [36, 36, 16, 80],
-        [
-            (body, [f.file, names.get(f.agency, "(chưa rõ đơn vị)"), str(f.role), f.note])
-            for f in verdicts.files
-        ],
+        [(body, [f.file, _agency_of(f, names), str(f.role), f.note]) for f in verdicts.files],
         header,
     )
     wb.close()
     return buffer.getvalue()
+
+
+def _agency_of(file: FileVerdict, names: dict[str, str]) -> str:
+    """An opened e-mail or zip belongs to nobody itself: its workbooks, listed after it, say whose."""
+    if file.role in (FileRole.MAIL, FileRole.ZIP):
+        return "(xem các tệp bên trong, ở các dòng sau)"
+    return names.get(file.agency, "(chưa rõ đơn vị)")
 
 
 def _sheet(

@@ -127,7 +127,7 @@ class AgencyVerdict:
     received_at: datetime | None  # arrival of the file the state is judged on
     current: Submission | None  # the file whose values are in the master
     files: tuple[FileVerdict, ...]  # every file of this agency in the run, in arrival order
-    expected: int
+    expected: int  # the cells the agency had to type (period cells left to the office not counted)
     answered: int
     errors: int
     warnings: int
@@ -271,12 +271,14 @@ def _first_error(sub: Submission) -> str:
 def _blank_required(spec: Spec, sub: Submission, expected: int) -> bool:
     """Whether a cell the agency must type is blank (a period cell the office computes is not)."""
     blank = expected - sub.answered
-    if blank <= 0:
-        return False
-    computed = office_computes(spec, sub.agency or "")
+    return blank > 0 and blank > _left_to_the_office(spec, sub)
+
+
+def _left_to_the_office(spec: Spec, sub: Submission) -> int:
+    """The period cells the agency left blank for the office to compute."""
     answered = (Status.NUMBER, Status.NO_DATA)
-    left = sum(1 for k in computed if (c := sub.cells.get(k)) is None or c.status not in answered)
-    return blank > left
+    computed = office_computes(spec, sub.agency or "")
+    return sum(1 for k in computed if (c := sub.cells.get(k)) is None or c.status not in answered)
 
 
 def blank_cells(spec: Spec, sub: Submission) -> dict[str, list[str]]:
@@ -414,6 +416,7 @@ def judge(
         if current is not None:
             state = _state_of(current, count, expected, spec)
             received_at = status.received_at if status else None
+            expected -= _left_to_the_office(spec, current)  # shown: what the agency had to type
         elif unusable:
             state = State.NEEDS_FIX
             received_at = received_time(subs_by_file[unusable[-1].file], arrivals)

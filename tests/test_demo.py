@@ -109,6 +109,11 @@ def test_demo_scenarios(demo: tuple[Path, str]) -> None:
     assert status["Sở Kế hoạch và Đầu tư"] is State.WARNINGS
     assert status["Ban Quản lý Khu kinh tế"] in (State.WARNINGS, State.NEEDS_FIX)
     assert status["Sở Xây dựng"] is State.ACCEPTED  # numbers typed as text: recorded, nobody acts
+    # Sở Công Thương left its "Giai đoạn 2019–2023" cells for the office to compute: all it had
+    # to type is typed (not "381/400" beside "đạt")
+    sct = next(line for line in status_part.splitlines() if line.startswith("Sở Công Thương"))
+    typed, required = map(int, re.search(r"(\d+)/(\d+)", sct).groups())
+    assert typed == required and "đạt" in sct
     late = next(line for line in status_part.splitlines() if line.startswith("Sở Nội vụ"))
     assert "muộn" in late and "đạt" in late
     assert re.search(r"Ngày \d\d/\d\d?/2024: đã quá hạn nộp \d+ ngày \(trước ngày 05/5/2024\)\.", stdout)

@@ -523,7 +523,9 @@ def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: Formats) -> None:
     wrapped = f.cell("guide", wrap=True)
     wrapped.set_border(0)
     for r, (text, fmt) in enumerate(lines):
-        count = lines_needed(text, GUIDE_WIDTH)
+        # the guide is in the template's sans-serif font, wider than the annex's Times New Roman
+        # that lines_needed is measured on: a line fits less, and a clipped last line loses words
+        count = lines_needed(text, GUIDE_WIDTH * 0.85)
         ws.write_string(r, 0, text, wrapped if count > 1 else fmt)
         if count > 1:
             ws.set_row(r, LINE_POINTS * count)

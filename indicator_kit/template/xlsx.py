@@ -38,7 +38,7 @@ FAIL_FILL = "#F4B6B6"
 
 WIDTHS = {"tt": 5, "label": 40, "unit": 9, "agencies": 24, "note": 16, "check": 20, "key": 30}
 VALUE_WIDTH, PERIOD_WIDTH = 9, 11
-GUIDE_WIDTH = 140
+GUIDE_WIDTH = 100  # the column's print width fits an A4 landscape page (LibreOffice does not shrink it)
 
 _TYPE_HINT = {
     ValueType.COUNT: ("số nguyên không âm", "Số nguyên, không âm."),
@@ -523,9 +523,7 @@ def _draw_guide(ws: Worksheet, layout: TemplateLayout, f: Formats) -> None:
     wrapped = f.cell("guide", wrap=True)
     wrapped.set_border(0)
     for r, (text, fmt) in enumerate(lines):
-        # the guide is in the template's sans-serif font, wider than the annex's Times New Roman
-        # that lines_needed is measured on: a line fits less, and a clipped last line loses words
-        count = lines_needed(text, GUIDE_WIDTH * 0.85)
+        count = lines_needed(text, GUIDE_WIDTH)
         ws.write_string(r, 0, text, wrapped if count > 1 else fmt)
         if count > 1:
             ws.set_row(r, LINE_POINTS * count)

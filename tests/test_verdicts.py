@@ -590,12 +590,16 @@ def test_correction_letter_counts_what_its_attachment_lists_and_every_row_names_
         (unit_cell, "ĐVT", "Cảnh báo"),
     ]
     assert "triệu đồng" in rows[2][4] and "chưa có số liệu" in rows[1][4]
+    # the sheet says what it holds: errors to fix and a warning to look at
+    assert sheet["A1"].value.startswith("LỖI CẦN SỬA VÀ ĐIỂM CẦN XEM LẠI — ")
+    assert '"Ghi chú / nguồn số liệu"' in sheet["A2"].value
     assert "biểu còn 2 điểm cần sửa:" in body
     if note:
         assert "điểm cần xem lại" not in body and "Biểu có 1 cảnh báo đã có giải trình." in body
         assert f"Đã giải trình: {note}" in rows[2][4]
     else:
-        assert "biểu có 1 điểm cần xem lại (cảnh báo)" in body and "giải trình vào cột" in body
+        assert "biểu có 1 điểm cần xem lại (cảnh báo)" in body
+        assert 'giải trình vào cột "Ghi chú / nguồn số liệu"' in body
     assert 'sheet "Lỗi cần sửa" liệt kê chi tiết 3 điểm nêu trên' in body
     listed = [line for line in body.splitlines() if line.startswith("- ")]
     assert [re.match(r"- Ô ([A-Z]+\d+)", line).group(1) for line in listed] == [rows[0][0], rows[1][0]]  # type: ignore[union-attr]

@@ -426,13 +426,19 @@ def draw_row_heading(ws: Worksheet, lr: LayoutRow, col: dict[str, int], f: Forma
 
 
 def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: Formats, feedback: Feedback) -> None:
-    headers = ["Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung cần sửa"]
-    ws.write_string(0, 0, f"LỖI CẦN SỬA — {layout.agency.name}", f.heading)
+    headers = ["Ô", "Chỉ tiêu", "Cột", "Mức độ", "Nội dung"]
+    present = {severity for _, _, _, severity, _ in feedback.issues}
+    title = {
+        frozenset({"error"}): "LỖI CẦN SỬA",
+        frozenset({"warning"}): "ĐIỂM CẦN XEM LẠI",
+    }.get(frozenset(present), "LỖI CẦN SỬA VÀ ĐIỂM CẦN XEM LẠI")
+    ws.write_string(0, 0, f"{title} — {layout.agency.name}", f.heading)
     ws.write_string(
         1,
         0,
-        'Các ô cần sửa được tô đỏ trong sheet "Phụ lục 2"; di chuột vào ô để xem lý do. '
-        "Sửa xong, lưu và gửi lại tệp này.",
+        'Các ô cần sửa hoặc cần xem lại được tô đỏ trong sheet "Phụ lục 2"; di chuột vào ô để xem lý '
+        "do. Lỗi: sửa số liệu. Cảnh báo: nếu số liệu đúng, ghi giải trình vào cột "
+        f'"{COLUMN_TITLES["note"]}" của dòng đó. Xong, lưu và gửi lại tệp này.',
         f.info,
     )
     for c, title in enumerate(headers):
@@ -445,10 +451,9 @@ def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: Formats, feedback: Fe
         for c, text in enumerate(texts):
             ws.write_string(r, c, text, body)
         # wrapped text needs its height set: spreadsheet programs do not grow the row on opening
-        # (a column of width w holds about 1,2 × w characters of this font)
-        lines = max(-(-len(text) * 10 // (width * 12)) for text, width in zip(texts, widths, strict=True))
+        lines = max(lines_needed(text, width) for text, width in zip(texts, widths, strict=True))
         if lines > 1:
-            ws.set_row(r, 15 * lines)
+            ws.set_row(r, LINE_POINTS * lines)
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
     ws.set_landscape()

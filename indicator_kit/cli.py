@@ -998,7 +998,7 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     step(report_command)
     step(status_command, as_of=as_of)
     step(mail_reminders, as_of=as_of)
-    click.echo("\nXem kết quả / where to look:")
+    click.echo("\nXem kết quả:")
     for path, what in [
         (ws.master_dir / "PL2_tong_hop.xlsx", "bảng tổng hợp Phụ lục 2 (nguồn, tình trạng, lỗi, chênh lệch)"),
         (ws.master_dir / "master_long.csv", "số liệu dạng dài cho phân tích"),
@@ -1013,6 +1013,11 @@ def demo_command(ctx: click.Context, folder: Path | None, values_csv: Path | Non
     ]:
         click.echo(f"  {path}\n      {what}")
     click.echo(f"Thư mục làm việc của bản chạy thử: {ws.root} (hướng dẫn: {ws.root / 'HUONG_DAN.md'})")
+    # the simulated returns arrived in 2024: without --as-of, today is months after the deadline
+    day = as_of.strftime("%Y-%m-%d")
+    click.echo(
+        f"Chạy lại trong thư mục đó, tính đến ngày của bản chạy thử: indicator-kit status --as-of {day}"
+    )
 
 
 def command_path(command: click.Command) -> str:

@@ -39,8 +39,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_printed_paths_exist(demo: tuple[Path, str]) -> None:
     out, stdout = demo
-    listed = re.findall(r"^  (\S.*)$", stdout.split("Xem kết quả")[1], flags=re.M)
+    listed = re.findall(r"^  (\S.*)$", stdout.split("Xem kết quả:")[1], flags=re.M)
     assert len(listed) == 7
+    # the way back in, as of the demo's own day (not today, long after its deadline)
+    assert re.search(r"indicator-kit status --as-of 2024-05-\d\d$", stdout, flags=re.M)
     from email import message_from_bytes
 
     import openpyxl

@@ -16,6 +16,10 @@ class RowKind(StrEnum):
     INPUT = "input"
 
 
+# The catalog's units that count in percent (a value typed as 8,5 means 8,5 %).
+PERCENT_UNITS = frozenset({"%", "%/năm"})
+
+
 class ValueType(StrEnum):
     AMOUNT = "amount"  # money, area, per-capita values: decimal
     COUNT = "count"  # whole number >= 0

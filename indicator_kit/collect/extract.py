@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from indicator_kit.catalog.model import Column, Row, ValueType
+from indicator_kit.catalog.model import PERCENT_UNITS, Column, Row, ValueType
 from indicator_kit.collect import units
 from indicator_kit.collect.model import CellTable, CellTableBuilder, column_letters
 from indicator_kit.collect.numbers import (
@@ -23,8 +23,6 @@ from indicator_kit.collect.reader import RawSheet
 from indicator_kit.findings import Finding, Severity, finding
 from indicator_kit.rules import column_name
 from indicator_kit.template.layout import COLUMN_TITLES, LayoutRow, TemplateLayout
-
-PERCENT_UNITS = {"%", "%/năm"}
 
 
 def xl_rowcol_to_cell(row: int, col: int) -> str:

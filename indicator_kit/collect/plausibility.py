@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from statistics import median
 
-from indicator_kit.catalog.model import Column, Row, ValueType
+from indicator_kit.catalog.model import PERCENT_UNITS, Column, Row, ValueType
 from indicator_kit.catalog.plausibility import Band
 from indicator_kit.catalog.reference import ReferenceValue
 from indicator_kit.catalog.spec import Spec
@@ -32,7 +32,6 @@ from indicator_kit.collect.model import CellTable
 from indicator_kit.findings import Finding, finding
 from indicator_kit.rules import column_name
 
-PERCENT_UNITS = frozenset({"%", "%/năm"})
 LEVEL_TYPES = frozenset({ValueType.AMOUNT, ValueType.COUNT, ValueType.RATIO})
 SLIP_RATIO = 300  # a thousand-slip is ×1 000; anything beyond ×300 is not a real year-on-year move
 IN_LINE = 3.0  # "in line with": within a factor of 3

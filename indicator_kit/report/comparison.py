@@ -9,14 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from indicator_kit.catalog.model import Column, Row
+from indicator_kit.catalog.model import PERCENT_UNITS, Column, Row
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.merge.annex import vietnamese_number
 from indicator_kit.merge.core import CellStatus, MasterCell
 
 REPORT_FILE = "report.yaml"
-PERCENT_UNITS = ("%", "%/năm")
 
 
 class ReportSpecError(IndicatorKitError):

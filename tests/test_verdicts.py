@@ -590,6 +590,10 @@ def test_correction_letter_counts_what_its_attachment_lists_and_every_row_names_
         (unit_cell, "ĐVT", "Cảnh báo"),
     ]
     assert "triệu đồng" in rows[2][4] and "chưa có số liệu" in rows[1][4]
+    # the unit cell itself is marked in the returned sheet, with the reason as its comment
+    main_sheet = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))["Phụ lục 2"]
+    unit = main_sheet[unit_cell]
+    assert unit.fill.fgColor.rgb.endswith("F4B6B6") and "triệu đồng" in unit.comment.text
     # the sheet says what it holds: errors to fix and a warning to look at
     assert sheet["A1"].value.startswith("LỖI CẦN SỬA VÀ ĐIỂM CẦN XEM LẠI — ")
     assert '"Ghi chú / nguồn số liệu"' in sheet["A2"].value

@@ -91,6 +91,8 @@ def feedback_of(plan: Plan, sub: Submission, merged: Iterable[Finding] = ()) -> 
             fixed = ROW_CELL.get(f.code, "label")
             address = xl_rowcol_to_cell(layout.row_of[f.row_key], layout.col[fixed])
             column = COLUMN_TITLES[fixed]
+            previous = marks.get((f.row_key, fixed))  # the row's own cell (its unit, its label)
+            marks[(f.row_key, fixed)] = f"{previous}\n{f.shown}" if previous else f.shown
         label = spec.row_by_key[f.row_key].label if f.row_key in spec.row_by_key else ""
         issues.append((f.severity, (address, label, column, f.severity.value, f.shown)))
     for column, keys in blank_cells(spec, sub).items():

@@ -156,7 +156,7 @@ class Feedback:
 
     values: Mapping[tuple[str, str], object]
     notes: Mapping[str, str]
-    marks: Mapping[tuple[str, str], str]  # (row key, column id) → message shown on the cell
+    marks: Mapping[tuple[str, str], str]  # (row key, column id or "tt"/"label"/"unit") → message on the cell
     issues: list[tuple[str, str, str, str, str]]  # (cell, row label, column, severity, message)
 
 
@@ -306,6 +306,16 @@ def _draw_row(
     fill, bold = row_style(lr)
     locked = f.cell("text", bold=bold, italic=row.italic, fill=fill)
     draw_row_heading(ws, lr, col, f)
+    heading = {  # as draw_row_heading draws them, shaded as a cell to look at
+        "tt": (row.tt, {"align": "center"}),
+        "label": (row.label, {"italic": row.italic, "indent": max(0, lr.depth - 1), "wrap": True}),
+        "unit": (row.unit or "", {"align": "center"}),
+    }
+    for name, (text, style) in heading.items():
+        mark = marks.get((row.key, name))  # a finding on the row itself (a unit changed…)
+        if mark:
+            ws.write_string(r, col[name], text, f.cell(name, bold=bold, fill=FAIL_FILL, **style))
+            ws.write_comment(r, col[name], mark, {"author": "indicator-kit", "x_scale": 3, "y_scale": 2})
     agencies = layout.agencies_text(lr) if not lr.is_context else ""
     ws.write_string(r, col["agencies"], agencies, f.cell("agencies", fill=fill, wrap=True))
     height = row_height(lr, agencies, WIDTHS)

@@ -305,17 +305,8 @@ def _draw_row(
     row, r, col = lr.row, lr.sheet_row, layout.col
     fill, bold = row_style(lr)
     locked = f.cell("text", bold=bold, italic=row.italic, fill=fill)
-    draw_row_heading(ws, lr, col, f)
-    heading = {  # as draw_row_heading draws them, shaded as a cell to look at
-        "tt": (row.tt, {"align": "center"}),
-        "label": (row.label, {"italic": row.italic, "indent": max(0, lr.depth - 1), "wrap": True}),
-        "unit": (row.unit or "", {"align": "center"}),
-    }
-    for name, (text, style) in heading.items():
-        mark = marks.get((row.key, name))  # a finding on the row itself (a unit changed…)
-        if mark:
-            ws.write_string(r, col[name], text, f.cell(name, bold=bold, fill=FAIL_FILL, **style))
-            ws.write_comment(r, col[name], mark, {"author": "indicator-kit", "x_scale": 3, "y_scale": 2})
+    # a finding on the row itself (a unit typed in another unit, an edited label) marks its cell
+    draw_row_heading(ws, lr, col, f, {n: m for n in HEADING_CELLS if (m := marks.get((row.key, n)))})
     agencies = layout.agencies_text(lr) if not lr.is_context else ""
     ws.write_string(r, col["agencies"], agencies, f.cell("agencies", fill=fill, wrap=True))
     height = row_height(lr, agencies, WIDTHS)
@@ -340,9 +331,7 @@ def _draw_row(
             else:
                 ws.write_string(r, col[column.id], str(value), value_fmt)
             if mark:
-                ws.write_comment(
-                    r, col[column.id], mark, {"author": "indicator-kit", "x_scale": 3, "y_scale": 2}
-                )
+                ws.write_comment(r, col[column.id], mark, COMMENT_OPTIONS)
         assert row.value_type is not None and row.unit is not None
         first, last = col[layout.value_columns[0].id], col[layout.value_columns[-1].id]
         ws.data_validation(r, first, r, last, validation_for(row.value_type, row.unit))
@@ -424,15 +413,29 @@ def row_style(lr: LayoutRow) -> tuple[str | None, bool]:
     return fill, section or (lr.is_context and lr.depth <= 1)
 
 
-def draw_row_heading(ws: Worksheet, lr: LayoutRow, col: dict[str, int], f: Formats) -> None:
-    """TT, label and unit cells of a row, as printed (shared by templates and the master)."""
+HEADING_CELLS = ("tt", "label", "unit")
+COMMENT_OPTIONS = {"author": "indicator-kit", "x_scale": 3, "y_scale": 2}
+
+
+def draw_row_heading(
+    ws: Worksheet, lr: LayoutRow, col: dict[str, int], f: Formats, marks: Mapping[str, str] | None = None
+) -> None:
+    """TT, label and unit cells of a row, as printed (shared by templates and the master).
+    `marks`: heading cell name → why a feedback shades that cell (shown as its comment)."""
     row, r = lr.row, lr.sheet_row
     fill, bold = row_style(lr)
-    ws.write_string(r, col["tt"], row.tt, f.cell("tt", bold=bold, fill=fill, align="center"))
+    marks = marks or {}
+
+    def shade(name: str) -> str | None:
+        return FAIL_FILL if name in marks else fill
+
     indent = max(0, lr.depth - 1)
-    label_format = f.cell("label", bold=bold, italic=row.italic, indent=indent, fill=fill, wrap=True)
-    ws.write_string(r, col["label"], row.label, label_format)
-    ws.write_string(r, col["unit"], row.unit or "", f.cell("unit", fill=fill, align="center"))
+    ws.write_string(r, col["tt"], row.tt, f.cell("tt", bold=bold, fill=shade("tt"), align="center"))
+    label = f.cell("label", bold=bold, italic=row.italic, indent=indent, fill=shade("label"), wrap=True)
+    ws.write_string(r, col["label"], row.label, label)
+    ws.write_string(r, col["unit"], row.unit or "", f.cell("unit", fill=shade("unit"), align="center"))
+    for name, mark in marks.items():
+        ws.write_comment(r, col[name], mark, COMMENT_OPTIONS)
 
 
 def _draw_issues(ws: Worksheet, layout: TemplateLayout, f: Formats, feedback: Feedback) -> None:

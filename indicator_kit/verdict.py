@@ -268,10 +268,10 @@ def _first_error(sub: Submission) -> str:
     return next((f.message for f in sub.findings if f.severity is Severity.ERROR), "")
 
 
-def _blank_required(spec: Spec, sub: Submission, expected: int) -> bool:
-    """Whether a cell the agency must type is blank (a period cell the office computes is not)."""
-    blank = expected - sub.answered
-    return blank > 0 and blank > _left_to_the_office(spec, sub)
+def _required(spec: Spec, sub: Submission, expected: int) -> int:
+    """Of the `expected` cells, those the agency had to type: the period cells it left for the
+    office to compute are not missing."""
+    return expected - _left_to_the_office(spec, sub)
 
 
 def _left_to_the_office(spec: Spec, sub: Submission) -> int:
@@ -347,7 +347,7 @@ def _file_verdicts(
             first_copy.setdefault(sub.sha256, sub.file)
         state = State.NEEDS_FIX
         if role is FileRole.CURRENT:
-            state = _state_of(sub, count, expected, spec)
+            state = _state_of(sub, count, _required(spec, sub, expected))
         verdicts.append(
             FileVerdict(
                 sub.file, sub.sha256, agency, role, state, *counts, replaced_by, reason, count.explained
@@ -374,8 +374,8 @@ def _counts(sub: Submission, merged: Iterable[Finding]) -> _Counts:
     )
 
 
-def _state_of(sub: Submission, count: _Counts, expected: int, spec: Spec) -> State:
-    if count.errors or _blank_required(spec, sub, expected):
+def _state_of(sub: Submission, count: _Counts, required: int) -> State:
+    if count.errors or sub.answered < required:  # an error, or a cell it had to type left blank
         return State.NEEDS_FIX
     return State.WARNINGS if count.warnings else State.ACCEPTED
 
@@ -414,9 +414,9 @@ def judge(
         on_current = merged.get(current.sha256, ()) if current is not None else ()
         count = _counts(current, on_current) if current is not None else _Counts(0, 0, 0)
         if current is not None:
-            state = _state_of(current, count, expected, spec)
+            expected = _required(spec, current, expected)  # shown too: what the agency had to type
+            state = _state_of(current, count, expected)
             received_at = status.received_at if status else None
-            expected -= _left_to_the_office(spec, current)  # shown: what the agency had to type
         elif unusable:
             state = State.NEEDS_FIX
             received_at = received_time(subs_by_file[unusable[-1].file], arrivals)

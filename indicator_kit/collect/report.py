@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from indicator_kit.verdict import Verdicts
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a person reads of a finding, in this order: findings.xlsx and the master's "Lỗi" sheet
+PROBLEM_COLUMNS = ("Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Loại", "Nội dung")
 
 
 def neutralise(text: str) -> str:
@@ -187,7 +189,7 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
         )
     _sheet(
         wb.add_worksheet("Cần xử lý"),
-        ["Đơn vị", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Cột", "Mức độ", "Loại", "Nội dung"],
+        list(PROBLEM_COLUMNS),
         [22, 28, 11, 12, 36, 26, 9, 24, 80],
         [(error if sev is Severity.ERROR else body, values) for sev, values in rows],
         header,

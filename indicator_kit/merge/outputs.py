@@ -13,7 +13,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.numbers import ValueFlag, format_number
-from indicator_kit.collect.report import SEVERITY_TEXT, neutralise
+from indicator_kit.collect.report import PROBLEM_COLUMNS, SEVERITY_TEXT, neutralise
 from indicator_kit.files import ensure_replaceable, write_atomic
 from indicator_kit.finding_labels import code_label
 from indicator_kit.findings import Finding
@@ -180,15 +180,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
         wb.add_worksheet("Lỗi"),
         f,
         [
-            "Đơn vị",
-            "Tệp",
-            "Sheet",
-            "Ô",
-            "Chỉ tiêu",
-            "Cột",
-            "Mức độ",
-            "Loại",
-            "Nội dung",
+            *PROBLEM_COLUMNS,
             "Giải trình",
             "Mã lỗi",
             "Quy tắc",

@@ -165,6 +165,10 @@ for i in range(n):
         key = sums[i % len(sums)]
         filled[key] = filled[key] * 2
         mistake, broken_total = "rule-error", False
+    # and no two files are the same, whatever cells the agency has free: each file's note (the
+    # "Ghi chú" of its first row) says which of the agency's submissions it is
+    note_row = layout.input_rows[0].row.key
+    notes = {note_row: f"Số liệu gửi lần {i // len(spec.agencies) + 1}"}
     path = out / f"r{i:05d}_{agency}.xlsx"
     if saved_by == "openpyxl":
         if agency not in blank:
@@ -174,9 +178,11 @@ for i in range(n):
         for (key, column), value in filled.items():
             r, c = layout.cell(key, column)
             sheet.cell(r + 1, c + 1).value = value
+        r, c = layout.cell(note_row, "note")
+        sheet.cell(r + 1, c + 1).value = notes[note_row]
         book.save(path)
     else:
-        path.write_bytes(render_template(layout, identity, Feedback(filled, {}, {}, [])))
+        path.write_bytes(render_template(layout, identity, Feedback(filled, notes, {}, [])))
     expected[path.name] = [saved_by, mistake]
     os.utime(path, (1714600000 + i, 1714600000 + i))
 manifest.write_text(json.dumps(expected, ensure_ascii=False, indent=0), encoding="utf-8")

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from indicator_kit.collect import units
 from indicator_kit.collect.numbers import Status, parse_cell
+from indicator_kit.collect.validate import lay_over
 from indicator_kit.plan import Plan
 from indicator_kit.rules import (
     Abs,
@@ -26,7 +27,9 @@ from indicator_kit.rules import (
     Sub,
     check_values,
     decimals,
+    half_unit,
 )
+from indicator_kit.simulate import load_values
 
 settings.register_profile("ci", max_examples=300, deadline=None)
 settings.load_profile("ci")
@@ -156,3 +159,56 @@ def test_compiled_rules_compute_what_the_rules_say(
     assert outcome is not None and (outcome.lhs, outcome.rhs) == (lhs, rhs)
     if not outcome.passed or outcome.tol > 1e-9 * max(1.0, abs(lhs), abs(rhs)):  # the tolerance was used
         assert outcome.tol == tol + 1e-9 * max(1.0, abs(lhs), abs(rhs))
+
+
+@given(st.data())
+def test_generated_checks_fail_exactly_where_the_closures_do(
+    relational_checks: list[Check], data: st.DataObject
+) -> None:
+    """The source `validate` generates for a return's checks, on values with 0–4 decimals, zeros
+    and cells that are not numbers (NaN): a check is reported failing exactly when its compiled
+    closures say it is not met (`passes` is False: not None for a zero divisor or a missing
+    operand)."""
+    check = data.draw(st.sampled_from(relational_checks))
+    rows = tuple(dict.fromkeys(ref.key for ref in check.operands))
+    columns = tuple(dict.fromkeys(ref.column for ref in check.operands))
+    laid = lay_over((check,), rows, columns)
+    number = st.one_of(
+        st.builds(round, st.floats(-1e6, 1e6, allow_nan=False), st.integers(0, 4)),
+        st.sampled_from([0.0, math.nan, 100.0]),
+    )
+    numbers = [data.draw(number) for _ in range(len(rows) * len(columns))]
+    width = len(columns)
+    values = [numbers[rows.index(ref.key) * width + columns.index(ref.column)] for ref in check.operands]
+    runs_and_fails = all(v == v for v in values) and check.program.passes(values) is False
+    if laid.others:
+        assert laid.failing(numbers) == ([0] if runs_and_fails else [])
+
+
+def test_generated_checks_agree_with_the_closures_near_every_boundary(plan: Plan) -> None:
+    """Every agency's checks on the honest sample values (met, many only within their rounding
+    tolerance) and on each operand moved by a few units of its last decimal, up and down: the
+    generated function reports exactly the checks the closures say are not met."""
+    values = load_values()
+    compared = failed = 0
+    for agency in plan.agencies.values():
+        laid, (rows, columns) = agency.positions, agency.shape
+        honest = [values.get((key, column), math.nan) for key in rows for column in columns]
+        moved = {position for number in laid.others for position in laid.operands[number]}
+        for position in sorted(moved):
+            value = honest[position]
+            for step in (0.0, -1.0, 1.0, -5.0, 5.0, -50.0):
+                numbers = list(honest)
+                numbers[position] = value + step * half_unit(value) * 2 if value == value else value
+                expected = []
+                for number in laid.others:
+                    operands = [numbers[i] for i in laid.operands[number]]
+                    if (
+                        all(v == v for v in operands)
+                        and laid.checks[number].program.passes(operands) is False
+                    ):
+                        expected.append(number)
+                assert laid.failing(numbers) == expected, (agency.agency.slug, position, step)
+                compared += 1
+                failed += bool(expected)
+    assert compared > 1000 and 0 < failed < compared  # both verdicts were met, many times

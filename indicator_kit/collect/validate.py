@@ -2,24 +2,71 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from indicator_kit.collect.model import CellTable
 from indicator_kit.findings import Finding, finding
 from indicator_kit.rules import Check, Num, Ref, Relation, check_values
+from indicator_kit.rules.expr import SOURCE_NAMES, python_source
+
+# How each relation holds within a tolerance, as Python source (`rules.kind._HOLDS` as text).
+_HOLDS_SOURCE = {
+    Relation.EQ: "abs(lhs - rhs) <= {tol}",
+    Relation.LE: "lhs <= rhs + {tol}",
+    Relation.GE: "lhs >= rhs - {tol}",
+}
 
 
 @dataclass(frozen=True)
 class CheckPositions:
     """One agency's checks laid over a cell table's positions: a range check (~190 a file)
-    costs one float comparison; the others read their operands by position."""
+    costs one float comparison; the others (~45) run in one function generated from their
+    expression trees (`failing`), which reads their operands by position."""
 
+    checks: tuple[Check, ...]
     at_least: tuple[tuple[int, float, int], ...]  # (cell position, bound, check number)
     at_most: tuple[tuple[int, float, int], ...]
     others: tuple[int, ...]  # numbers of the other checks
     operands: dict[int, tuple[int, ...]]  # check number → its operands' cell positions
 
+    @cached_property
+    def failing(self) -> Callable[[Sequence[float]], list[int]]:
+        """numbers (NaN where a cell is not a usable number) → the numbers of the other checks
+        that are not met, in order; a check with an operand that is not a number, or a zero
+        divisor, cannot run and is not among them (`rules.Program.passes`, for all at once:
+        a call and a closure per node cost more than the arithmetic)."""
+        lines = ["def failing(n):", "    failed = []"]
+        for number in self.others:
+            check, positions = self.checks[number], self.operands[number]
+            at = dict(zip(check.operands, positions, strict=True))
 
+            def name(ref: Ref, at: dict[Ref, int] = at) -> str:
+                return f"v{at[ref]}"
+
+            used = sorted(set(positions))
+            holds = _HOLDS_SOURCE[check.relation]
+            lines += [
+                "    " + "; ".join(f"v{i} = n[{i}]" for i in used),
+                "    if " + " and ".join(f"v{i} == v{i}" for i in used) + ":",
+                "        try:",
+                f"            lhs = {python_source(check.lhs, name)}",
+                f"            rhs = {python_source(check.rhs, name)}",
+                "            eps = 1e-9 * max(1.0, abs(lhs), abs(rhs))",
+                f"            if not ({holds.format(tol='eps')}) and not "
+                f"({holds.format(tol='(' + python_source(check.tol, name) + ') + eps')}):",
+                f"                failed.append({number})",
+                "        except ZeroDivisionError:",
+                "            pass",
+            ]
+        lines.append("    return failed")
+        namespace = dict(SOURCE_NAMES)
+        exec(compile("\n".join(lines), "<checks>", "exec"), namespace)  # trees only: python_source
+        return namespace["failing"]  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=64)  # a return with rows missing has a shape of its own, and its copies too
 def lay_over(checks: tuple[Check, ...], rows: tuple[str, ...], columns: tuple[str, ...]) -> CheckPositions:
     """Where each check's operands sit in a cell table of these rows and columns (row by row)."""
     row_at = {key: i for i, key in enumerate(rows)}
@@ -48,7 +95,7 @@ def lay_over(checks: tuple[Check, ...], rows: tuple[str, ...], columns: tuple[st
                     at_most.append(bound)
                     continue
             others.append(number)
-    return CheckPositions(tuple(at_least), tuple(at_most), tuple(others), operands)
+    return CheckPositions(checks, tuple(at_least), tuple(at_most), tuple(others), operands)
 
 
 def validate(
@@ -59,14 +106,12 @@ def validate(
     # NaN fails every comparison, so only a real breach of a bound goes on.
     suspects = [number for i, bound, number in laid.at_least if numbers[i] < bound]
     suspects += [number for i, bound, number in laid.at_most if numbers[i] > bound]
+    # (a bound's own tolerance, if any, still has its say)
+    suspects = [n for n in suspects if checks[n].program.passes([numbers[laid.operands[n][0]]]) is False]
     found = []
-    for number in sorted((*suspects, *laid.others)) if suspects else laid.others:
+    for number in sorted((*suspects, *laid.failing(numbers))):
         values = [numbers[i] for i in laid.operands[number]]
-        if any(v != v for v in values):  # an operand is not a usable number: the check cannot run
-            continue
         check = checks[number]
-        if check.program.passes(values) is not False:  # met, or cannot run (a zero divisor)
-            continue
         outcome = check_values(check, values)
         assert outcome is not None
         first = check.operands[0]

@@ -1,8 +1,10 @@
 """Expression trees: the arithmetic of a check, written once.
 
 The collector compiles a tree into nested closures over the check's operand values (by
-position); `template.formulas` renders the same tree as an Excel formula. A LibreOffice test
-recalculates templates to prove both give the same verdict.
+position), and renders it as Python source for the checks it runs on every return
+(`python_source`); `template.formulas` renders the same tree as an Excel formula. A LibreOffice
+test recalculates templates to prove both give the same verdict, and a property test that the
+closures and the source compute exactly the plain arithmetic.
 """
 
 from __future__ import annotations
@@ -152,12 +154,52 @@ def compile_expr(expr: Expr, slot: dict[Ref, int]) -> Compiled:
             return lambda v: half_unit(v[i])
         case AverageGrowth(args):
             parts = [compile_expr(a, slot) for a in args]
+            return lambda v: average_growth(tuple(f(v) for f in parts))
+    raise TypeError(expr)
 
-            def average(v: Values) -> float:
-                product = math.prod(1 + f(v) / 100 for f in parts)
-                if product <= 0:
-                    raise ZeroDivisionError("growth below -100 %")
-                return (product ** (1 / len(parts)) - 1) * 100
 
-            return average
+def average_growth(rates: tuple[float, ...]) -> float:
+    """`AverageGrowth` of these yearly rates (%); ZeroDivisionError below -100 %."""
+    product = math.prod(1 + rate / 100 for rate in rates)
+    if product <= 0:
+        raise ZeroDivisionError("growth below -100 %")
+    return (product ** (1 / len(rates)) - 1) * 100
+
+
+# What `python_source` text may call: nothing else is in the namespace it is compiled in.
+SOURCE_NAMES = {"fsum": math.fsum, "half_unit": half_unit, "average_growth": average_growth}
+
+
+def python_source(expr: Expr, name: Callable[[Ref], str]) -> str:
+    """The tree as a Python expression over a local name per operand (`name`), with the same
+    operations in the same order as `compile_expr`'s closures, so the result is the same float.
+    Rendered from the typed tree alone: the only text in it is these names, the functions of
+    `SOURCE_NAMES` and `repr` of the tree's numbers (nothing a spec file wrote is evaluated)."""
+
+    def each(args: tuple[Expr, ...]) -> str:
+        return "".join(python_source(a, name) + ", " for a in args)
+
+    match expr:
+        case Ref():
+            return name(expr)
+        case Num(value):
+            if not math.isfinite(value):
+                raise ValueError(f"not a finite number: {value!r}")
+            return repr(float(value))
+        case Add(args):
+            return f"fsum(({each(args)}))"
+        case Sub(a, b):
+            return f"({python_source(a, name)} - {python_source(b, name)})"
+        case Mul(a, b):
+            return f"({python_source(a, name)} * {python_source(b, name)})"
+        case Div(a, b):
+            return f"({python_source(a, name)} / {python_source(b, name)})"
+        case Abs(a):
+            return f"abs({python_source(a, name)})"
+        case Max(args):
+            return f"max({each(args)})" if len(args) > 1 else f"max(({each(args)}))"
+        case HalfUnit(ref):
+            return f"half_unit({name(ref)})"
+        case AverageGrowth(args):
+            return f"average_growth(({each(args)}))"
     raise TypeError(expr)

@@ -205,7 +205,7 @@ def test_generated_checks_agree_with_the_closures_near_every_boundary(plan: Plan
                     operands = [numbers[i] for i in laid.operands[number]]
                     if (
                         all(v == v for v in operands)
-                        and laid.checks[number].program.passes(operands) is False
+                        and agency.checks[number].program.passes(operands) is False
                     ):
                         expected.append(number)
                 assert laid.failing(numbers) == expected, (agency.agency.slug, position, step)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from indicator_kit.collect.model import CellTable
 from indicator_kit.findings import Finding, finding
@@ -22,48 +22,62 @@ _HOLDS_SOURCE = {
 @dataclass(frozen=True)
 class CheckPositions:
     """One agency's checks laid over a cell table's positions: a range check (~190 a file)
-    costs one float comparison; the others (~45) run in one function generated from their
-    expression trees (`failing`), which reads their operands by position."""
+    costs one float comparison; each of the others (~45) is one call of a function generated
+    from its expression tree (`failing`), which reads its operands by position."""
 
-    checks: tuple[Check, ...]
     at_least: tuple[tuple[int, float, int], ...]  # (cell position, bound, check number)
     at_most: tuple[tuple[int, float, int], ...]
     others: tuple[int, ...]  # numbers of the other checks
     operands: dict[int, tuple[int, ...]]  # check number → its operands' cell positions
+    # (built with the plan, before workers fork; a spawned worker compiles its plan anew)
+    fails: tuple[tuple[int, Callable[[Sequence[float]], bool]], ...] = field(repr=False)
 
-    @cached_property
-    def failing(self) -> Callable[[Sequence[float]], list[int]]:
+    def failing(self, numbers: Sequence[float]) -> list[int]:
         """numbers (NaN where a cell is not a usable number) → the numbers of the other checks
-        that are not met, in order; a check with an operand that is not a number, or a zero
-        divisor, cannot run and is not among them (`rules.Program.passes`, for all at once:
-        a call and a closure per node cost more than the arithmetic)."""
-        lines = ["def failing(n):", "    failed = []"]
-        for number in self.others:
-            check, positions = self.checks[number], self.operands[number]
-            at = dict(zip(check.operands, positions, strict=True))
+        that are not met, in order. A check with an operand that is not a number, or with a zero
+        divisor, cannot run and is not among them (`rules.Program.passes`, without a call and a
+        closure per node of the tree, which cost more than the arithmetic)."""
+        return [number for number, fails in self.fails if fails(numbers)]
 
-            def name(ref: Ref, at: dict[Ref, int] = at) -> str:
-                return f"v{at[ref]}"
 
-            used = sorted(set(positions))
-            holds = _HOLDS_SOURCE[check.relation]
-            lines += [
-                "    " + "; ".join(f"v{i} = n[{i}]" for i in used),
-                "    if " + " and ".join(f"v{i} == v{i}" for i in used) + ":",
-                "        try:",
-                f"            lhs = {python_source(check.lhs, name)}",
-                f"            rhs = {python_source(check.rhs, name)}",
-                "            eps = 1e-9 * max(1.0, abs(lhs), abs(rhs))",
-                f"            if not ({holds.format(tol='eps')}) and not "
-                f"({holds.format(tol='(' + python_source(check.tol, name) + ') + eps')}):",
-                f"                failed.append({number})",
-                "        except ZeroDivisionError:",
-                "            pass",
-            ]
-        lines.append("    return failed")
+# Generated functions by their source: the checks of one rule differ only in the positions of
+# their operands (one per column, the same in every agency), so a few dozen are compiled in all.
+_MAKERS: dict[str, Callable[..., Callable[[Sequence[float]], bool]]] = {}
+
+
+def _fails(check: Check, positions: tuple[int, ...]) -> Callable[[Sequence[float]], bool]:
+    """numbers → whether `check` runs and is not met, its operands read at `positions`."""
+    order = list(dict.fromkeys(positions))  # an operand may appear twice in a tree
+    at = dict(zip(check.operands, positions, strict=True))
+
+    def name(ref: Ref) -> str:
+        return f"a{order.index(at[ref])}"
+
+    holds = _HOLDS_SOURCE[check.relation]
+    tolerance = f"({python_source(check.tol, name)}) + eps"
+    source = "\n".join(
+        [
+            f"def make({', '.join(f'p{j}' for j in range(len(order)))}):",
+            "    def fails(n):",
+            *(f"        a{j} = n[p{j}]" for j in range(len(order))),
+            "        if " + " or ".join(f"a{j} != a{j}" for j in range(len(order))) + ":",
+            "            return False",
+            "        try:",
+            f"            lhs = {python_source(check.lhs, name)}",
+            f"            rhs = {python_source(check.rhs, name)}",
+            "            eps = 1e-9 * max(1.0, abs(lhs), abs(rhs))",
+            f"            return not ({holds.format(tol='eps')}) and not ({holds.format(tol=tolerance)})",
+            "        except ZeroDivisionError:",
+            "            return False",
+            "    return fails",
+        ]
+    )
+    make = _MAKERS.get(source)
+    if make is None:
         namespace = dict(SOURCE_NAMES)
-        exec(compile("\n".join(lines), "<checks>", "exec"), namespace)  # trees only: python_source
-        return namespace["failing"]  # type: ignore[no-any-return]
+        exec(compile(source, "<check>", "exec"), namespace)  # text from trees only: python_source
+        make = _MAKERS[source] = namespace["make"]
+    return make(*order)
 
 
 @lru_cache(maxsize=64)  # a return with rows missing has a shape of its own, and its copies too
@@ -95,7 +109,8 @@ def lay_over(checks: tuple[Check, ...], rows: tuple[str, ...], columns: tuple[st
                     at_most.append(bound)
                     continue
             others.append(number)
-    return CheckPositions(checks, tuple(at_least), tuple(at_most), tuple(others), operands)
+    fails = tuple((number, _fails(checks[number], operands[number])) for number in others)
+    return CheckPositions(tuple(at_least), tuple(at_most), tuple(others), operands, fails)
 
 
 def validate(

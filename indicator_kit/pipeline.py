@@ -30,10 +30,12 @@ from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
-from indicator_kit import ledger, processes
+from indicator_kit import ledger, processes, secret
 from indicator_kit.catalog.spec import Spec
+from indicator_kit.collect import recall
 from indicator_kit.collect.limits import Arrival, Limits
 from indicator_kit.collect.model import Archived, Submission
+from indicator_kit.collect.recall import Recalled
 from indicator_kit.collect.report import FINDINGS_XLSX, all_findings, findings_workbook, report_files
 from indicator_kit.collect.run import check_signers, collect_archived, collect_inbox
 from indicator_kit.collect.run import require_values as refuse_empty
@@ -79,6 +81,8 @@ class Returns:
     lost: list[ledger.Vanished]
     read: list[Submission]
     leftovers: list[Path] = field(default_factory=list)
+    recalled: Recalled | None = None  # the verdicts of earlier runs this reading could take
+    from_inbox: int = 0  # `read` begins with the inbox's files; the rest came from the archive
 
     @property
     def repaired(self) -> list[Submission]:
@@ -143,8 +147,11 @@ def read_returns(
     any identity is judged (check_signers); `require_values` refuses an inbox with no
     filled-in workbook. `leftovers`: what the run removed before reading, for the result."""
     spec, state = plan.spec, options.state_dir
-    limits = Limits(accepted=options.accepted, arrival=options.arrival)
-    read = collect_inbox(inbox, plan, limits=limits, archive=ledger.archive_dir(state), done=options.on_file)
+    limits = _limits(options)
+    recalled = recall.load(state, recall.fingerprint(spec, limits, secret.key_id()))
+    archive = ledger.archive_dir(state)
+    read = collect_inbox(inbox, plan, limits=limits, archive=archive, done=options.on_file, recalled=recalled)
+    from_inbox = len(read)
     try:
         check_signers(read, limits, options.key_file)
         if require_values:
@@ -163,7 +170,18 @@ def read_returns(
     master = merge(plan, judged, arrivals=arrivals)
     verdicts = judge(spec, master, judged, day, arrivals, later)
     lost = [g for g in gone if g.archived is None]
-    return Returns(judged, master, verdicts, lost, read, leftovers or [])
+    return Returns(judged, master, verdicts, lost, read, leftovers or [], recalled, from_inbox)
+
+
+def _limits(options: ReturnsOptions) -> Limits:
+    return Limits(accepted=options.accepted, arrival=options.arrival)
+
+
+def _remember(state: Path, returns: Returns, options: ReturnsOptions) -> None:
+    """Keep this run's verdicts for the next run (`collect.recall`): those of the inbox's files,
+    not of copies kept from the archive, which carry a note of their own."""
+    if returns.recalled is not None:
+        recall.save(state, returns.recalled, returns.read[: returns.from_inbox], _limits(options))
 
 
 def collect_campaign(
@@ -299,6 +317,7 @@ def _run(
                         findings_out / FINDINGS_XLSX,
                         findings_workbook(plan.spec, returns.findings, returns.verdicts),
                     )
+                _remember(state, returns, options)  # (while the master's child still works)
             except BaseException:
                 if master_staged is not None:  # the child is always waited for
                     with contextlib.suppress(Exception):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,8 +20,11 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
-from indicator_kit.collect.model import Submission
-from indicator_kit.collect.run import collect_file, collect_inbox
+from indicator_kit.collect.limits import Limits
+from indicator_kit.collect.model import NOT_ARCHIVED, Submission
+from indicator_kit.collect.run import collect_entry, collect_file, collect_inbox
+from indicator_kit.collect.twins import Twin, as_twin
+from indicator_kit.findings import finding
 from indicator_kit.generate import generate, template_file_name
 from indicator_kit.plan import Plan
 from indicator_kit.sample import consistent_values
@@ -613,3 +619,70 @@ def test_spawned_workers_compile_the_plan_and_judge_alike(
     assert ("parts-exceed-total", cell(spec, "so_ke_hoach_dau_tu", "kt.von_dtc", "y2021")) in codes_and_cells(
         spawned[0]
     )
+
+
+def _judged(sub: Submission) -> Submission:
+    """A verdict without what depends on the reading itself (its time, memory and archive work)."""
+    return replace(sub, seconds=0.0, peak_kb=0, archive=NOT_ARCHIVED)
+
+
+def test_a_copy_gets_the_verdict_of_its_bytes_without_being_read_again(
+    spec: Spec, plan: Plan, templates: Path, values: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same return sent twice, saved under other names (one in a subfolder), beside a file
+    of the same size and the same last bytes that differs in one byte: the copies are not read
+    again and get exactly the verdict they would get alone, under their own names and arrival;
+    the archive stages the bytes once."""
+    key = spec.rows_for("so_y_te")[0].key
+    inbox = tmp_path / "inbox"
+    (inbox / "lần 2").mkdir(parents=True)
+    first = make_return(spec, templates, values, "so_y_te", inbox / "a.xlsx", {(key, "y2021"): "khoảng 40"})
+    data = first.read_bytes()
+    (inbox / "lần 2" / "a (1).xlsx").write_bytes(data)
+    (inbox / "c.xlsx").write_bytes(data)
+    os.utime(inbox / "c.xlsx", (1714600000, 1714600000))
+    middle = len(data) // 2
+    (inbox / "d.xlsx").write_bytes(data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1 :])
+    read: list[str] = []
+
+    def reading(path: Path, *args: object) -> list[Submission]:
+        read.append(path.name)
+        return collect_entry(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("indicator_kit.collect.run.collect_entry", reading)
+    archive = tmp_path / "archive"
+    subs = {s.file: s for s in collect_inbox(inbox, plan, isolate=False, archive=archive)}
+    assert sorted(read) == ["a.xlsx", "d.xlsx"]
+    assert set(subs) == {"a.xlsx", "lần 2/a (1).xlsx", "c.xlsx", "d.xlsx"}
+    for name in subs:
+        alone = collect_file(inbox / name, inbox, plan)
+        assert _judged(subs[name]) == _judged(alone), name
+    assert subs["c.xlsx"].mtime == 1714600000 and (
+        "value-invalid",
+        cell(spec, "so_y_te", key, "y2021"),
+    ) in codes_and_cells(subs["c.xlsx"])
+    assert {f.file for f in subs["c.xlsx"].findings} == {"c.xlsx"}
+    assert len(list(archive.iterdir())) == 2  # a's bytes and d's, staged once each
+
+
+def test_a_copy_is_read_by_itself_when_its_verdict_could_differ(
+    spec: Spec, plan: Plan, templates: Path, values: dict, tmp_path: Path
+) -> None:
+    """A copy accepted by name (`--accept c.xlsx`) while the first file is not, or a first file
+    read with other bytes than the copy's (rewritten meanwhile), or one refused for the moment
+    (it changed while being read): the copy is not given the first file's verdict."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first = make_return(spec, templates, values, "so_y_te", inbox / "a.xlsx")
+    (inbox / "c.xlsx").write_bytes(first.read_bytes())
+    digest = hashlib.sha256(first.read_bytes()).hexdigest()
+    sub = collect_file(first, inbox, plan)
+    limits = Limits()
+    assert as_twin([sub], Twin(0, digest, 1.0), inbox / "c.xlsx", inbox, limits) is not None
+    assert as_twin([sub], Twin(0, "0" * 64, 1.0), inbox / "c.xlsx", inbox, limits) is None
+    accepting = Limits(accepted=frozenset({"c.xlsx"}))
+    assert as_twin([sub], Twin(0, digest, 1.0), inbox / "c.xlsx", inbox, accepting) is None
+    changed = replace(sub, findings=[finding("file-changed", "rewritten", file="a.xlsx")], refused=True)
+    assert as_twin([changed], Twin(0, digest, 1.0), inbox / "c.xlsx", inbox, limits) is None
+    subs = {s.file: s for s in collect_inbox(inbox, plan, limits=accepting)}
+    assert _judged(subs["c.xlsx"]) == _judged(collect_file(inbox / "c.xlsx", inbox, plan, accepting))

@@ -20,7 +20,7 @@ from indicator_kit.findings import FIELDS, Finding, Severity
 from indicator_kit.generate import identity_for
 from indicator_kit.merge.core import newest
 from indicator_kit.template.layout import COLUMN_TITLES
-from indicator_kit.template.xlsx import Feedback, render_template, text_safe_workbook
+from indicator_kit.template.xlsx import Feedback, campaign_properties, render_template, text_safe_workbook
 from indicator_kit.verdict import FileRole, FileVerdict, blank_cells
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ def findings_workbook(spec: Spec, findings: list[Finding], verdicts: Verdicts) -
     A replaced file's own findings are not listed as problems: the later file counts."""
     buffer = io.BytesIO()
     wb = text_safe_workbook(buffer)
+    wb.set_properties(campaign_properties(spec.campaign, "danh sách lỗi"))
     header = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     body = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
     error = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "font_color": "#9C0006"})

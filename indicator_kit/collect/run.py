@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import stat
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,11 +14,13 @@ from indicator_kit.catalog.model import Agency
 from indicator_kit.collect.envelope import Envelope, Wrapper, open_wrapped, wrapper_of
 from indicator_kit.collect.extract import extract
 from indicator_kit.collect.identify import find_main_sheet, identify
-from indicator_kit.collect.inbox import InboxEntry, display_name, inbox_entries
-from indicator_kit.collect.limits import DEFAULT_LIMITS, MB, Arrival, Limits, too_large
+from indicator_kit.collect.inbox import InboxEntry, display_name, inbox_entries, read_once
+from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_large
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
 from indicator_kit.collect.plausibility import judge
 from indicator_kit.collect.reader import Kind, ReadError, Sniffed, read_workbook, sniff
+from indicator_kit.collect.recall import Recalled, recall
+from indicator_kit.collect.twins import as_twin, find_twins
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
@@ -27,8 +28,6 @@ from indicator_kit.findings import IDENTITY_SOURCES, Severity, file_kind_name, f
 from indicator_kit.ledger import stage
 from indicator_kit.plan import Plan
 from indicator_kit.template.layout import MAIN_SHEET
-
-OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)  # never wait on a FIFO
 
 
 def collect_entry(
@@ -40,7 +39,7 @@ def collect_entry(
     same bytes are hashed, judged and (with `archive`) archived — the workbooks taken out of an
     e-mail or zip too, so no bytes travel back to the parent."""
     relative = display_name(path, inbox)
-    read = _read_once(path, relative, limits)
+    read = read_once(path, relative, limits)
     if isinstance(read, Submission):
         return [read]
     data, mtime = read
@@ -67,74 +66,6 @@ def collect_file(
 ) -> Submission:
     """The verdict on the file itself (for an e-mail or zip, on the file as received)."""
     return collect_entry(path, inbox, plan, limits, archive)[0]
-
-
-def _read_once(path: Path, relative: str, limits: Limits) -> tuple[bytes, float] | Submission:
-    """The file's bytes and modification time, read once; or its verdict when it cannot be read
-    whole and unchanged (vanished, rewritten meanwhile, no read right, over the size limit)."""
-    try:
-        fd = os.open(path, OPEN_FLAGS)
-    except FileNotFoundError:
-        return _changed(relative, "deleted")
-    except PermissionError:
-        return _no_access(relative)
-    except OSError as exc:
-        return _unreadable(relative, exc)
-    with os.fdopen(fd, "rb") as handle:
-        before = os.fstat(fd)
-        if not stat.S_ISREG(before.st_mode):
-            return _changed(relative, "replaced")
-        if before.st_size > limits.max_file_bytes:  # not even read into memory
-            sub = Submission(relative, "", before.st_size, before.st_mtime, refused=True)
-            sub.findings.append(
-                finding(
-                    "file-too-large",
-                    "file",
-                    file=relative,
-                    size_mb=before.st_size / MB,
-                    limit_mb=limits.max_file_bytes / MB,
-                )
-            )
-            return sub
-        try:
-            data = handle.read(before.st_size + 1)  # one byte more: a file still growing shows
-        except PermissionError:
-            return _no_access(relative)
-        except OSError as exc:
-            return _unreadable(relative, exc)
-        after = os.fstat(fd)
-    try:
-        now = os.stat(path)
-    except FileNotFoundError:
-        return _changed(relative, "deleted-after-reading")
-    except OSError:
-        now = after
-    if len(data) != before.st_size or _version(before) != _version(after) or _version(after) != _version(now):
-        return _changed(relative, "rewritten")
-    return data, before.st_mtime
-
-
-def _version(info: os.stat_result) -> tuple[int, int, int, int]:
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-
-
-def _changed(relative: str, how: str) -> Submission:
-    sub = Submission(relative, "", 0, 0.0, refused=True)
-    sub.findings.append(finding("file-changed", how, file=relative))
-    return sub
-
-
-def _no_access(relative: str) -> Submission:
-    sub = Submission(relative, "", 0, 0.0, refused=True)
-    sub.findings.append(finding("file-no-access", "permission", file=relative))
-    return sub
-
-
-def _unreadable(relative: str, exc: OSError) -> Submission:
-    sub = Submission(relative, "", 0, 0.0, refused=True)
-    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
-    sub.findings.append(finding("file-no-access", "os-error", file=relative, reason=reason))
-    return sub
 
 
 def skipped_entry(entry: InboxEntry, inbox: Path) -> Submission:
@@ -367,25 +298,44 @@ def collect_inbox(
     isolate: bool = True,
     archive: Path | None = None,
     done: Callable[[Submission], None] | None = None,
+    recalled: Recalled | None = None,
 ) -> list[Submission]:
     """One Submission per inbox entry, in file order. Each file is read in a worker process that
     is stopped if it runs over the time limit or dies of the memory bound, so no file can hang or
     crash the run; large inboxes use every core. With `archive`, the worker that judged a file
     stages its bytes there (`ledger.stage`; `ledger.publish` renames them into place). `done`
-    sees each file's result as it comes."""
+    sees each file's result as it comes. A file that is a byte-for-byte copy of an earlier one
+    gets that file's verdict under its own name (`twins`), without being read again; so does a
+    file whose bytes an earlier run judged, when `recalled` holds its verdict (`recall`)."""
     entries = inbox_entries(inbox)
     paths = [entry.path for entry in entries if not entry.skipped]
-    if not isolate:
-        read: list[list[Submission]] = []
-        for path in paths:
-            read.append(collect_entry(path, inbox, plan, limits, archive))
+
+    def read(some: list[Path]) -> dict[Path, list[Submission]]:
+        if isolate:
+            cores = workers or os.cpu_count() or 1
+            judged = run_isolated(collect_entry, some, inbox, plan, limits, cores, done, archive)
+            return dict(zip(some, judged, strict=True))
+        found = {}
+        for path in some:
+            found[path] = collect_entry(path, inbox, plan, limits, archive)
             if done is not None:
-                done(max(read[-1], key=lambda sub: sub.errors))
-    else:
-        read = run_isolated(
-            collect_entry, paths, inbox, plan, limits, workers or os.cpu_count() or 1, done, archive
-        )
-    by_path = dict(zip(paths, read, strict=True))
+                done(max(found[path], key=lambda sub: sub.errors))
+        return found
+
+    by_path = recall(paths, inbox, recalled, limits, archive, done) if recalled else {}
+    paths = [path for path in paths if path not in by_path]  # (the ones an earlier run had not judged)
+    twins = find_twins(paths, limits)  # copies of an earlier file: its verdict, under their name
+    by_path.update(read([path for i, path in enumerate(paths) if i not in twins]))
+    alone = []  # copies that must be read all the same (see as_twin)
+    for i, twin in twins.items():
+        derived = as_twin(by_path[paths[twin.first]], twin, paths[i], inbox, limits)
+        if derived is None:
+            alone.append(paths[i])
+            continue
+        by_path[paths[i]] = [derived]
+        if done is not None:
+            done(derived)
+    by_path.update(read(alone) if alone else {})
     return [
         sub
         for entry in entries

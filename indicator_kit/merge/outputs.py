@@ -23,6 +23,7 @@ from indicator_kit.template.layout import build_master_layout
 from indicator_kit.template.xlsx import (
     FONT,
     Formats,
+    campaign_properties,
     draw_header,
     draw_row_heading,
     row_style,
@@ -122,14 +123,7 @@ def master_workbook(spec: Spec, master: Master, findings: list[Finding], verdict
     buffer = io.BytesIO()
     wb = text_safe_workbook(buffer)
     c = spec.campaign
-    wb.set_properties(
-        {
-            "title": f"{c.annex} — tổng hợp",
-            "subject": c.title,
-            "author": c.recipient.short_name,
-            "created": datetime(c.issued.year, c.issued.month, c.issued.day),
-        }
-    )
+    wb.set_properties(campaign_properties(c, "tổng hợp"))
     f = Formats(wb)
     names = {column.id: column.title for column in c.columns}  # as printed: "Năm 2021"
     agency_name = {a.slug: a.short_name for a in spec.agencies}

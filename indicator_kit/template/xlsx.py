@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import xlsxwriter
@@ -13,7 +13,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from indicator_kit.catalog.model import PeriodAggregate, ValueType
+from indicator_kit.catalog.model import Campaign, PeriodAggregate, ValueType
 from indicator_kit.merge.annex import LINE_POINTS, lines_needed
 from indicator_kit.merge.periods import METHOD_TEXT, derivable_from_years
 from indicator_kit.rules import Check, Ref, column_name, run_check
@@ -160,6 +160,17 @@ class Feedback:
     issues: list[tuple[str, str, str, str, str]]  # (cell, row label, column, severity, message)
 
 
+def campaign_properties(campaign: Campaign, part: str) -> dict[str, Any]:
+    """A workbook's document properties: the campaign's title, and the letter's date as its
+    creation (xlsxwriter would write the time of the run: the same inputs, other bytes)."""
+    return {
+        "title": f"{campaign.annex} — {part}",
+        "subject": campaign.title,
+        "author": campaign.recipient.short_name,
+        "created": datetime(campaign.issued.year, campaign.issued.month, campaign.issued.day),
+    }
+
+
 def render_template(
     layout: TemplateLayout, identity: TemplateIdentity, feedback: Feedback | None = None
 ) -> bytes:
@@ -167,15 +178,11 @@ def render_template(
     buffer = io.BytesIO()
     wb = text_safe_workbook(buffer)
     campaign = layout.spec.campaign
-    issued = datetime(campaign.issued.year, campaign.issued.month, campaign.issued.day, tzinfo=UTC)
     wb.set_properties(
         {
-            "title": f"{campaign.annex} — {layout.agency.short_name}",
-            "subject": campaign.title,
-            "author": campaign.recipient.short_name,
+            **campaign_properties(campaign, layout.agency.short_name),
             "company": campaign.recipient.name,
             "comments": identity.visible_line(),
-            "created": issued.replace(tzinfo=None),  # fixed date: same spec → same bytes
         }
     )
     for name, value in identity.as_properties().items():

@@ -1,0 +1,135 @@
+"""Verdicts of earlier runs, by the bytes they judged: a rerun reads only what is new.
+
+The officer runs collect (and status, merge, reminders) many times a day as returns trickle in,
+and most files of the inbox were judged by the run before. A workbook's verdict depends on its
+bytes and on nothing else but the catalog, this code, the office key and the reading limits;
+those make the store's `fingerprint`, and each verdict is kept under the sha256 of its bytes.
+A later run with the same fingerprint reads each inbox file once, hashes it, checks the file's
+archive entry against those bytes (`ledger.stage`, as a worker would), and takes the verdict
+under the file's own name and arrival instead of judging it again.
+
+Kept: a workbook's own verdict, with whether the officer had accepted it by name. Not kept: an
+e-mail's or a zip's (their workbooks carry their envelope), a verdict of the moment
+(`twins.holds_for_its_bytes`). The store is one file in the state folder, rewritten whole by every
+run (it holds that run's files, so it does not grow with the campaign); a damaged or stale one
+is ignored, as if absent, and a store that cannot be written only costs the next run its speed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from indicator_kit.catalog.spec import Spec
+from indicator_kit.collect.inbox import display_name, read_once
+from indicator_kit.collect.limits import Limits
+from indicator_kit.collect.model import NOT_ARCHIVED, Submission
+from indicator_kit.collect.twins import holds_for_its_bytes, relabelled
+from indicator_kit.errors import FaultError
+from indicator_kit.files import write_atomic
+from indicator_kit.ledger import stage
+
+STORE = "judged.pickle"  # in the state folder, beside the ledger
+_FORMAT = 1
+# what reads a workbook besides this package: another version may read the same bytes otherwise
+_READERS = ("python-calamine", "xlrd", "defusedxml")
+
+
+def _code_hash() -> str:
+    digest = hashlib.sha256(f"{_FORMAT} {sys.version} {platform.machine()}".encode())
+    for name in _READERS:
+        try:
+            digest.update(f"{name} {version(name)}".encode())
+        except PackageNotFoundError:
+            digest.update(name.encode())
+    package = Path(__file__).resolve().parents[1]
+    for source in sorted(package.rglob("*.py")):  # an edited checkout is other code too
+        digest.update(source.relative_to(package).as_posix().encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(spec: Spec, limits: Limits, key_id: str) -> str:
+    """Everything a workbook's verdict depends on besides its bytes: the whole spec (`repr` of
+    its data classes: the catalog, rules, agencies, reference figures and bands), this code and
+    its readers, the office key, and the limits that decide what is read (not the per-file time
+    and memory bounds: verdicts of the moment are not kept; not `accepted`: kept per file)."""
+    reading = replace(limits, accepted=frozenset(), seconds_per_file=0.0, memory_per_file_bytes=0)
+    digest = hashlib.sha256(_code_hash().encode())
+    for part in (repr(spec), repr(reading), key_id):
+        digest.update(part.encode("utf-8"))
+    return digest.hexdigest()
+
+
+@dataclass
+class Recalled:
+    """The verdicts a store holds (sha256 → whether accepted by name, the pickled verdict)."""
+
+    fingerprint: str
+    entries: dict[str, tuple[bool, bytes]] = field(default_factory=dict)
+
+
+def load(state_dir: Path, fingerprint: str) -> Recalled:
+    """The store's verdicts when it was written under `fingerprint`, else none."""
+    try:
+        stored = pickle.loads((state_dir / STORE).read_bytes())  # the office's own state folder
+        if stored["format"] == _FORMAT and stored["fingerprint"] == fingerprint:
+            return Recalled(fingerprint, dict(stored["entries"]))
+    except Exception:  # absent, damaged, or written by other code: judge afresh
+        pass
+    return Recalled(fingerprint)
+
+
+def save(state_dir: Path, recalled: Recalled, submissions: list[Submission], limits: Limits) -> None:
+    """Rewrite the store with the verdicts of this run's workbooks (recalled ones included)."""
+    entries: dict[str, tuple[bool, bytes]] = {}
+    for sub in submissions:
+        if sub.sha256 in entries or not holds_for_its_bytes(sub):
+            continue
+        neutral = replace(sub, seconds=0.0, peak_kb=0, archive=NOT_ARCHIVED)
+        blob = recalled.entries.get(sub.sha256)
+        accepted = limits.accept(sub.file, sub.sha256)
+        if blob is None or blob[0] != accepted:
+            blob = (accepted, pickle.dumps(neutral, protocol=pickle.HIGHEST_PROTOCOL))
+        entries[sub.sha256] = blob
+    payload = {"format": _FORMAT, "fingerprint": recalled.fingerprint, "entries": entries}
+    with contextlib.suppress(OSError, FaultError):  # a cache: the next run judges them again
+        write_atomic(state_dir / STORE, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def recall(
+    paths: list[Path],
+    inbox: Path,
+    recalled: Recalled,
+    limits: Limits,
+    archive: Path | None,
+    done: Callable[[Submission], None] | None = None,
+) -> dict[Path, list[Submission]]:
+    """The verdicts the store holds for these files, each read once here (the others, and any
+    file that cannot be read cleanly now, are left to the workers)."""
+    found: dict[Path, list[Submission]] = {}
+    if not recalled.entries:
+        return found
+    for path in paths:
+        relative = display_name(path, inbox)
+        read = read_once(path, relative, limits)
+        if isinstance(read, Submission):
+            continue  # a worker reads it again and says what is wrong
+        data, mtime = read
+        sha256 = hashlib.sha256(data).hexdigest()
+        entry = recalled.entries.get(sha256)
+        if entry is None or entry[0] != limits.accept(relative, sha256):
+            continue
+        sub: Submission = pickle.loads(entry[1])
+        kept = stage(archive, sha256, relative, data, mtime) if archive is not None else NOT_ARCHIVED
+        found[path] = [relabelled(sub, relative, mtime, kept)]
+        if done is not None:
+            done(found[path][0])
+    return found

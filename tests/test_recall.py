@@ -1,0 +1,167 @@
+"""A rerun takes the verdicts of the files an earlier run judged (`collect.recall`): it judges
+only what is new, and writes exactly what a run judging everything afresh writes."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indicator_kit import ledger
+from indicator_kit.catalog.spec import Spec
+from indicator_kit.cli import main
+from indicator_kit.collect import recall
+from indicator_kit.collect import run as collect_run
+from indicator_kit.collect.limits import Limits
+from indicator_kit.collect.model import NOT_ARCHIVED
+from indicator_kit.errors import ExitCode
+from indicator_kit.generate import generate
+from indicator_kit.plan import compile_plan
+from indicator_kit.workspace import Workspace
+from tests.test_collect import retag
+from tests.test_pipeline import collect as collect_into
+from tests.test_pipeline import fill, outputs
+
+
+@pytest.fixture
+def judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder where every judgement of a workbook leaves a mark, from any process: what was
+    read afresh rather than recalled."""
+    marks = tmp_path / "judged"
+    marks.mkdir()
+    judge = collect_run._judge
+
+    def marking(sub, *args):  # type: ignore[no-untyped-def]
+        (marks / sub.file.replace("/", "_")).touch()
+        judge(sub, *args)
+
+    monkeypatch.setattr(collect_run, "_judge", marking)
+    return marks
+
+
+def judged_again(marks: Path) -> set[str]:
+    found = {p.name for p in marks.iterdir()}
+    for p in marks.iterdir():
+        p.unlink()
+    return found
+
+
+@pytest.fixture
+def inbox(spec: Spec, tmp_path: Path) -> Path:
+    """A clean return, one with an error, one whose identity was edited by hand (unverified),
+    a scanned PDF and an empty file."""
+    generate(compile_plan(spec), tmp_path / "t", ["so_y_te", "so_xay_dung", "so_noi_vu"])
+    fill(spec, tmp_path, "so_y_te", "so_y_te.xlsx", "2024-05-02T08:00:00")
+    bad = {("kt.do_thi_hoa", "y2019"): "khoảng 40"}
+    fill(spec, tmp_path, "so_xay_dung", "so_xay_dung.xlsx", "2024-05-02T09:00:00", bad)
+    genuine = fill(spec, tmp_path, "so_noi_vu", "goc.xlsx", "2024-05-02T10:00:00")
+    retag(genuine, tmp_path / "inbox" / "so_noi_vu.xlsx", spec.spec_hash, "000000000000")
+    genuine.unlink()
+    (tmp_path / "inbox" / "scan.xlsx").write_bytes(b"%PDF-1.4\n...")
+    (tmp_path / "inbox" / "trong.xlsx").write_bytes(b"")
+    return tmp_path
+
+
+def test_a_rerun_judges_only_what_is_new_and_writes_what_a_fresh_run_writes(
+    inbox: Path, judged: Path, workspace: Workspace, spec: Spec
+) -> None:
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    assert judged_again(judged) == {
+        "so_y_te.xlsx",
+        "so_xay_dung.xlsx",
+        "so_noi_vu.xlsx",
+        "scan.xlsx",
+        "trong.xlsx",
+    }
+    first = outputs(inbox)
+    assert (workspace.state_dir / recall.STORE).exists()
+
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    assert judged_again(judged) == set()  # every verdict recalled
+    assert outputs(inbox) == first
+
+    # a resubmission, and a copy of a known return under another name in a subfolder
+    fixed = fill(spec, inbox, "so_xay_dung", "so_xay_dung_lan2.xlsx", "2024-05-03T09:00:00")
+    (inbox / "inbox" / "gửi lại").mkdir()
+    shutil.copy2(inbox / "inbox" / "so_y_te.xlsx", inbox / "inbox" / "gửi lại" / "so_y_te (1).xlsx")
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    assert judged_again(judged) == {fixed.name}  # the copy's bytes were judged before
+    again = outputs(inbox)
+    assert again != first
+    (workspace.state_dir / recall.STORE).unlink()  # the same run, judging everything afresh
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    assert len(judged_again(judged)) == 6  # (the copy is a twin of so_y_te.xlsx: judged once)
+    assert outputs(inbox) == again
+
+
+def _alone(sub):  # type: ignore[no-untyped-def]
+    """A verdict without what depends on the reading itself (its time, memory, archive work)."""
+    return dataclasses.replace(sub, seconds=0.0, peak_kb=0, archive=NOT_ARCHIVED)
+
+
+def test_a_recalled_verdict_is_the_files_own_under_its_name_and_acceptance(
+    inbox: Path, judged: Path, spec: Spec, tmp_path: Path
+) -> None:
+    """Each verdict taken from the store equals the file's own judged alone, for a copy of a
+    return with an error too (its findings name the copy); a file the officer now accepts by name
+    (`--accept`) is judged again, as its verdict changes."""
+    plan = compile_plan(spec)
+    folder = inbox / "inbox"
+    (folder / "gửi lại").mkdir()
+    shutil.copy2(folder / "so_xay_dung.xlsx", folder / "gửi lại" / "bản sao.xlsx")
+    fingerprint = recall.fingerprint(spec, Limits(), "key")
+    recall.save(tmp_path, recall.Recalled(fingerprint), collect_run.collect_inbox(folder, plan), Limits())
+    recalled = recall.load(tmp_path, fingerprint)
+    accepting = Limits(accepted=frozenset({"so_noi_vu.xlsx"}))
+    for limits, read in ((Limits(), set()), (accepting, {"so_noi_vu.xlsx"})):
+        judged_again(judged)
+        subs = collect_run.collect_inbox(folder, plan, limits=limits, recalled=recalled)
+        assert judged_again(judged) == read
+        for sub in subs:
+            assert _alone(sub) == _alone(collect_run.collect_file(folder / sub.file, folder, plan, limits)), (
+                sub.file
+            )
+    copy = next(s for s in subs if s.file == "gửi lại/bản sao.xlsx")
+    assert copy.errors and {f.file for f in copy.findings} == {"gửi lại/bản sao.xlsx"}
+
+
+def test_the_store_holds_only_for_what_it_was_judged_with(spec: Spec, published_spec: Spec) -> None:
+    """Another office key, other reference figures, other reading limits: another fingerprint.
+    The officer's acceptances and the per-file time and memory bounds are not part of it."""
+    base = recall.fingerprint(spec, Limits(), "key")
+    assert recall.fingerprint(spec, Limits(), "other key") != base
+    assert recall.fingerprint(published_spec, Limits(), "key") != base
+    assert recall.fingerprint(spec, Limits(max_cells=1000), "key") != base
+    assert recall.fingerprint(spec, Limits(accepted=frozenset({"a.xlsx"})), "key") == base
+    assert recall.fingerprint(spec, Limits(seconds_per_file=1.0, memory_per_file_bytes=1), "key") == base
+
+
+def test_a_damaged_store_or_a_lost_archive_entry_costs_only_time(
+    inbox: Path, judged: Path, workspace: Workspace
+) -> None:
+    """A store that is not one (garbage) is ignored and written again; a file recalled while its
+    archive entry has gone gets the entry back from the bytes just read, as a worker would."""
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    first = outputs(inbox)
+    store = workspace.state_dir / recall.STORE
+    store.write_bytes(b"not a store")
+    judged_again(judged)
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    assert len(judged_again(judged)) == 5 and outputs(inbox) == first
+    assert recall.load(workspace.state_dir, pickle_fingerprint(store)).entries
+    entry = next((workspace.state_dir / ledger.ARCHIVE).glob("*.xlsx"))
+    kept = entry.read_bytes()
+    entry.unlink()
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    assert judged_again(judged) == set() and outputs(inbox) == first
+    assert entry.read_bytes() == kept
+    result = CliRunner().invoke(main, ["ledger", "check"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def pickle_fingerprint(store: Path) -> str:
+    return str(pickle.loads(store.read_bytes())["fingerprint"])

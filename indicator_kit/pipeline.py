@@ -5,10 +5,11 @@ Each is one run, and a run is a transaction:
    refuses a damaged ledger and removes what an interrupted run left (temporary files, a half
    publication);
 2. it records its start in the ledger, reads every return — each worker stages the bytes it
-   judged in the archive, and those entries are published before any output is made (no
-   evidence, no outputs) — and merges them (`read_returns`);
-3. it renders its outputs and stages them beside their targets — the master workbook and
-   findings.xlsx in a child process beside the parent, while the parent renders the rest;
+   judged in the archive — and merges them (`read_returns`);
+3. it publishes those archive entries before any output is published (no evidence, no
+   outputs), and renders its outputs and stages them beside their targets — the master
+   workbook in a child process beside the parent, while the parent publishes the evidence and
+   renders the rest;
 4. only when every step has succeeded are the outputs published together, and the ledger's rows
    and the run's end committed in one transaction after them. On any failure every output keeps
    its earlier bytes, the ledger its earlier rows, the run is recorded as failed, and the error
@@ -142,10 +143,11 @@ def read_returns(
     """Read the inbox (and, from the archive, files the ledger holds that have left it), keep what
     had arrived by `as_of`, merge, and judge every agency once; lateness from the ledger's first
     arrivals. Each file is read once, in a worker, which also stages the bytes it judged in the
-    archive; those entries are published here, before anything else is made (a worker that could
-    not stage its file stops the run). Returns signed with another office key stop the run before
-    any identity is judged (check_signers); `require_values` refuses an inbox with no
-    filled-in workbook. `leftovers`: what the run removed before reading, for the result."""
+    archive; `_run` publishes those entries before any output (a worker that could not stage its
+    file stops the run here, and what the others staged is removed). Returns signed with another
+    office key stop the run before any identity is judged (check_signers); `require_values`
+    refuses an inbox with no filled-in workbook. `leftovers`: what the run removed before
+    reading, for the result."""
     spec, state = plan.spec, options.state_dir
     limits = _limits(options)
     recalled = recall.load(state, recall.fingerprint(spec, limits, secret.key_id()))
@@ -161,14 +163,13 @@ def read_returns(
         kept = [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived]
         read += collect_archived(kept, plan, limits)
         arrivals = ledger.arrivals(state, read)
-        ledger.publish(state, read)  # no evidence, no outputs
+        day = options.as_of or date.today()
+        judged, later = arrived_by(read, arrivals, day) if options.as_of else (read, [])
+        master = merge(plan, judged, arrivals=arrivals)
+        verdicts = judge(spec, master, judged, day, arrivals, later)
     except BaseException:
         ledger.discard(read)  # stopped before anything is kept
         raise
-    day = options.as_of or date.today()
-    judged, later = arrived_by(read, arrivals, day) if options.as_of else (read, [])
-    master = merge(plan, judged, arrivals=arrivals)
-    verdicts = judge(spec, master, judged, day, arrivals, later)
     lost = [g for g in gone if g.archived is None]
     return Returns(judged, master, verdicts, lost, read, leftovers or [], recalled, from_inbox)
 
@@ -307,10 +308,12 @@ def _run(
         leftovers += [path for folder in [*folders, *tidy] for path in remove_leftovers(folder)]
         run_id = ledger.begin_run(state, command)
         staging = Staging(journal, str(run_id))
+        returns: Returns | None = None
         try:
             returns = read_returns(plan, inbox, options, require_values, leftovers)
             master_staged = _stage_master_beside(plan.spec, returns, master_out) if master_out else None
             try:
+                ledger.publish(state, returns.read)  # no evidence, no outputs (beside the child)
                 result = stage(returns, staging)
                 if findings_out is not None:  # the other workbook for people, on this core
                     staging.add(
@@ -328,6 +331,8 @@ def _run(
             superseded = _superseded(returns.master)
             ledger.publish_run(state, run_id, returns.read, superseded, staging.publish)
         except BaseException as exc:
+            if returns is not None:
+                ledger.discard(returns.read)  # what was staged and not published (none once it was)
             staging.roll_back()
             with contextlib.suppress(sqlite3.Error, OSError):  # the run then stays "started": still visible
                 ledger.fail_run(state, run_id, f"{type(exc).__name__}: {exc}")

@@ -284,14 +284,22 @@ def _parse_xml(data: bytes) -> PlainElementTree.Element:
     return ElementTree.fromstring(data)  # type: ignore[no-any-return]
 
 
+@functools.lru_cache(maxsize=64)
+def _custom_properties(xml: bytes) -> Mapping[str, str]:
+    """docProps/custom.xml's properties (the template's identity). Every return made from one
+    template carries the same part, whoever saved it: each worker parses it once per agency."""
+    found = {}
+    for prop in _parse_xml(xml).findall("cp:property", _NS):
+        value = next(iter(prop), None)
+        if value is not None and value.text is not None:
+            found[prop.get("name", "")] = value.text
+    return MappingProxyType(found)
+
+
 def _read_xlsx_extras(z: zipfile.ZipFile, wb: RawWorkbook) -> None:
     names = set(z.namelist())
     if "docProps/custom.xml" in names:
-        root = _parse_xml(z.read("docProps/custom.xml"))
-        for prop in root.findall("cp:property", _NS):
-            value = next(iter(prop), None)
-            if value is not None and value.text is not None:
-                wb.properties[prop.get("name", "")] = value.text
+        wb.properties.update(_custom_properties(z.read("docProps/custom.xml")))
     if "docProps/core.xml" in names:
         root = _parse_xml(z.read("docProps/core.xml"))
         wb.saved_at = _parse_time(root.findtext("dcterms:modified", None, _NS))

@@ -161,7 +161,7 @@ def read_returns(
         ledger.check_staged(read)  # a worker could not stage its file's bytes: stop here
         gone = ledger.vanished(state, read)
         kept = [(g.archived, g.file_name, g.arrived.timestamp()) for g in gone if g.archived]
-        read += collect_archived(kept, plan, limits)
+        read += collect_archived(kept, plan, limits, recalled)
         arrivals = ledger.arrivals(state, read)
         day = options.as_of or date.today()
         judged, later = arrived_by(read, arrivals, day) if options.as_of else (read, [])
@@ -180,9 +180,11 @@ def _limits(options: ReturnsOptions) -> Limits:
 
 def _remember(state: Path, returns: Returns, options: ReturnsOptions) -> None:
     """Keep this run's verdicts for the next run (`collect.recall`): those of the inbox's files,
-    not of copies kept from the archive, which carry a note of their own."""
+    and those the store already held of the files kept from the archive (a copy read from the
+    archive carries a note of its own, and was judged under the archive entry's name)."""
     if returns.recalled is not None:
-        recall.save(state, returns.recalled, returns.read[: returns.from_inbox], _limits(options))
+        inbox, archived = returns.read[: returns.from_inbox], returns.read[returns.from_inbox :]
+        recall.save(state, returns.recalled, inbox, _limits(options), carried=archived)
 
 
 def collect_campaign(

@@ -165,3 +165,23 @@ def test_a_damaged_store_or_a_lost_archive_entry_costs_only_time(
 
 def pickle_fingerprint(store: Path) -> str:
     return str(pickle.loads(store.read_bytes())["fingerprint"])
+
+
+def test_a_file_gone_from_the_inbox_is_kept_from_the_archive_without_being_read_again(
+    inbox: Path, judged: Path, workspace: Workspace
+) -> None:
+    """The officer cleans a return out of the inbox: the runs after it keep the file from the
+    archive with the verdict the store holds for its bytes, run after run, and write what a run
+    reading the archived copy afresh writes."""
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    (inbox / "inbox" / "so_xay_dung.xlsx").unlink()
+    judged_again(judged)
+    for _ in range(2):
+        assert collect_into(inbox)[0] == ExitCode.FINDINGS
+        assert judged_again(judged) == set()
+        kept = outputs(inbox)
+        assert b"so_xay_dung.xlsx" in kept["collect/findings.csv"]
+    (workspace.state_dir / recall.STORE).unlink()
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    assert len(judged_again(judged)) == 5  # the four in the inbox, and the archived copy
+    assert outputs(inbox) == kept

@@ -22,7 +22,7 @@ import hashlib
 import pickle
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -87,18 +87,28 @@ def load(state_dir: Path, fingerprint: str) -> Recalled:
     return Recalled(fingerprint)
 
 
-def save(state_dir: Path, recalled: Recalled, submissions: list[Submission], limits: Limits) -> None:
-    """Rewrite the store with the verdicts of this run's workbooks (recalled ones included)."""
+def save(
+    state_dir: Path,
+    recalled: Recalled,
+    submissions: list[Submission],
+    limits: Limits,
+    carried: Sequence[Submission] = (),
+) -> None:
+    """Rewrite the store with the verdicts of this run's workbooks (recalled ones included), and
+    keep what it held of the bytes of `carried`."""
     entries: dict[str, tuple[bool, bytes]] = {}
     for sub in submissions:
         if sub.sha256 in entries or not holds_for_its_bytes(sub):
             continue
-        neutral = replace(sub, seconds=0.0, peak_kb=0, archive=NOT_ARCHIVED)
         blob = recalled.entries.get(sub.sha256)
         accepted = limits.accept(sub.file, sub.sha256)
         if blob is None or blob[0] != accepted:
+            neutral = replace(sub, seconds=0.0, peak_kb=0, archive=NOT_ARCHIVED)
             blob = (accepted, pickle.dumps(neutral, protocol=pickle.HIGHEST_PROTOCOL))
         entries[sub.sha256] = blob
+    for sub in carried:
+        if sub.sha256 not in entries and sub.sha256 in recalled.entries:
+            entries[sub.sha256] = recalled.entries[sub.sha256]
     payload = {"format": _FORMAT, "fingerprint": recalled.fingerprint, "entries": entries}
     with contextlib.suppress(OSError, FaultError):  # a cache: the next run judges them again
         write_atomic(state_dir / STORE, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))

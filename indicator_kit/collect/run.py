@@ -410,18 +410,21 @@ def check_signers(submissions: list[Submission], limits: Limits, key_file: Path 
 
 
 def collect_archived(
-    copies: list[tuple[Path, str, float]], plan: Plan, limits: Limits = DEFAULT_LIMITS
+    copies: list[tuple[Path, str, float]],
+    plan: Plan,
+    limits: Limits = DEFAULT_LIMITS,
+    recalled: Recalled | None = None,
 ) -> list[Submission]:
     """Read archived copies (path, the name the file arrived under, its arrival as a timestamp)
-    as the files they were, isolated like inbox files, each with a `kept-from-archive` note."""
+    as the files they were, isolated like inbox files, each with a `kept-from-archive` note; a
+    copy whose verdict `recalled` holds (judged while it was in the inbox) is not read again."""
     if not copies:
         return []
-    read = [  # the file itself: workbooks once taken out of an archived e-mail have their own entries
-        subs[0]
-        for subs in run_isolated(
-            collect_entry, [path for path, _, _ in copies], copies[0][0].parent, plan, limits, 1
-        )
-    ]
+    paths, folder = [path for path, _, _ in copies], copies[0][0].parent
+    found = recall(paths, folder, recalled, limits, None) if recalled else {}
+    rest = [path for path in paths if path not in found]
+    found.update(zip(rest, run_isolated(collect_entry, rest, folder, plan, limits, 1), strict=True))
+    read = [found[path][0] for path in paths]  # the file itself (an e-mail's workbooks have their own)
     for sub, (path, name, arrived) in zip(read, copies, strict=True):
         sub.file, sub.mtime = name, arrived
         sub.findings[:] = [replace(f, file=name) for f in sub.findings]

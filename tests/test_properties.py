@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -24,6 +25,7 @@ from indicator_kit.rules import (
     Mul,
     Num,
     Ref,
+    Relation,
     Sub,
     check_values,
     decimals,
@@ -181,8 +183,52 @@ def test_generated_checks_fail_exactly_where_the_closures_do(
     width = len(columns)
     values = [numbers[rows.index(ref.key) * width + columns.index(ref.column)] for ref in check.operands]
     runs_and_fails = all(v == v for v in values) and check.program.passes(values) is False
-    if laid.others:
-        assert laid.failing(numbers) == ([0] if runs_and_fails else [])
+    assert laid.others == (0,)  # (no relational check of the catalog is a bound)
+    assert laid.failing(numbers) == ([0] if runs_and_fails else [])
+
+
+@given(
+    st.sampled_from(list(Relation)),
+    st.sampled_from([0.15, 1.0, 0.005]),
+    st.lists(
+        st.builds(round, st.floats(-1e4, 1e4, allow_nan=False), st.integers(0, 3)), min_size=2, max_size=4
+    ),
+    st.integers(-3, 3),
+    st.booleans(),
+)
+def test_generated_checks_meet_every_relation_at_its_tolerance(
+    relational_checks: list[Check],
+    relation: Relation,
+    tolerance: float,
+    parts: list[float],
+    ulps: int,
+    above: bool,
+) -> None:
+    """A check of each relation (the catalog has no ≥ one yet) with a tolerance of its own, its
+    left side a few floats from the right side ± (tolerance + the binary epsilon): the generated
+    function says what the closures say, to the last bit."""
+    template = next(c for c in relational_checks if c.rule.kind.name == "sum" and len(c.operands) > 2)
+    total, *cells = template.operands[: len(parts) + 1]
+    check = dataclasses.replace(
+        template,
+        operands=(total, *cells),
+        lhs=total,
+        rhs=Add(tuple(cells)),
+        relation=relation,
+        tol=Num(tolerance),
+    )
+    rhs = math.fsum(parts[: len(cells)])
+    edge = rhs + (tolerance + 1e-9 * max(1.0, abs(rhs))) * (1 if above else -1)
+    for _ in range(abs(ulps)):
+        edge = math.nextafter(edge, math.inf if ulps > 0 else -math.inf)
+    values = [edge, *parts[: len(cells)]]
+    rows = tuple(dict.fromkeys(ref.key for ref in check.operands))
+    columns = tuple(dict.fromkeys(ref.column for ref in check.operands))
+    numbers = [math.nan] * (len(rows) * len(columns))
+    for ref, value in zip(check.operands, values, strict=True):
+        numbers[rows.index(ref.key) * len(columns) + columns.index(ref.column)] = value
+    laid = lay_over((check,), rows, columns)
+    assert laid.failing(numbers) == ([0] if check.program.passes(values) is False else [])
 
 
 def test_generated_checks_agree_with_the_closures_near_every_boundary(plan: Plan) -> None:

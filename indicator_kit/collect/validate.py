@@ -30,7 +30,7 @@ class CheckPositions:
     others: tuple[int, ...]  # numbers of the other checks
     operands: dict[int, tuple[int, ...]]  # check number → its operands' cell positions
     # (built with the plan, before workers fork; a spawned worker compiles its plan anew)
-    fails: tuple[tuple[int, Callable[[Sequence[float]], bool]], ...] = field(repr=False)
+    fails: tuple[tuple[int, Callable[[Sequence[float]], bool]], ...] = field(repr=False, compare=False)
 
     def failing(self, numbers: Sequence[float]) -> list[int]:
         """numbers (NaN where a cell is not a usable number) → the numbers of the other checks
@@ -54,7 +54,7 @@ def _fails(check: Check, positions: tuple[int, ...]) -> Callable[[Sequence[float
         return f"a{order.index(at[ref])}"
 
     holds = _HOLDS_SOURCE[check.relation]
-    tolerance = f"({python_source(check.tol, name)}) + eps"
+    tolerance = f"(({python_source(check.tol, name)}) + eps)"  # added first, as `Program.passes` does
     source = "\n".join(
         [
             f"def make({', '.join(f'p{j}' for j in range(len(order)))}):",
@@ -128,7 +128,8 @@ def validate(
         values = [numbers[i] for i in laid.operands[number]]
         check = checks[number]
         outcome = check_values(check, values)
-        assert outcome is not None
+        if outcome is None or outcome.passed:  # the closures have the last word (tests hold both to it)
+            continue
         first = check.operands[0]
         found.append(
             finding(

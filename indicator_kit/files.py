@@ -17,6 +17,22 @@ from indicator_kit.faults import os_fault
 TEMPORARY_SUFFIXES = (".tmp", ".partial")  # `write_atomic`'s and the archive's temporary files
 
 
+def read_at(fd: int, size: int, offset: int) -> bytes:
+    """Up to `size` bytes of the open file from `offset` on. `os.pread` exists on POSIX only:
+    on Windows (the office's machines) the file position is moved and read from instead."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks, left = [], size
+    while left > 0:
+        chunk = os.read(fd, left)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` all at once; an interrupted run leaves the old file intact.
     A refusal of the system (no write right, full disk, a file where the folder should be) is a

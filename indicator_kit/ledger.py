@@ -27,7 +27,7 @@ from indicator_kit.collect.inbox import display_name, inbox_files
 from indicator_kit.collect.model import Archived, ArchiveNote, Submission
 from indicator_kit.errors import FaultError
 from indicator_kit.faults import IOFault, os_fault
-from indicator_kit.files import remove_leftovers, write_atomic
+from indicator_kit.files import read_at, remove_leftovers, write_atomic
 
 LEDGER = "ledger.sqlite"
 ARCHIVE = "archive"
@@ -277,7 +277,7 @@ def stage(archive: Path, sha256: str, file_name: str, data: bytes, arrived: floa
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
-            if os.pread(fd, len(data) + 1, 0) != data:
+            if read_at(fd, len(data) + 1, 0) != data:
                 raise OSError(errno.EIO, "archive copy reads back different bytes", partial)
         finally:
             os.close(fd)

@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect.limits import Limits
-from indicator_kit.collect.model import NOT_ARCHIVED, Submission
+from indicator_kit.collect.model import NOT_ARCHIVED, Archived, Submission
 from indicator_kit.collect.run import collect_entry, collect_file, collect_inbox
 from indicator_kit.collect.twins import Twin, as_twin
 from indicator_kit.findings import finding
@@ -678,11 +678,28 @@ def test_a_copy_is_read_by_itself_when_its_verdict_could_differ(
     digest = hashlib.sha256(first.read_bytes()).hexdigest()
     sub = collect_file(first, inbox, plan)
     limits = Limits()
-    assert as_twin([sub], Twin(0, digest, 1.0), inbox / "c.xlsx", inbox, limits) is not None
-    assert as_twin([sub], Twin(0, "0" * 64, 1.0), inbox / "c.xlsx", inbox, limits) is None
+    assert as_twin([sub], Twin(first, digest, 1.0), inbox / "c.xlsx", inbox, limits) is not None
+    assert as_twin([sub], Twin(first, "0" * 64, 1.0), inbox / "c.xlsx", inbox, limits) is None
     accepting = Limits(accepted=frozenset({"c.xlsx"}))
-    assert as_twin([sub], Twin(0, digest, 1.0), inbox / "c.xlsx", inbox, accepting) is None
+    assert as_twin([sub], Twin(first, digest, 1.0), inbox / "c.xlsx", inbox, accepting) is None
     changed = replace(sub, findings=[finding("file-changed", "rewritten", file="a.xlsx")], refused=True)
-    assert as_twin([changed], Twin(0, digest, 1.0), inbox / "c.xlsx", inbox, limits) is None
+    assert as_twin([changed], Twin(first, digest, 1.0), inbox / "c.xlsx", inbox, limits) is None
     subs = {s.file: s for s in collect_inbox(inbox, plan, limits=accepting)}
     assert _judged(subs["c.xlsx"]) == _judged(collect_file(inbox / "c.xlsx", inbox, plan, accepting))
+
+
+def test_copies_and_archive_entries_without_pread_as_on_windows(
+    spec: Spec, plan: Plan, templates: Path, values: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`os.pread` exists on POSIX only: the archive's read-back and the copies' comparison work
+    without it, as they must on the office's Windows machines."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    first = make_return(spec, templates, values, "so_y_te", inbox / "a.xlsx")
+    (inbox / "b.xlsx").write_bytes(first.read_bytes())
+    monkeypatch.delattr(os, "pread")
+    archive = tmp_path / "archive"
+    subs = {s.file: s for s in collect_inbox(inbox, plan, isolate=False, archive=archive)}
+    assert subs["b.xlsx"].archive.state is Archived.PRESENT and subs["a.xlsx"].archive.partial
+    staged = Path(subs["a.xlsx"].archive.partial)
+    assert staged.read_bytes() == first.read_bytes() and len(list(archive.iterdir())) == 1

@@ -114,7 +114,7 @@ def save(
         write_atomic(state_dir / STORE, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def recall(
+def verdicts_for(
     paths: list[Path],
     inbox: Path,
     recalled: Recalled,

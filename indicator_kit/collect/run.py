@@ -19,13 +19,13 @@ from indicator_kit.collect.limits import DEFAULT_LIMITS, Arrival, Limits, too_la
 from indicator_kit.collect.model import EMPTY_TABLE, Submission
 from indicator_kit.collect.plausibility import judge
 from indicator_kit.collect.reader import Kind, ReadError, Sniffed, read_workbook, sniff
-from indicator_kit.collect.recall import Recalled, recall
+from indicator_kit.collect.recall import Recalled, verdicts_for
 from indicator_kit.collect.twins import as_twin, find_twins
 from indicator_kit.collect.validate import validate
 from indicator_kit.collect.workers import run_isolated
 from indicator_kit.errors import IndicatorKitError
 from indicator_kit.findings import IDENTITY_SOURCES, Severity, file_kind_name, finding, justify, part
-from indicator_kit.ledger import stage
+from indicator_kit.ledger import discard, stage
 from indicator_kit.plan import Plan
 from indicator_kit.template.layout import MAIN_SHEET
 
@@ -310,7 +310,9 @@ def collect_inbox(
     entries = inbox_entries(inbox)
     paths = [entry.path for entry in entries if not entry.skipped]
 
-    def read(some: list[Path]) -> dict[Path, list[Submission]]:
+    def judge_all(some: list[Path]) -> dict[Path, list[Submission]]:
+        if not some:  # (no worker is started for nothing)
+            return {}
         if isolate:
             cores = workers or os.cpu_count() or 1
             judged = run_isolated(collect_entry, some, inbox, plan, limits, cores, done, archive)
@@ -322,20 +324,24 @@ def collect_inbox(
                 done(max(found[path], key=lambda sub: sub.errors))
         return found
 
-    by_path = recall(paths, inbox, recalled, limits, archive, done) if recalled else {}
-    paths = [path for path in paths if path not in by_path]  # (the ones an earlier run had not judged)
-    twins = find_twins(paths, limits)  # copies of an earlier file: its verdict, under their name
-    by_path.update(read([path for i, path in enumerate(paths) if i not in twins]))
-    alone = []  # copies that must be read all the same (see as_twin)
-    for i, twin in twins.items():
-        derived = as_twin(by_path[paths[twin.first]], twin, paths[i], inbox, limits)
-        if derived is None:
-            alone.append(paths[i])
-            continue
-        by_path[paths[i]] = [derived]
-        if done is not None:
-            done(derived)
-    by_path.update(read(alone) if alone else {})
+    by_path = verdicts_for(paths, inbox, recalled, limits, archive, done) if recalled else {}
+    try:
+        paths = [path for path in paths if path not in by_path]  # (the ones no earlier run judged)
+        twins = find_twins(paths, inbox, limits)  # copies of an earlier file: its verdict, under their name
+        by_path.update(judge_all([path for path in paths if path not in twins]))
+        alone = []  # copies that must be read all the same (see as_twin)
+        for path, twin in twins.items():
+            derived = as_twin(by_path[twin.first], twin, path, inbox, limits)
+            if derived is None:
+                alone.append(path)
+                continue
+            by_path[path] = [derived]
+            if done is not None:
+                done(derived)
+        by_path.update(judge_all(alone))
+    except BaseException:
+        discard([sub for subs in by_path.values() for sub in subs])  # what was staged here
+        raise
     return [
         sub
         for entry in entries
@@ -421,9 +427,10 @@ def collect_archived(
     if not copies:
         return []
     paths, folder = [path for path, _, _ in copies], copies[0][0].parent
-    found = recall(paths, folder, recalled, limits, None) if recalled else {}
+    found = verdicts_for(paths, folder, recalled, limits, None) if recalled else {}
     rest = [path for path in paths if path not in found]
-    found.update(zip(rest, run_isolated(collect_entry, rest, folder, plan, limits, 1), strict=True))
+    if rest:
+        found.update(zip(rest, run_isolated(collect_entry, rest, folder, plan, limits, 1), strict=True))
     read = [found[path][0] for path in paths]  # the file itself (an e-mail's workbooks have their own)
     for sub, (path, name, arrived) in zip(read, copies, strict=True):
         sub.file, sub.mtime = name, arrived

@@ -14,9 +14,10 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indicator_kit.collect.inbox import OPEN_FLAGS, display_name
+from indicator_kit.collect.inbox import OPEN_FLAGS, display_name, read_once
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Archived, ArchiveNote, Submission
+from indicator_kit.files import read_at
 
 TAIL_BYTES = 4096
 
@@ -27,60 +28,54 @@ CIRCUMSTANTIAL = frozenset({"file-changed", "file-no-access", "file-too-slow", "
 
 @dataclass(frozen=True)
 class Twin:
-    first: int  # index of the earlier file with the same bytes
+    first: Path  # the earlier file with the same bytes
     sha256: str  # of the bytes read here
     mtime: float  # of this file, when they were read
 
 
-def find_twins(paths: list[Path], limits: Limits) -> dict[int, Twin]:
-    """index → its Twin, for every file whose bytes are those of an earlier file of `paths`."""
-    by_size: dict[int, list[int]] = {}
-    for i, path in enumerate(paths):
+def find_twins(paths: list[Path], inbox: Path, limits: Limits) -> dict[Path, Twin]:
+    """Every file whose bytes are those of an earlier file of `paths`, with its Twin."""
+    by_size: dict[int, list[Path]] = {}
+    for path in paths:
         try:
             size = os.stat(path).st_size
         except OSError:
             continue  # its own verdict will say why
         if 0 < size <= limits.max_file_bytes:
-            by_size.setdefault(size, []).append(i)
-    twins: dict[int, Twin] = {}
+            by_size.setdefault(size, []).append(path)
+    twins: dict[Path, Twin] = {}
     for same_size in by_size.values():
         if len(same_size) < 2:
             continue
-        by_tail: dict[bytes, list[int]] = {}
-        for i in same_size:
-            tail = _read(paths[i], tail_only=True)
+        by_tail: dict[bytes, list[Path]] = {}
+        for path in same_size:
+            tail = _tail(path)
             if tail is not None:
-                by_tail.setdefault(tail[0], []).append(i)
+                by_tail.setdefault(tail, []).append(path)
         for same_tail in by_tail.values():
             if len(same_tail) < 2:
                 continue
-            first_of: dict[str, int] = {}
-            for i in same_tail:
-                whole = _read(paths[i], tail_only=False)
-                if whole is None:
-                    continue
-                digest = hashlib.sha256(whole[0]).hexdigest()
+            first_of: dict[str, Path] = {}
+            for path in same_tail:
+                read = read_once(path, display_name(path, inbox), limits)
+                if isinstance(read, Submission):
+                    continue  # changing or unreadable now: a worker reads it and says what is wrong
+                digest = hashlib.sha256(read[0]).hexdigest()
                 if digest in first_of:
-                    twins[i] = Twin(first_of[digest], digest, whole[1])
+                    twins[path] = Twin(first_of[digest], digest, read[1])
                 else:
-                    first_of[digest] = i
+                    first_of[digest] = path
     return twins
 
 
-def _read(path: Path, tail_only: bool) -> tuple[bytes, float] | None:
-    """The file's last TAIL_BYTES (or all of it) and its modification time; None if it cannot
-    be read now (it is then read by a worker, which says why)."""
+def _tail(path: Path) -> bytes | None:
+    """The file's last TAIL_BYTES; None if it cannot be read now."""
     try:
         fd = os.open(path, OPEN_FLAGS)
     except OSError:
         return None
     try:
-        info = os.fstat(fd)
-        if tail_only:
-            start = max(0, info.st_size - TAIL_BYTES)
-            return os.pread(fd, TAIL_BYTES, start), info.st_mtime
-        data = os.pread(fd, info.st_size + 1, 0)
-        return (data, info.st_mtime) if len(data) == info.st_size else None
+        return read_at(fd, TAIL_BYTES, max(0, os.fstat(fd).st_size - TAIL_BYTES))
     except OSError:
         return None
     finally:

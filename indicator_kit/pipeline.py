@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from filelock import FileLock, Timeout
 
-from indicator_kit import ledger, processes, secret
+from indicator_kit import ledger, processes
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect import recall
 from indicator_kit.collect.limits import Arrival, Limits
@@ -150,7 +150,7 @@ def read_returns(
     reading, for the result."""
     spec, state = plan.spec, options.state_dir
     limits = _limits(options)
-    recalled = recall.load(state, recall.fingerprint(spec, limits, secret.key_id()))
+    recalled = recall.load(state, recall.fingerprint(spec, limits))
     archive = ledger.archive_dir(state)
     read = collect_inbox(inbox, plan, limits=limits, archive=archive, done=options.on_file, recalled=recalled)
     from_inbox = len(read)
@@ -178,13 +178,14 @@ def _limits(options: ReturnsOptions) -> Limits:
     return Limits(accepted=options.accepted, arrival=options.arrival)
 
 
-def _remember(state: Path, returns: Returns, options: ReturnsOptions) -> None:
-    """Keep this run's verdicts for the next run (`collect.recall`): those of the inbox's files,
-    and those the store already held of the files kept from the archive (a copy read from the
-    archive carries a note of its own, and was judged under the archive entry's name)."""
-    if returns.recalled is not None:
-        inbox, archived = returns.read[: returns.from_inbox], returns.read[returns.from_inbox :]
-        recall.save(state, returns.recalled, inbox, _limits(options), carried=archived)
+def _remember(returns: Returns, options: ReturnsOptions) -> bytes | None:
+    """The store of this run's verdicts for the next run (`collect.recall`): those of the inbox's
+    files, and those the store already held of the files kept from the archive (a copy read from
+    the archive carries a note of its own, and was judged under the archive entry's name)."""
+    if returns.recalled is None:
+        return None
+    inbox, archived = returns.read[: returns.from_inbox], returns.read[returns.from_inbox :]
+    return recall.prepared(returns.recalled, inbox, _limits(options), carried=archived)
 
 
 def collect_campaign(
@@ -307,10 +308,11 @@ def _run(
     with exclusive([*written, *also]):
         leftovers = ledger.prepare(state)  # a damaged ledger is refused before anything is done
         _recover(state, journal)
-        leftovers += [path for folder in [*folders, *tidy] for path in remove_leftovers(folder)]
+        leftovers += [path for folder in [state, *folders, *tidy] for path in remove_leftovers(folder)]
         run_id = ledger.begin_run(state, command)
         staging = Staging(journal, str(run_id))
         returns: Returns | None = None
+        store: bytes | None = None  # the verdicts kept for the next run, written once this one commits
         try:
             returns = read_returns(plan, inbox, options, require_values, leftovers)
             master_staged = _stage_master_beside(plan.spec, returns, master_out) if master_out else None
@@ -322,7 +324,7 @@ def _run(
                         findings_out / FINDINGS_XLSX,
                         findings_workbook(plan.spec, returns.findings, returns.verdicts),
                     )
-                _remember(state, returns, options)  # (while the master's child still works)
+                store = _remember(returns, options)  # (while the master's child still works)
             except BaseException:
                 if master_staged is not None:  # the child is always waited for
                     with contextlib.suppress(Exception):
@@ -332,6 +334,8 @@ def _run(
                 staging.adopt(master_staged())
             superseded = _superseded(returns.master)
             ledger.publish_run(state, run_id, returns.read, superseded, staging.publish)
+            if store is not None:
+                recall.save(state, store)
         except BaseException as exc:
             if returns is not None:
                 ledger.discard(returns.read)  # what was staged and not published (none once it was)

@@ -4,14 +4,13 @@ only what is new, and writes exactly what a run judging everything afresh writes
 from __future__ import annotations
 
 import dataclasses
-import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from indicator_kit import ledger
+from indicator_kit import ledger, secret
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.cli import main
 from indicator_kit.collect import recall
@@ -24,7 +23,7 @@ from indicator_kit.plan import compile_plan
 from indicator_kit.workspace import Workspace
 from tests.test_collect import retag
 from tests.test_pipeline import collect as collect_into
-from tests.test_pipeline import fill, outputs
+from tests.test_pipeline import fill, outputs, raising
 
 
 @pytest.fixture
@@ -113,9 +112,12 @@ def test_a_recalled_verdict_is_the_files_own_under_its_name_and_acceptance(
     folder = inbox / "inbox"
     (folder / "gửi lại").mkdir()
     shutil.copy2(folder / "so_xay_dung.xlsx", folder / "gửi lại" / "bản sao.xlsx")
-    fingerprint = recall.fingerprint(spec, Limits(), "key")
-    recall.save(tmp_path, recall.Recalled(fingerprint), collect_run.collect_inbox(folder, plan), Limits())
+    fingerprint = recall.fingerprint(spec, Limits())
+    assert fingerprint is not None
+    judged_alone = collect_run.collect_inbox(folder, plan)
+    recall.save(tmp_path, recall.prepared(recall.Recalled(fingerprint), judged_alone, Limits()))
     recalled = recall.load(tmp_path, fingerprint)
+    assert recalled is not None and len(recalled.entries) == 5  # the copy's bytes are so_xay_dung's
     accepting = Limits(accepted=frozenset({"so_noi_vu.xlsx"}))
     for limits, read in ((Limits(), set()), (accepting, {"so_noi_vu.xlsx"})):
         judged_again(judged)
@@ -129,15 +131,35 @@ def test_a_recalled_verdict_is_the_files_own_under_its_name_and_acceptance(
     assert copy.errors and {f.file for f in copy.findings} == {"gửi lại/bản sao.xlsx"}
 
 
-def test_the_store_holds_only_for_what_it_was_judged_with(spec: Spec, published_spec: Spec) -> None:
-    """Another office key, other reference figures, other reading limits: another fingerprint.
-    The officer's acceptances and the per-file time and memory bounds are not part of it."""
-    base = recall.fingerprint(spec, Limits(), "key")
-    assert recall.fingerprint(spec, Limits(), "other key") != base
-    assert recall.fingerprint(published_spec, Limits(), "key") != base
-    assert recall.fingerprint(spec, Limits(max_cells=1000), "key") != base
-    assert recall.fingerprint(spec, Limits(accepted=frozenset({"a.xlsx"})), "key") == base
-    assert recall.fingerprint(spec, Limits(seconds_per_file=1.0, memory_per_file_bytes=1), "key") == base
+def test_the_store_holds_only_for_what_it_was_judged_with(
+    spec: Spec, published_spec: Spec, inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other reference figures, other reading limits: another fingerprint; the officer's
+    acceptances and the per-file time and memory bounds are not part of it. A store signed with
+    another office key, or altered by a single byte, is not read at all (nothing is unpickled
+    before its signature is checked); an entry that cannot be read is judged afresh."""
+    base = recall.fingerprint(spec, Limits())
+    assert base is not None and recall.fingerprint(spec, Limits()) == base
+    assert recall.fingerprint(published_spec, Limits()) != base
+    assert recall.fingerprint(spec, Limits(max_cells=1000)) != base
+    assert recall.fingerprint(spec, Limits(accepted=frozenset({"a.xlsx"}))) == base
+    assert recall.fingerprint(spec, Limits(seconds_per_file=1.0, memory_per_file_bytes=1)) == base
+
+    plan, folder = compile_plan(spec), inbox / "inbox"
+    subs = collect_run.collect_inbox(folder, plan)
+    store = recall.prepared(recall.Recalled(base), subs, Limits())
+    recall.save(tmp_path, store)
+    assert len(recall.load(tmp_path, base).entries) == 5  # type: ignore[union-attr]
+    (tmp_path / recall.STORE).write_bytes(store[:-40] + bytes([store[-40] ^ 1]) + store[-39:])
+    assert recall.load(tmp_path, base).entries == {}  # type: ignore[union-attr]
+    with secret.using(b"another office key" * 2):
+        recall.save(tmp_path, recall.prepared(recall.Recalled(base), subs, Limits()))
+    assert recall.load(tmp_path, base).entries == {}  # type: ignore[union-attr]
+
+    damaged = recall.Recalled(base, {sub.sha256: (False, b"not a verdict") for sub in subs if sub.sha256})
+    recall.save(tmp_path, recall.prepared(damaged, [], Limits(), carried=subs))
+    again = collect_run.collect_inbox(folder, plan, recalled=recall.load(tmp_path, base))
+    assert [_alone(sub) for sub in again] == [_alone(sub) for sub in subs]
 
 
 def test_a_damaged_store_or_a_lost_archive_entry_costs_only_time(
@@ -152,7 +174,7 @@ def test_a_damaged_store_or_a_lost_archive_entry_costs_only_time(
     judged_again(judged)
     assert collect_into(inbox)[0] == ExitCode.FINDINGS
     assert len(judged_again(judged)) == 5 and outputs(inbox) == first
-    assert recall.load(workspace.state_dir, pickle_fingerprint(store)).entries
+    assert store.read_bytes() != b"not a store"  # written again
     entry = next((workspace.state_dir / ledger.ARCHIVE).glob("*.xlsx"))
     kept = entry.read_bytes()
     entry.unlink()
@@ -161,10 +183,6 @@ def test_a_damaged_store_or_a_lost_archive_entry_costs_only_time(
     assert entry.read_bytes() == kept
     result = CliRunner().invoke(main, ["ledger", "check"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-
-
-def pickle_fingerprint(store: Path) -> str:
-    return str(pickle.loads(store.read_bytes())["fingerprint"])
 
 
 def test_a_file_gone_from_the_inbox_is_kept_from_the_archive_without_being_read_again(
@@ -185,3 +203,18 @@ def test_a_file_gone_from_the_inbox_is_kept_from_the_archive_without_being_read_
     assert collect_into(inbox)[0] == ExitCode.FINDINGS
     assert len(judged_again(judged)) == 5  # the four in the inbox, and the archived copy
     assert outputs(inbox) == kept
+
+
+def test_a_run_that_fails_keeps_the_store_it_found(
+    inbox: Path, judged: Path, workspace: Workspace, spec: Spec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store is replaced only once the run has committed: a run that fails at the end
+    leaves the store of the run before, and no temporary file beside it."""
+    assert collect_into(inbox)[0] == ExitCode.FINDINGS
+    store = workspace.state_dir / recall.STORE
+    kept = store.read_bytes()
+    fill(spec, inbox, "so_xay_dung", "so_xay_dung_lan2.xlsx", "2024-05-03T09:00:00")
+    monkeypatch.setattr(ledger, "publish_run", raising(OSError(28, "No space left on device")))
+    assert collect_into(inbox)[0] == ExitCode.FAULT
+    assert store.read_bytes() == kept
+    assert not [p for p in workspace.state_dir.iterdir() if p.name.endswith((".tmp", ".partial"))]

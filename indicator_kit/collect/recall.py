@@ -2,8 +2,9 @@
 
 The officer runs collect (and status, merge, reminders) many times a day as returns trickle in,
 and most files of the inbox were judged by the run before. A workbook's verdict depends on its
-bytes and on nothing else but the catalog, this code, the office key and the reading limits;
-those make the store's `fingerprint`, and each verdict is kept under the sha256 of its bytes.
+bytes and on nothing else but the catalog, this code, the office key and the reading limits:
+the store is signed with the key, the others make its `fingerprint`, and each verdict is kept
+under the sha256 of its bytes.
 A later run with the same fingerprint reads each inbox file once, hashes it, checks the file's
 archive entry against those bytes (`ledger.stage`, as a worker would), and takes the verdict
 under the file's own name and arrival instead of judging it again.
@@ -11,14 +12,17 @@ under the file's own name and arrival instead of judging it again.
 Kept: a workbook's own verdict, with whether the officer had accepted it by name. Not kept: an
 e-mail's or a zip's (their workbooks carry their envelope), a verdict of the moment
 (`twins.holds_for_its_bytes`). The store is one file in the state folder, rewritten whole by every
-run (it holds that run's files, so it does not grow with the campaign); a damaged or stale one
-is ignored, as if absent, and a store that cannot be written only costs the next run its speed.
+run that commits (it holds that run's files, so it does not grow with the campaign). A store
+that is damaged, stale or not signed with this office's key is ignored, as if absent — its
+signature is checked before anything in it is unpickled — and a store that cannot be written
+only costs the next run its speed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import pickle
 import platform
 import sys
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from indicator_kit import secret
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.inbox import display_name, read_once
 from indicator_kit.collect.limits import Limits
@@ -37,33 +42,45 @@ from indicator_kit.files import write_atomic
 from indicator_kit.ledger import stage
 
 STORE = "judged.pickle"  # in the state folder, beside the ledger
-_FORMAT = 1
+_MAGIC = b"indicator-kit verdicts 1\n"
 # what reads a workbook besides this package: another version may read the same bytes otherwise
 _READERS = ("python-calamine", "xlrd", "defusedxml")
 
 
-def _code_hash() -> str:
-    digest = hashlib.sha256(f"{_FORMAT} {sys.version} {platform.machine()}".encode())
+def _code_hash() -> str | None:
+    """This code and its readers; None when the package's sources cannot be read (then no store
+    is used: verdicts of unknown code are never taken)."""
+    digest = hashlib.sha256(f"{sys.version} {platform.machine()}".encode())
     for name in _READERS:
         try:
             digest.update(f"{name} {version(name)}".encode())
         except PackageNotFoundError:
             digest.update(name.encode())
     package = Path(__file__).resolve().parents[1]
-    for source in sorted(package.rglob("*.py")):  # an edited checkout is other code too
-        digest.update(source.relative_to(package).as_posix().encode())
-        digest.update(source.read_bytes())
+    try:
+        sources = sorted(package.rglob("*.py"))  # an edited checkout is other code too
+        if not sources:
+            return None
+        for source in sources:
+            digest.update(source.relative_to(package).as_posix().encode())
+            digest.update(source.read_bytes())
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
-def fingerprint(spec: Spec, limits: Limits, key_id: str) -> str:
-    """Everything a workbook's verdict depends on besides its bytes: the whole spec (`repr` of
-    its data classes: the catalog, rules, agencies, reference figures and bands), this code and
-    its readers, the office key, and the limits that decide what is read (not the per-file time
-    and memory bounds: verdicts of the moment are not kept; not `accepted`: kept per file)."""
+def fingerprint(spec: Spec, limits: Limits) -> str | None:
+    """Everything a workbook's verdict depends on besides its bytes and the office key (the store
+    is signed with it): the whole spec (`repr` of its frozen data classes: the catalog, rules,
+    agencies, reference figures and bands), this code and its readers, and the limits that decide
+    what is read (not the per-file time and memory bounds: verdicts of the moment are not kept;
+    not `accepted`: kept per file). None: no store can be trusted (see `_code_hash`)."""
+    code = _code_hash()
+    if code is None:
+        return None
     reading = replace(limits, accepted=frozenset(), seconds_per_file=0.0, memory_per_file_bytes=0)
-    digest = hashlib.sha256(_code_hash().encode())
-    for part in (repr(spec), repr(reading), key_id):
+    digest = hashlib.sha256(code.encode())
+    for part in (repr(spec), repr(reading)):
         digest.update(part.encode("utf-8"))
     return digest.hexdigest()
 
@@ -76,26 +93,34 @@ class Recalled:
     entries: dict[str, tuple[bool, bytes]] = field(default_factory=dict)
 
 
-def load(state_dir: Path, fingerprint: str) -> Recalled:
-    """The store's verdicts when it was written under `fingerprint`, else none."""
+def _signature(payload: bytes) -> bytes:
+    return hmac.new(secret.office_key(), _MAGIC + payload, hashlib.sha256).digest()
+
+
+def load(state_dir: Path, fingerprint: str | None) -> Recalled | None:
+    """The store's verdicts when it was written under `fingerprint` and signed with the office
+    key, else none; None when no store can be used. The signature is checked before anything is
+    unpickled: a store written by other hands (another workspace, a damaged or crafted file) is
+    never read, as if absent."""
+    if fingerprint is None:
+        return None
     try:
-        stored = pickle.loads((state_dir / STORE).read_bytes())  # the office's own state folder
-        if stored["format"] == _FORMAT and stored["fingerprint"] == fingerprint:
-            return Recalled(fingerprint, dict(stored["entries"]))
-    except Exception:  # absent, damaged, or written by other code: judge afresh
+        data = (state_dir / STORE).read_bytes()
+        signature, payload = data[len(_MAGIC) : len(_MAGIC) + 32], data[len(_MAGIC) + 32 :]
+        if data.startswith(_MAGIC) and hmac.compare_digest(signature, _signature(payload)):
+            stored = pickle.loads(payload)
+            if stored["fingerprint"] == fingerprint:
+                return Recalled(fingerprint, dict(stored["entries"]))
+    except Exception:  # absent, unreadable or not a store: judge afresh
         pass
     return Recalled(fingerprint)
 
 
-def save(
-    state_dir: Path,
-    recalled: Recalled,
-    submissions: list[Submission],
-    limits: Limits,
-    carried: Sequence[Submission] = (),
-) -> None:
-    """Rewrite the store with the verdicts of this run's workbooks (recalled ones included), and
-    keep what it held of the bytes of `carried`."""
+def prepared(
+    recalled: Recalled, submissions: list[Submission], limits: Limits, carried: Sequence[Submission] = ()
+) -> bytes:
+    """The store's next bytes: the verdicts of this run's workbooks (recalled ones included), and
+    what it held of the bytes of `carried`; signed with the office key."""
     entries: dict[str, tuple[bool, bytes]] = {}
     for sub in submissions:
         if sub.sha256 in entries or not holds_for_its_bytes(sub):
@@ -109,9 +134,14 @@ def save(
     for sub in carried:
         if sub.sha256 not in entries and sub.sha256 in recalled.entries:
             entries[sub.sha256] = recalled.entries[sub.sha256]
-    payload = {"format": _FORMAT, "fingerprint": recalled.fingerprint, "entries": entries}
+    payload = pickle.dumps({"fingerprint": recalled.fingerprint, "entries": entries}, protocol=5)
+    return _MAGIC + _signature(payload) + payload
+
+
+def save(state_dir: Path, store: bytes) -> None:
+    """Replace the store (after the run has committed: a failed run leaves the one before)."""
     with contextlib.suppress(OSError, FaultError):  # a cache: the next run judges them again
-        write_atomic(state_dir / STORE, pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(state_dir / STORE, store)
 
 
 def verdicts_for(
@@ -137,7 +167,10 @@ def verdicts_for(
         entry = recalled.entries.get(sha256)
         if entry is None or entry[0] != limits.accept(relative, sha256):
             continue
-        sub: Submission = pickle.loads(entry[1])
+        try:
+            sub: Submission = pickle.loads(entry[1])
+        except Exception:  # (signed, so only a bug of ours could make it unreadable): judge afresh
+            continue
         kept = stage(archive, sha256, relative, data, mtime) if archive is not None else NOT_ARCHIVED
         found[path] = [relabelled(sub, relative, mtime, kept)]
         if done is not None:

@@ -23,7 +23,11 @@ TAIL_BYTES = 4096
 
 # Verdicts that depend on the moment or the machine, not on the bytes: a copy of such a file is
 # read by itself.
-CIRCUMSTANTIAL = frozenset({"file-changed", "file-no-access", "file-too-slow", "file-too-large"})
+# (file-unreadable: a corrupt file costs little to read again, and an exception of ours, which
+# that code also reports, may have been the machine's)
+CIRCUMSTANTIAL = frozenset(
+    {"file-changed", "file-no-access", "file-too-slow", "file-too-large", "file-unreadable"}
+)
 
 
 @dataclass(frozen=True)

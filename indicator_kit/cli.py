@@ -35,6 +35,7 @@ from indicator_kit.errors import ExitCode, IndicatorKitError, UnknownAgencyError
 from indicator_kit.faults import os_fault
 from indicator_kit.findings import Severity
 from indicator_kit.generate import MANIFEST, generate, resolve_agencies
+from indicator_kit.kept import load_spec_kept
 from indicator_kit.pipeline import (
     Returns,
     ReturnsOptions,
@@ -595,7 +596,16 @@ def reading_returns(inbox: Path | None, spec_dir: Path | None) -> tuple[Workspac
     ws = current_workspace()
     inbox = ws.inbox_or(inbox)
     spec_dir = spec_dir or ws.spec_dir
-    plan = compile_plan(load_spec(spec_dir))
+    try:
+        key: bytes | None = ws.key()
+    except secret.MissingKeyError:
+        key = None  # (said below, once the spec is known to be right)
+    if key is None:
+        spec = load_spec(spec_dir)
+    else:
+        with secret.using(key):
+            spec = load_spec_kept(spec_dir, ws.state_dir)
+    plan = compile_plan(spec)
     signing_with(ws)
     return ws, inbox, spec_dir, plan
 

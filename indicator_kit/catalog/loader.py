@@ -11,9 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from indicator_kit.catalog import schemas
 from indicator_kit.catalog.model import (
@@ -34,6 +32,9 @@ from indicator_kit.catalog.yamlfile import line_of, read_yaml
 from indicator_kit.errors import SpecError, SpecProblem
 from indicator_kit.findings import Severity
 from indicator_kit.rules.kind import KINDS, Rule, Scope
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 CATALOG_FILE = "phu_luc_2.yaml"
 AGENCIES_FILE = "agencies.yaml"
@@ -63,7 +64,7 @@ class _Problems:
         self.items.append(SpecProblem(file, ", ".join(parts), problem))
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error: ValidationError) -> str:
     v = error.validator
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -102,6 +103,8 @@ def _child(node: Any, step: str | int) -> Any:
 
 
 def _schema_problems(file: str, data: Any, schema: dict[str, Any], problems: _Problems) -> bool:
+    import jsonschema  # here: a command whose spec is kept (`kept.load_spec_kept`) never loads it
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:

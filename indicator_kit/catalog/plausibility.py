@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from indicator_kit.catalog.model import Row, ValueType
 from indicator_kit.catalog.yamlfile import line_of, read_yaml
 from indicator_kit.errors import SpecError, SpecProblem
@@ -133,6 +131,12 @@ def _band(data: dict[str, Any]) -> Band:
     )
 
 
+def _validator() -> Any:
+    import jsonschema  # here: a command whose spec is kept (`kept.load_spec_kept`) never loads it
+
+    return jsonschema.Draft202012Validator(SCHEMA)
+
+
 def load_plausibility(spec_dir: Path, rows: dict[str, Row]) -> Plausibility:
     path = spec_dir / PLAUSIBILITY_FILE
     if not path.exists():
@@ -140,7 +144,7 @@ def load_plausibility(spec_dir: Path, rows: dict[str, Row]) -> Plausibility:
     data = read_yaml(path) or {}
     problems = [
         SpecProblem(PLAUSIBILITY_FILE, "", f"{'/'.join(map(str, e.absolute_path)) or 'tệp'}: {e.message}")
-        for e in jsonschema.Draft202012Validator(SCHEMA).iter_errors(data)
+        for e in _validator().iter_errors(data)
     ]
     if problems:
         raise SpecError(problems)

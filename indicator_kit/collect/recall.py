@@ -22,51 +22,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import pickle
-import platform
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from indicator_kit import secret
 from indicator_kit.catalog.spec import Spec
 from indicator_kit.collect.inbox import display_name, read_once
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import NOT_ARCHIVED, Submission
 from indicator_kit.collect.twins import holds_for_its_bytes, relabelled
-from indicator_kit.errors import FaultError
-from indicator_kit.files import write_atomic
+from indicator_kit.kept import code_hash, keep, read_signed, signed
 from indicator_kit.ledger import stage
 
 STORE = "judged.pickle"  # in the state folder, beside the ledger
-_MAGIC = b"indicator-kit verdicts 1\n"
-# what reads a workbook besides this package: another version may read the same bytes otherwise
-_READERS = ("python-calamine", "xlrd", "defusedxml")
-
-
-def _code_hash() -> str | None:
-    """This code and its readers; None when the package's sources cannot be read (then no store
-    is used: verdicts of unknown code are never taken)."""
-    digest = hashlib.sha256(f"{sys.version} {platform.machine()}".encode())
-    for name in _READERS:
-        try:
-            digest.update(f"{name} {version(name)}".encode())
-        except PackageNotFoundError:
-            digest.update(name.encode())
-    package = Path(__file__).resolve().parents[1]
-    try:
-        sources = sorted(package.rglob("*.py"))  # an edited checkout is other code too
-        if not sources:
-            return None
-        for source in sources:
-            digest.update(source.relative_to(package).as_posix().encode())
-            digest.update(source.read_bytes())
-    except OSError:
-        return None
-    return digest.hexdigest()
+_KIND = b"indicator-kit verdicts 1\n"
 
 
 def fingerprint(spec: Spec, limits: Limits) -> str | None:
@@ -74,8 +44,8 @@ def fingerprint(spec: Spec, limits: Limits) -> str | None:
     is signed with it): the whole spec (`repr` of its frozen data classes: the catalog, rules,
     agencies, reference figures and bands), this code and its readers, and the limits that decide
     what is read (not the per-file time and memory bounds: verdicts of the moment are not kept;
-    not `accepted`: kept per file). None: no store can be trusted (see `_code_hash`)."""
-    code = _code_hash()
+    not `accepted`: kept per file). None: no store can be trusted (see `kept.code_hash`)."""
+    code = code_hash()
     if code is None:
         return None
     reading = replace(limits, accepted=frozenset(), seconds_per_file=0.0, memory_per_file_bytes=0)
@@ -93,10 +63,6 @@ class Recalled:
     entries: dict[str, tuple[bool, bytes]] = field(default_factory=dict)
 
 
-def _signature(payload: bytes) -> bytes:
-    return hmac.new(secret.office_key(), _MAGIC + payload, hashlib.sha256).digest()
-
-
 def load(state_dir: Path, fingerprint: str | None) -> Recalled | None:
     """The store's verdicts when it was written under `fingerprint` and signed with the office
     key, else none; None when no store can be used. The signature is checked before anything is
@@ -104,15 +70,12 @@ def load(state_dir: Path, fingerprint: str | None) -> Recalled | None:
     never read, as if absent."""
     if fingerprint is None:
         return None
-    try:
-        data = (state_dir / STORE).read_bytes()
-        signature, payload = data[len(_MAGIC) : len(_MAGIC) + 32], data[len(_MAGIC) + 32 :]
-        if data.startswith(_MAGIC) and hmac.compare_digest(signature, _signature(payload)):
+    payload = read_signed(state_dir / STORE, _KIND)
+    if payload is not None:
+        with contextlib.suppress(Exception):  # (signed: only a bug of ours could make it unreadable)
             stored = pickle.loads(payload)
             if stored["fingerprint"] == fingerprint:
                 return Recalled(fingerprint, dict(stored["entries"]))
-    except Exception:  # absent, unreadable or not a store: judge afresh
-        pass
     return Recalled(fingerprint)
 
 
@@ -134,14 +97,12 @@ def prepared(
     for sub in carried:
         if sub.sha256 not in entries and sub.sha256 in recalled.entries:
             entries[sub.sha256] = recalled.entries[sub.sha256]
-    payload = pickle.dumps({"fingerprint": recalled.fingerprint, "entries": entries}, protocol=5)
-    return _MAGIC + _signature(payload) + payload
+    return signed(_KIND, pickle.dumps({"fingerprint": recalled.fingerprint, "entries": entries}, protocol=5))
 
 
 def save(state_dir: Path, store: bytes) -> None:
     """Replace the store (after the run has committed: a failed run leaves the one before)."""
-    with contextlib.suppress(OSError, FaultError):  # a cache: the next run judges them again
-        write_atomic(state_dir / STORE, store)
+    keep(state_dir / STORE, store)
 
 
 def verdicts_for(

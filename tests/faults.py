@@ -28,6 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from indicator_kit import kept
+from indicator_kit.collect import recall
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_DIR = ROOT / "workbook_specs"
 MASTER_FILES = ("PL2_tong_hop.xlsx", "master_long.csv")
@@ -444,6 +447,7 @@ def small_disk(where: Path, size: int) -> Iterator[str | None]:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
+KEPT = (recall.STORE, kept.SPEC)  # in the state folder
 ROOM = {
     "archive": "half the archive",
     "outputs": "the archive and a third of the outputs",
@@ -464,7 +468,13 @@ def disk_full(point: str) -> Callable[[Path, Path], Outcome]:
         base = _footprint(measure)  # what init wrote (the specs' copy, the guide)
         run(collect_args(inbox, measure), work)
         archive = _footprint(evidence(measure) / "archive")
-        everything = _footprint(measure)
+        # (what is kept to be quicker next time is not an output: a run that cannot write it
+        # succeeds, so the outputs' room is measured without it)
+        everything = _footprint(measure) - sum(
+            -(-path.stat().st_size // 4096) * 4096
+            for path in (evidence(measure) / name for name in KEPT)
+            if path.exists()
+        )
         shutil.rmtree(measure)
         size = (
             base

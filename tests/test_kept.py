@@ -79,3 +79,12 @@ def test_a_command_with_its_spec_kept_never_loads_the_schema_checker(workspace: 
         for _ in range(2)
     ]
     assert seen[0].strip().endswith("True") and seen[1].strip().endswith("False"), seen
+
+
+def test_what_cannot_be_kept_costs_nothing_but_time(workspace: Workspace, tmp_path: Path) -> None:
+    """A state folder where nothing can be written (here a file stands where it should be): the
+    spec is loaded all the same, and the next load reads it afresh."""
+    blocked = tmp_path / "state"
+    blocked.write_text("not a folder")
+    spec = kept.load_spec_kept(workspace.spec_dir, blocked)
+    assert repr(spec) == repr(load_spec(workspace.spec_dir)) and blocked.read_text() == "not a folder"

@@ -18,6 +18,7 @@ from indicator_kit.collect.inbox import OPEN_FLAGS, display_name, read_once
 from indicator_kit.collect.limits import Limits
 from indicator_kit.collect.model import Archived, ArchiveNote, Submission
 from indicator_kit.files import read_at
+from indicator_kit.ledger import KEPT
 
 TAIL_BYTES = 4096
 
@@ -103,7 +104,7 @@ def as_twin(
         or limits.accept(name, twin.sha256) != limits.accept(sub.file, twin.sha256)
     ):
         return None
-    kept = sub.archive.state in (Archived.PRESENT, Archived.STAGED, Archived.REPAIRED)
+    kept = sub.archive.state in KEPT  # (staged by the first file's worker: present once published)
     return relabelled(sub, name, twin.mtime, ArchiveNote(Archived.PRESENT) if kept else sub.archive)
 
 
